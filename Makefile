@@ -1,0 +1,128 @@
+# marketsim - one hand-written Makefile.
+#
+#   make            build bin/marketsim (installing missing Debian packages)
+#   make run        run the default experiment into out/
+#   make test       build and run every cmocka suite
+#   make bench      queue hold-model and PHOLD benchmarks (not part of test)
+#   make memcheck   the test suite and one PHOLD run under valgrind
+#   make sanitize   the test suite built with -fsanitize=address,undefined
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+BIN      ?= bin
+OPTFLAGS ?= -O2 -g
+SANFLAGS ?=
+
+# Debian packages the build, the tests and the plots need.
+DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev gnuplot-nox valgrind
+
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
+# which is after `deps` has installed the packages on a fresh machine.
+CFLAGS    = -std=gnu11 $(OPTFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
+CPPFLAGS  = -Iinclude $(shell pkg-config --cflags gsl libconfig) \
+            -DSIM_VERSION='"$(VERSION)"' -DSIM_GIT_REV='"$(GIT_REV)"'
+LDLIBS    = $(shell pkg-config --libs gsl libconfig) -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka)
+
+# The library holds the engine and every model; the program's main lives in
+# models/marketsim.c because it is what registers the models with the CLI.
+LIB_SRC  := $(wildcard sim/*.c) $(filter-out models/marketsim.c,$(wildcard models/*.c models/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libmarketsim.a
+PROG     := $(BIN)/marketsim
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
+BENCH_SRC:= $(wildcard bench/*.c)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BIN)/%) $(BIN)/bench_hold_heap2 $(BIN)/bench_hold_heap4 $(BIN)/bench_hold_heap8
+
+.PHONY: all deps run test bench memcheck sanitize install clean
+.DEFAULT_GOAL := all
+
+all: $(PROG)
+
+# Installs what is missing, and nothing when all is present (sudo when not
+# root). Order-only prerequisite of every build, so it never forces a rebuild.
+deps:
+	@command -v dpkg >/dev/null 2>&1 || { echo "make deps: not a Debian system; install: $(DEBS)"; exit 0; }; \
+	missing=""; for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "make deps: installing$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PROG): $(BUILD)/models/marketsim.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BIN)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -o $@
+
+$(BIN)/%: $(BUILD)/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The hold benchmark on bare 2-, 4- and 8-ary heaps built from the same
+# source, to compare with the calendar queue the engine uses.
+$(BIN)/bench_hold_heap%: bench/bench_hold.c sim/queue.c $(LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -DBENCH_HEAP_ONLY=1 -DSIM_QUEUE_ARITY=$* \
+		bench/bench_hold.c sim/queue.c $(LIB) $(LDLIBS) -o $@
+
+run: $(PROG)
+	$(PROG) run experiments/phold.cfg
+
+# Every suite runs even when an earlier one fails; the target fails if any did.
+test: $(PROG) $(TESTS)
+	@failed=0; for t in $(TESTS); do \
+		echo "== $$t"; $$t || failed=1; \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "make test: some suites FAILED"; exit 1; fi; \
+	echo "make test: all suites passed"
+
+bench: $(PROG) $(BENCHES)
+	bench/run.sh
+
+memcheck: $(PROG) $(TESTS)
+	@failed=0; for t in $(TESTS); do \
+		echo "== valgrind $$t"; \
+		MARKETSIM_UNDER_VALGRIND=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+			--error-exitcode=99 $$t || failed=1; \
+	done; \
+	echo "== valgrind $(PROG) run experiments/phold.cfg"; \
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		$(PROG) run experiments/phold.cfg --quiet --set phold.end_time=200 --out $(BUILD)/memcheck-phold || failed=1; \
+	exit $$failed
+
+sanitize:
+	$(MAKE) BUILD=build/san BIN=bin/san OPTFLAGS="-O1 -g" \
+		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/marketsim/experiments
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/marketsim
+	install -m 644 experiments/*.cfg $(DESTDIR)$(PREFIX)/share/marketsim/experiments/
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make bench: the engine's benchmarks, each the median of several runs.
+#  1. the hold model (bare pending-event queue + one exponential draw) at
+#     10^3, 10^5, 10^6 pending events and at PHOLD's two populations, for
+#     the 4-ary heap the engine uses and for 2- and 8-ary builds;
+#  2. PHOLD through the whole engine on experiments/phold_bench.cfg and
+#     experiments/phold_small.cfg: events/s and peak memory, and the ratio of
+#     PHOLD's event rate to the hold loop's at the same number of pending
+#     events.
+# Timings are machine-dependent and noisy; nothing here is a pass/fail test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+BIN=${BIN:-bin}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "== hold model: ns per hold (median of $RUNS runs)"
+for arity in 2 4 8; do
+	exe=$BIN/bench_hold_arity$arity
+	[ "$arity" = 4 ] && exe=$BIN/bench_hold
+	"$exe" -r "$RUNS" 1000 100000 1000000 1024 262144 | tee "$OUT/hold$arity.txt"
+done
+hold_ns() { awk -v n="$1" '$4 == n {print $5}' "$OUT/hold4.txt"; }
+
+echo
+echo "== PHOLD through the engine (median of $RUNS runs)"
+for cfg in experiments/phold_bench.cfg experiments/phold_small.cfg; do
+	name=$(basename "$cfg" .cfg)
+	: > "$OUT/$name.rate"; : > "$OUT/$name.rss"; : > "$OUT/$name.wall"
+	for i in $(seq "$RUNS"); do
+		"$BIN/marketsim" run "$cfg" --quiet --out "$OUT/$name"
+		m="$OUT/$name/manifest.txt"
+		awk '$1 == "events_per_second" {print $3}' "$m" >> "$OUT/$name.rate"
+		awk '$1 == "peak_rss_kb" {print $3}' "$m" >> "$OUT/$name.rss"
+		awk '$1 == "wall_seconds" {print $3}' "$m" >> "$OUT/$name.wall"
+	done
+	events=$(awk '$1 == "events_executed" {print $3}' "$OUT/$name/manifest.txt")
+	pending=$(awk '$1 == "events_pending_at_end" {print $3}' "$OUT/$name/manifest.txt")
+	rate=$(median < "$OUT/$name.rate")
+	rss=$(median < "$OUT/$name.rss")
+	wall=$(median < "$OUT/$name.wall")
+	hold=$(hold_ns "$pending")
+	awk -v n="$name" -v e="$events" -v r="$rate" -v m="$rss" -v w="$wall" \
+	    -v h="$hold" -v p="$pending" 'BEGIN {
+		ns = 1e9 / r
+		printf "%-12s %.2f M events in %.2f s: %.2f M events/s (%.1f ns/event), peak %.1f MB\n",
+			n, e / 1e6, w, r / 1e6, ns, m / 1024
+		if (h != "")
+			printf "%-12s hold loop at %d pending: %.1f ns/hold -> PHOLD runs at %.0f%% of the bare queue'"'"'s rate\n",
+				"", p, h, 100 * h / ns
+	}'
+done

@@ -1,0 +1,67 @@
+/*
+ * sim_model.h - what a model is to the engine: a const type table.
+ *
+ * A model (PHOLD, the market) is described by one static const
+ * sim_model_type, in the manner of ROSS's tw_lptype and GSL's gsl_rng_type:
+ * its name (which is also the name of its settings group in an experiment
+ * file), its settings schema, and the callbacks the runner calls in order:
+ *
+ *     init -> sim_engine_run(horizon) -> write_results -> summarize -> destroy
+ *
+ * The runner owns the engine, the parameters and the output directory; the
+ * model owns its state. The program registers its models by passing a
+ * NULL-terminated array of them to sim_cli_main (see models/marketsim.c).
+ */
+#ifndef SIM_MODEL_H
+#define SIM_MODEL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim_config.h"
+#include "sim_engine.h"
+#include "sim_error.h"
+#include "sim_results.h"
+
+/* What a replication knows about itself. */
+typedef struct sim_run_context {
+	uint64_t seed;          /* master seed (config `seed`, or --seed) */
+	uint64_t replication;   /* replication index, from 0 */
+	const char *experiment; /* experiment name */
+} sim_run_context;
+
+typedef struct sim_model_type {
+	const char *name;    /* registry key and settings group name */
+	const char *summary; /* one line for `config-doc` and --help */
+	const sim_schema *schema; /* settings under the group `name` */
+
+	/* Builds the model's state from validated params, registers handlers
+	   and schedules the initial events. Returns 0, or -1 with err. */
+	int (*init)(void **state, sim_engine *eng, const void *params,
+		    const sim_run_context *ctx, sim_error *err);
+
+	/* The time at which the run ends (days; INFINITY: when no event is
+	   pending). */
+	double (*horizon)(const void *params);
+
+	/* Writes the model's result files (tidy CSV) into out. */
+	int (*write_results)(const void *state, const sim_engine *eng,
+			     sim_results *out, sim_error *err);
+
+	/* Writes "key = value" lines describing the finished run (used in the
+	   manifest). May be NULL. */
+	void (*summarize)(const void *state, const sim_engine *eng, FILE *f);
+
+	/* Frees the state; called whenever init succeeded. */
+	void (*destroy)(void *state);
+} sim_model_type;
+
+/* Finds the model called name in a NULL-terminated registry, or NULL. */
+const sim_model_type *sim_model_find(const sim_model_type *const *registry,
+				     const char *name);
+
+/* The command-line program: parses argv, runs the command, returns the exit
+   status (0 ok, 1 runtime failure, 2 bad usage or config). */
+int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry);
+
+#endif

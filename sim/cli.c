@@ -1,0 +1,278 @@
+/* cli.c - the marketsim command line (see README.md, "Command line").
+   The only place that prints errors and picks exit statuses. */
+#include "sim_model.h"
+#include "sim_runner.h"
+
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SIM_VERSION
+#define SIM_VERSION "unknown"
+#endif
+#ifndef SIM_GIT_REV
+#define SIM_GIT_REV "unknown"
+#endif
+#ifndef SIM_DEFAULT_EXPERIMENT
+#define SIM_DEFAULT_EXPERIMENT "experiments/phold.cfg"
+#endif
+
+static const char main_usage[] =
+	"usage: marketsim COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"Discrete-event simulation of the market for AI-model APIs.\n"
+	"\n"
+	"commands:\n"
+	"  run [FILE]          run an experiment (default: " SIM_DEFAULT_EXPERIMENT ")\n"
+	"  check FILE          validate an experiment file; run nothing, write nothing\n"
+	"  config-doc [MODEL]  list every setting of MODEL (or list the models)\n"
+	"  help [COMMAND]      show help for a command\n"
+	"\n"
+	"options:\n"
+	"  -h, --help          show help (after a command: that command's help)\n"
+	"  -V, --version       print the version and exit\n"
+	"\n"
+	"exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config.\n";
+
+static const char run_usage[] =
+	"usage: marketsim run [OPTIONS] [FILE]\n"
+	"\n"
+	"Runs the experiment FILE (default " SIM_DEFAULT_EXPERIMENT ") and writes\n"
+	"its results to out/<experiment name>/ (or --out DIR): tidy CSV files and\n"
+	"manifest.txt, each written under a temporary name and renamed into place.\n"
+	"\n"
+	"options:\n"
+	"  -s, --seed N        master seed (overrides the file's `seed`)\n"
+	"      --set PATH=VAL  override one setting, e.g. --set phold.lps=64\n"
+	"                      (repeatable; validated like the file)\n"
+	"  -o, --out DIR       output directory\n"
+	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n";
+
+static const char check_usage[] =
+	"usage: marketsim check [OPTIONS] FILE\n"
+	"\n"
+	"Validates FILE (after @include and --set) against the schema of the model\n"
+	"it names, and reports the first problem as file:line: setting: message.\n"
+	"Exit status 0 when valid, 2 when not. Writes nothing.\n"
+	"\n"
+	"options:\n"
+	"  -s, --seed N        as for run\n"
+	"      --set PATH=VAL  as for run\n"
+	"  -q, --quiet         print nothing when valid\n"
+	"  -h, --help          show this help\n";
+
+static const char doc_usage[] =
+	"usage: marketsim config-doc [MODEL]\n"
+	"\n"
+	"Prints every setting of MODEL's experiment files with its type, default,\n"
+	"range and meaning, generated from the schema the loader checks against.\n"
+	"Without MODEL, lists the models.\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "marketsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return SIM_EXIT_USAGE;
+}
+
+typedef struct cli_options {
+	const char **overrides;
+	size_t override_count;
+	char *seed_override;
+	const char *out_dir;
+	bool quiet;
+	bool help;
+} cli_options;
+
+static void cli_options_free(cli_options *o)
+{
+	free(o->overrides);
+	free(o->seed_override);
+}
+
+/* Parses the options of run/check into *o; returns -1 on bad usage (after
+   printing it), else the index of the first operand. */
+static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
+			 cli_options *o)
+{
+	enum { OPT_SET = 1000 };
+	static const struct option longopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->overrides = calloc((size_t)argc + 1, sizeof *o->overrides);
+	if (!o->overrides)
+		return -1;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":s:o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': {
+			char *end;
+			strtoll(optarg, &end, 10);
+			if (!optarg[0] || *end || optarg[0] == '-') {
+				usage_error(usage, "--seed: expected a non-negative integer, found \"%s\"", optarg);
+				return -1;
+			}
+			free(o->seed_override);
+			o->seed_override = malloc(strlen(optarg) + 6);
+			if (!o->seed_override)
+				return -1;
+			sprintf(o->seed_override, "seed=%s", optarg);
+			break;
+		}
+		case OPT_SET:
+			o->overrides[o->override_count++] = optarg;
+			break;
+		case 'o':
+			if (!allow_out) {
+				usage_error(usage, "%s: this command writes no output", "--out");
+				return -1;
+			}
+			o->out_dir = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case ':':
+			usage_error(usage, "%s: missing argument", argv[optind - 1]);
+			return -1;
+		default:
+			usage_error(usage, "unknown option %s", argv[optind - 1]);
+			return -1;
+		}
+	}
+	/* --seed wins over any --set seed=..., whatever their order. */
+	if (o->seed_override)
+		o->overrides[o->override_count++] = o->seed_override;
+	return optind;
+}
+
+static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
+		   bool check_only)
+{
+	const char *usage = check_only ? check_usage : run_usage;
+	cli_options o;
+	int first = parse_options(argc, argv, usage, !check_only, &o);
+	int status = SIM_EXIT_USAGE;
+	if (first < 0)
+		goto done;
+	if (o.help) {
+		fputs(usage, stdout);
+		status = SIM_EXIT_OK;
+		goto done;
+	}
+	if (argc - first > 1) {
+		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
+		goto done;
+	}
+	if (check_only && argc - first < 1) {
+		usage_error(usage, "%s: missing experiment FILE", "check");
+		goto done;
+	}
+	sim_run_options opt = {
+		.config_path = argc - first == 1 ? argv[first] : SIM_DEFAULT_EXPERIMENT,
+		.overrides = o.overrides,
+		.override_count = o.override_count,
+		.out_dir = o.out_dir,
+		.quiet = o.quiet,
+		.check_only = check_only,
+		.argv = argv,
+		.argc = argc,
+	};
+	sim_error err;
+	sim_error_clear(&err);
+	if (sim_run_experiment(registry, &opt, NULL, &err) != 0) {
+		sim_error_print(&err, stderr);
+		status = sim_error_exit_status(&err);
+		goto done;
+	}
+	if (check_only && !o.quiet)
+		printf("%s: ok\n", opt.config_path);
+	status = SIM_EXIT_OK;
+done:
+	cli_options_free(&o);
+	return status;
+}
+
+static int cmd_config_doc(int argc, char **argv, const sim_model_type *const *registry)
+{
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(doc_usage, stdout);
+		return SIM_EXIT_OK;
+	}
+	if (argc > 2)
+		return usage_error(doc_usage, "too many arguments (starting at \"%s\")", argv[2]);
+	if (argc < 2) {
+		printf("models:\n");
+		for (const sim_model_type *const *m = registry; *m; m++)
+			printf("  %-10s %s\n", (*m)->name, (*m)->summary);
+		printf("\n`marketsim config-doc MODEL` lists MODEL's settings.\n");
+		return SIM_EXIT_OK;
+	}
+	const sim_model_type *model = sim_model_find(registry, argv[1]);
+	if (!model)
+		return usage_error(doc_usage, "unknown model \"%s\" (run `marketsim config-doc` for the list)",
+				   argv[1]);
+	printf("# Settings of a `%s` experiment file: %s\n", model->name, model->summary);
+	printf("# Every setting can also be given as --set PATH=VALUE.\n\n");
+	printf("## Experiment settings (top level)\n");
+	sim_schema_print_doc(&sim_experiment_schema, "", stdout);
+	printf("\n## Model settings (group `%s`)\n", model->name);
+	sim_schema_print_doc(model->schema, model->name, stdout);
+	return SIM_EXIT_OK;
+}
+
+static int help(const char *command)
+{
+	if (!command) {
+		fputs(main_usage, stdout);
+	} else if (!strcmp(command, "run")) {
+		fputs(run_usage, stdout);
+	} else if (!strcmp(command, "check")) {
+		fputs(check_usage, stdout);
+	} else if (!strcmp(command, "config-doc")) {
+		fputs(doc_usage, stdout);
+	} else {
+		return usage_error(main_usage, "unknown command \"%s\"", command);
+	}
+	return SIM_EXIT_OK;
+}
+
+int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
+{
+	/* GSL's default handler aborts the process; we check return codes. */
+	gsl_set_error_handler_off();
+	if (argc < 2)
+		return usage_error(main_usage, "%s", "missing COMMAND");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help"))
+		return help(NULL);
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("marketsim %s (git %s)\n", SIM_VERSION, SIM_GIT_REV);
+		return SIM_EXIT_OK;
+	}
+	if (!strcmp(cmd, "help"))
+		return help(argc > 2 ? argv[2] : NULL);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1, registry, false);
+	if (!strcmp(cmd, "check"))
+		return cmd_run(argc - 1, argv + 1, registry, true);
+	if (!strcmp(cmd, "config-doc"))
+		return cmd_config_doc(argc - 1, argv + 1, registry);
+	return usage_error(main_usage, "unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,293 @@
+/* runner.c - one experiment end to end (see include/sim_runner.h). */
+#include "sim_runner.h"
+
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#ifndef SIM_VERSION
+#define SIM_VERSION "unknown"
+#endif
+#ifndef SIM_GIT_REV
+#define SIM_GIT_REV "unknown"
+#endif
+
+static const sim_setting experiment_settings[] = {
+	SIM_STRING("model", sim_experiment_params, model, NULL,
+		   "Which model runs this experiment (see `marketsim config-doc`)"),
+	SIM_STRING("name", sim_experiment_params, name, "",
+		   "Experiment name, used for the default output folder out/<name>; "
+		   "empty: the file's base name"),
+	SIM_INT("seed", sim_experiment_params, seed, "1", 0, 9007199254740991.0,
+		"Master seed; every random stream derives from (seed, replication, stream)"),
+};
+
+const sim_schema sim_experiment_schema =
+	SIM_SCHEMA("experiment", experiment_settings, sim_experiment_params, NULL);
+
+const sim_model_type *sim_model_find(const sim_model_type *const *registry,
+				     const char *name)
+{
+	for (; *registry; registry++)
+		if (strcmp((*registry)->name, name) == 0)
+			return *registry;
+	return NULL;
+}
+
+/* The model name the run will use: the last --set model=..., else the
+   file's `model` setting. NULL when neither gives one. */
+static const char *requested_model(const sim_config *cfg, const sim_run_options *opt)
+{
+	const char *name = sim_config_get_string(cfg, "model");
+	for (size_t i = 0; i < opt->override_count; i++)
+		if (strncmp(opt->overrides[i], "model=", 6) == 0)
+			name = opt->overrides[i] + 6;
+	return name;
+}
+
+static int unknown_model(const sim_config *cfg, const sim_model_type *const *registry,
+			 const char *name, sim_error *err)
+{
+	char known[512] = "";
+	const char *closest = NULL;
+	int best = 1 << 30;
+	for (const sim_model_type *const *m = registry; *m; m++) {
+		size_t used = strlen(known);
+		snprintf(known + used, sizeof known - used, "%s\"%s\"",
+			 used ? ", " : "", (*m)->name);
+		int d = sim_edit_distance(name, (*m)->name);
+		if (d < best) {
+			best = d;
+			closest = (*m)->name;
+		}
+	}
+	if (closest && best <= 2)
+		return sim_config_error_at(cfg, "model",
+					   err, "unknown model \"%s\"; did you mean \"%s\"?",
+					   name, closest);
+	return sim_config_error_at(cfg, "model", err,
+				   "unknown model \"%s\"; expected one of: %s", name, known);
+}
+
+/* Where the model's parameters start inside the run's params block. */
+static size_t model_offset(void)
+{
+	size_t align = 16;
+	return (sizeof(sim_experiment_params) + align - 1) / align * align;
+}
+
+typedef struct loaded_experiment {
+	sim_config *cfg;
+	const sim_model_type *model;
+	sim_setting rows[4];
+	sim_schema root;
+	void *params; /* experiment params, then the model's at model_offset() */
+} loaded_experiment;
+
+static void unload(loaded_experiment *x)
+{
+	if (x->params)
+		sim_params_free(&x->root, x->params);
+	free(x->params);
+	sim_config_free(x->cfg);
+	memset(x, 0, sizeof *x);
+}
+
+/* Parse, pick the model, apply overrides, validate. Writes nothing. */
+static int load(loaded_experiment *x, const sim_model_type *const *registry,
+		const sim_run_options *opt, sim_error *err)
+{
+	memset(x, 0, sizeof *x);
+	x->cfg = sim_config_parse(opt->config_path, err);
+	if (!x->cfg)
+		return -1;
+
+	size_t n = sizeof experiment_settings / sizeof experiment_settings[0];
+	memcpy(x->rows, experiment_settings, sizeof experiment_settings);
+	x->root = (sim_schema){ "", x->rows, n, sizeof(sim_experiment_params), NULL };
+
+	const char *name = requested_model(x->cfg, opt);
+	if (!name) {
+		/* Said first: without it every model group looks unknown. */
+		char known[256] = "";
+		for (const sim_model_type *const *m = registry; *m; m++) {
+			size_t used = strlen(known);
+			snprintf(known + used, sizeof known - used, "%s\"%s\"",
+				 used ? ", " : "", (*m)->name);
+		}
+		return sim_error_set(err, SIM_ERROR_CONFIG, opt->config_path, 1, "model",
+				     "required setting is missing (expected the name of "
+				     "a model: %s)", known);
+	}
+	{
+		x->model = sim_model_find(registry, name);
+		if (!x->model)
+			return unknown_model(x->cfg, registry, name, err);
+		x->rows[n] = (sim_setting){
+			.name = x->model->name, .kind = SIM_SETTING_GROUP,
+			.offset = model_offset(), .group = x->model->schema,
+			.doc = x->model->summary,
+		};
+		x->root.count = n + 1;
+		x->root.size = model_offset() + x->model->schema->size;
+	}
+	x->params = calloc(1, x->root.size);
+	if (!x->params)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; i < opt->override_count; i++)
+		if (sim_config_set(x->cfg, &x->root, opt->overrides[i], err) != 0)
+			return -1;
+	return sim_config_resolve(x->cfg, &x->root, x->params, err);
+}
+
+static double seconds(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The experiment's name: its `name` setting, else the file's base name
+   without ".cfg". Returns a heap string. */
+static char *experiment_name(const sim_experiment_params *p, const char *path)
+{
+	if (p->name && p->name[0])
+		return strdup(p->name);
+	char *copy = strdup(path);
+	if (!copy)
+		return NULL;
+	char *base = strdup(basename(copy));
+	free(copy);
+	if (base) {
+		size_t len = strlen(base);
+		if (len > 4 && strcmp(base + len - 4, ".cfg") == 0)
+			base[len - 4] = '\0';
+	}
+	return base;
+}
+
+static int write_manifest(sim_results *out, const loaded_experiment *x,
+			  const sim_run_options *opt, const char *name,
+			  const sim_experiment_params *ep, const void *state,
+			  const sim_engine *eng, const sim_run_report *rep,
+			  const char *started, sim_error *err)
+{
+	FILE *f = sim_results_create(out, "manifest.txt", err);
+	if (!f)
+		return -1;
+	fprintf(f, "# marketsim run manifest: what ran, how, and what it cost.\n");
+	fprintf(f, "marketsim_version = \"%s\"\n", SIM_VERSION);
+	fprintf(f, "git_revision = \"%s\"\n", SIM_GIT_REV);
+	fprintf(f, "command =");
+	for (int i = 0; i < opt->argc; i++)
+		fprintf(f, " %s", opt->argv[i]);
+	fprintf(f, "\nconfig_file = \"%s\"\n", opt->config_path);
+	fprintf(f, "experiment = \"%s\"\n", name);
+	fprintf(f, "model = \"%s\"\n", x->model->name);
+	fprintf(f, "seed = %lld\n", (long long)ep->seed);
+	fprintf(f, "started_utc = \"%s\"\n", started);
+	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
+	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
+	fprintf(f, "peak_rss_kb = %ld\n", rep->peak_rss_kb);
+	fprintf(f, "events_executed = %llu\n", (unsigned long long)rep->events);
+	fprintf(f, "events_per_second = %.0f\n",
+		rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	if (x->model->summarize)
+		x->model->summarize(state, eng, f);
+	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n");
+	if (sim_config_write(x->cfg, f) != 0) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, "manifest.txt", 0, NULL,
+			      "cannot write the resolved configuration");
+		sim_results_close_file(out, f, NULL);
+		return -1;
+	}
+	return sim_results_close_file(out, f, err);
+}
+
+int sim_run_experiment(const sim_model_type *const *registry,
+		       const sim_run_options *opt, sim_run_report *report,
+		       sim_error *err)
+{
+	loaded_experiment x;
+	if (load(&x, registry, opt, err) != 0) {
+		unload(&x);
+		return -1;
+	}
+	if (opt->check_only) {
+		unload(&x);
+		return 0;
+	}
+
+	const sim_experiment_params *ep = x.params;
+	const void *model_params = (const char *)x.params + model_offset();
+	char *name = experiment_name(ep, opt->config_path);
+	char *default_dir = NULL;
+	const char *dir = opt->out_dir;
+	if (name && !dir && (default_dir = malloc(strlen(name) + 5)))
+		dir = strcat(strcpy(default_dir, "out/"), name);
+	sim_engine *eng = NULL;
+	sim_results *out = NULL;
+	void *state = NULL;
+	bool have_state = false;
+	int rc = -1;
+	if (!name || !dir) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+
+	char started[32];
+	time_t now = time(NULL);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	double wall0 = seconds(CLOCK_MONOTONIC);
+	double cpu0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+
+	out = sim_results_open(dir, err);
+	if (!out)
+		goto done;
+	eng = sim_engine_new(err);
+	if (!eng)
+		goto done;
+	sim_run_context ctx = { (uint64_t)ep->seed, 0, name };
+	if (x.model->init(&state, eng, model_params, &ctx, err) != 0)
+		goto done;
+	have_state = true;
+	if (sim_engine_run(eng, x.model->horizon(model_params), err) != 0)
+		goto done;
+
+	sim_run_report rep = { 0 };
+	rep.events = sim_engine_get_stats(eng).executed;
+	rep.wall_seconds = seconds(CLOCK_MONOTONIC) - wall0;
+	rep.cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		rep.peak_rss_kb = ru.ru_maxrss;
+
+	if (x.model->write_results(state, eng, out, err) != 0 ||
+	    write_manifest(out, &x, opt, name, ep, state, eng, &rep, started, err) != 0)
+		goto done;
+	rc = sim_results_finish(out, err);
+	out = NULL;
+	if (rc == 0) {
+		if (report)
+			*report = rep;
+		if (!opt->quiet)
+			printf("%s: %s: %llu events in %.2f s (%.2f M events/s), "
+			       "peak memory %.1f MB\nresults in %s/\n",
+			       name, x.model->name, (unsigned long long)rep.events,
+			       rep.wall_seconds,
+			       rep.wall_seconds > 0 ? rep.events / rep.wall_seconds / 1e6 : 0.0,
+			       rep.peak_rss_kb / 1024.0, dir);
+	}
+done:
+	sim_results_abort(out);
+	if (have_state)
+		x.model->destroy(state);
+	sim_engine_free(eng);
+	free(default_dir);
+	free(name);
+	unload(&x);
+	return rc;
+}
