@@ -59,17 +59,24 @@ static double hold_run(size_t n, long holds, uint64_t seed)
 		exit(1);
 	}
 	uint64_t seq = 0;
-	for (size_t i = 0; i < n; i++)
-		sim_queue_push(&q, sim_rng_exponential(&rng, 1.0), seq++);
-	sim_queue_entry e;
+	sim_queue_entry e = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		e.time = sim_rng_exponential(&rng, 1.0);
+		e.key = seq++;
+		sim_queue_push(&q, &e);
+	}
 	for (long i = 0; i < (long)(2 * n); i++) {
 		sim_queue_pop(&q, &e);
-		sim_queue_push(&q, e.time + sim_rng_exponential(&rng, 1.0), seq++);
+		e.time += sim_rng_exponential(&rng, 1.0);
+		e.key = seq++;
+		sim_queue_push(&q, &e);
 	}
 	double t0 = now_seconds();
 	for (long i = 0; i < holds; i++) {
 		sim_queue_pop(&q, &e);
-		sim_queue_push(&q, e.time + sim_rng_exponential(&rng, 1.0), seq++);
+		e.time += sim_rng_exponential(&rng, 1.0);
+		e.key = seq++;
+		sim_queue_push(&q, &e);
 	}
 	double ns = (now_seconds() - t0) * 1e9 / (double)holds;
 	sim_queue_close(&q);

@@ -2,18 +2,21 @@
  * sim_engine.h - the discrete-event core: clock, events, handlers, run loop.
  *
  * Time is a double in days. An event is (time, sequence number, handler,
- * target, 16-byte payload); events pop in time order and, at equal times, in
- * the order they were scheduled, so a run is bit-for-bit reproducible.
+ * target); events pop in time order and, at equal times, in the order they
+ * were scheduled, so a run is bit-for-bit reproducible.
  *
  * Models register handlers once (sim_engine_add_handler) and then schedule
  * events addressed to a handler and a target (an index the model chooses:
- * a logical process, an agent, a model id). Handlers may schedule and cancel
- * events. Event records live in a pool the engine owns and recycles, so
- * scheduling allocates nothing once the pool has grown to the run's peak.
+ * a logical process, an agent, a scheduled shock). Handlers may schedule and
+ * cancel events. The whole event lives in its 32-byte queue entry, so
+ * running one touches no other memory, and scheduling allocates nothing once
+ * the queue has grown to the run's peak.
  *
- * Cancelling is O(1): the record is marked and its queue entry discarded
- * when it reaches the front; when cancelled entries outnumber live ones the
- * queue is compacted in one O(n) pass, so memory stays bounded.
+ * Only events scheduled with sim_schedule_cancellable can be cancelled; they
+ * carry a handle into a small table the engine recycles. Cancelling is O(1):
+ * the handle is marked and the entry discarded when it reaches the front;
+ * when cancelled entries outnumber live ones the queue is compacted in one
+ * O(n) pass, so memory stays bounded.
  *
  * Programmer errors (scheduling in the past or at NaN, cancelling an id
  * that was never issued) are assertions. Running out of memory while
@@ -34,20 +37,11 @@ typedef uint64_t sim_event_id;
 /* Index of a registered handler. */
 typedef uint32_t sim_handler;
 
-/* Small data carried by an event. */
-typedef union sim_payload {
-	double d[2];
-	int64_t i[2];
-	uint64_t u[2];
-	void *p[2];
-} sim_payload;
-
 /* What a handler receives. */
 typedef struct sim_event {
-	double time;         /* == sim_now() while the handler runs */
-	uint64_t target;
-	sim_payload payload;
-	sim_event_id id;
+	double time;     /* == sim_now() while the handler runs */
+	uint64_t target; /* as given to sim_schedule */
+	sim_event_id id; /* as returned by sim_schedule_cancellable, else 0 */
 } sim_event;
 
 typedef struct sim_engine sim_engine;
@@ -62,27 +56,27 @@ sim_engine *sim_engine_new(sim_error *err);
 /* Frees the engine and every pending event; NULL is allowed. */
 void sim_engine_free(sim_engine *eng);
 
-/* Pre-allocates room for `pending` simultaneously pending events, so a
-   model that knows its population avoids growth during the run. */
-int sim_engine_reserve(sim_engine *eng, size_t pending, sim_error *err);
-
 /* Registers fn (called with ctx) and returns its handle. `name` (kept by
    pointer, so a string literal) labels it in diagnostics. */
 sim_handler sim_engine_add_handler(sim_engine *eng, const char *name,
 				   sim_handler_fn fn, void *ctx);
 
-/* Schedules an event at absolute time `time` >= sim_now(). Returns its id,
-   or 0 when memory ran out (the run then stops with an error). */
-sim_event_id sim_schedule(sim_engine *eng, double time, sim_handler handler,
-			  uint64_t target, sim_payload payload);
+/* Schedules an event at absolute time `time` (finite, >= sim_now()). When
+   memory runs out the run stops with an error. */
+void sim_schedule(sim_engine *eng, double time, sim_handler handler,
+		  uint64_t target);
 
 /* Schedules an event `delay` >= 0 days from now. */
-static inline sim_event_id sim_schedule_in(sim_engine *eng, double delay,
-					   sim_handler handler, uint64_t target,
-					   sim_payload payload);
+static inline void sim_schedule_in(sim_engine *eng, double delay,
+				   sim_handler handler, uint64_t target);
 
-/* Cancels a pending event. Returns true if it was pending, false if it had
-   already run or been cancelled. */
+/* Like sim_schedule, and returns an id for sim_cancel (0 when memory ran
+   out; the run then stops with an error). */
+sim_event_id sim_schedule_cancellable(sim_engine *eng, double time,
+				      sim_handler handler, uint64_t target);
+
+/* Cancels a pending event scheduled with sim_schedule_cancellable. Returns
+   true if it was pending, false if it had already run or been cancelled. */
 bool sim_cancel(sim_engine *eng, sim_event_id id);
 
 /* The simulation clock, in days. */
@@ -114,11 +108,10 @@ typedef struct sim_engine_stats {
 
 sim_engine_stats sim_engine_get_stats(const sim_engine *eng);
 
-static inline sim_event_id sim_schedule_in(sim_engine *eng, double delay,
-					   sim_handler handler, uint64_t target,
-					   sim_payload payload)
+static inline void sim_schedule_in(sim_engine *eng, double delay,
+				   sim_handler handler, uint64_t target)
 {
-	return sim_schedule(eng, sim_now(eng) + delay, handler, target, payload);
+	sim_schedule(eng, sim_now(eng) + delay, handler, target);
 }
 
 #endif

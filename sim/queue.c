@@ -30,10 +30,12 @@
 #endif
 #define ARITY SIM_QUEUE_ARITY
 
-/* Mean number of events per bucket the width aims at: the heap of a
-   bucket stays tiny, and few buckets are passed empty. */
+/* Mean number of events per bucket the width aims at. Fewer means a
+   shallower heap per bucket but more bucket headers, each a likely cache
+   miss per push: 64 was fastest of 4, 16, 64 and 256 in the hold benchmark
+   at 262,144 and 10^6 pending events, and no slower at 1,024. */
 #ifndef SIM_QUEUE_PER_BUCKET
-#define SIM_QUEUE_PER_BUCKET 4
+#define SIM_QUEUE_PER_BUCKET 64
 #endif
 /* Below this many pending events the calendar is not worth it: all in the
    heap. */
@@ -47,13 +49,16 @@ enum { CACHE_LINE = 64 };
 #define PAD_ENTRIES (CACHE_LINE / sizeof(node) - 1)
 
 /* The stored form of an entry: the time's bit pattern instead of the
-   double. */
+   double, so (tbits, key) compare as one 128-bit integer. */
 typedef struct node {
 	uint64_t tbits;
 	uint64_t key;
+	uint64_t data;
+	uint32_t tag;
+	uint32_t aux;
 } node;
 
-static const node SENTINEL = { UINT64_MAX, UINT64_MAX };
+static const node SENTINEL = { UINT64_MAX, UINT64_MAX, 0, 0, 0 };
 
 static inline uint64_t time_bits(double t)
 {
@@ -70,9 +75,9 @@ static inline double bits_time(uint64_t b)
 	return t;
 }
 
-static inline order_t ord(node n)
+static inline order_t ord(const node *n)
 {
-	return ((order_t)n.tbits << 64) | n.key;
+	return ((order_t)n->tbits << 64) | n->key;
 }
 
 static inline node *heap_nodes(const sim_queue *q)
@@ -109,23 +114,23 @@ int sim_queue_reserve(sim_queue *q, size_t capacity)
 static inline size_t min_child(const node *h, size_t first)
 {
 #if ARITY == 4
-	size_t a = first + (ord(h[first + 1]) < ord(h[first]));
-	size_t b = first + 2 + (ord(h[first + 3]) < ord(h[first + 2]));
-	return ord(h[b]) < ord(h[a]) ? b : a;
+	size_t a = first + (ord(&h[first + 1]) < ord(&h[first]));
+	size_t b = first + 2 + (ord(&h[first + 3]) < ord(&h[first + 2]));
+	return ord(&h[b]) < ord(&h[a]) ? b : a;
 #else
 	size_t best = first;
 	for (size_t c = first + 1; c < first + ARITY; c++)
-		best = ord(h[c]) < ord(h[best]) ? c : best;
+		best = ord(&h[c]) < ord(&h[best]) ? c : best;
 	return best;
 #endif
 }
 
 static inline void sift_up(node *h, size_t i, node x)
 {
-	order_t ox = ord(x);
+	order_t ox = ord(&x);
 	while (i > 0) {
 		size_t parent = (i - 1) / ARITY;
-		if (ox >= ord(h[parent]))
+		if (ox >= ord(&h[parent]))
 			break;
 		h[i] = h[parent];
 		i = parent;
@@ -155,7 +160,7 @@ static void heapify(sim_queue *q)
 		size_t j = i;
 		for (size_t first; (first = ARITY * j + 1) < q->count;) {
 			size_t best = min_child(h, first);
-			if (ord(h[best]) >= ord(x))
+			if (ord(&h[best]) >= ord(&x))
 				break;
 			h[j] = h[best];
 			j = best;
@@ -195,8 +200,9 @@ static int heap_push(sim_queue *q, node x)
 static inline uint64_t bucket_of(const sim_queue *q, uint64_t tbits)
 {
 	double x = bits_time(tbits) * q->inv_width;
-	/* Far beyond any year: the overflow; keeps the cast defined. */
-	return x < 4.0e18 ? (uint64_t)x : (uint64_t)4e18;
+	/* Far beyond any window: the overflow. The signed conversion is one
+	   instruction where the unsigned one is a branchy sequence. */
+	return x < 4.0e18 ? (uint64_t)(int64_t)x : (uint64_t)4e18;
 }
 
 static int array_append(sim_queue_array *a, node x)
@@ -213,65 +219,133 @@ static int array_append(sim_queue_array *a, node x)
 	return 0;
 }
 
-/* Files x under its bucket: the heap, a bucket of this year, or the
-   overflow. The heap is only appended to (the caller heapifies). */
-static int file_node(sim_queue *q, node x, bool heap_append)
+/* Appends x to bucket a. When the bucket grows, the merge-sort scratch
+   grows with it, so sorting a bucket never allocates. */
+static int bucket_append(sim_queue *q, sim_queue_array *a, node x)
 {
-	uint64_t b = bucket_of(q, x.tbits);
-	if (b <= q->current) {
-		if (!heap_append)
-			return heap_push(q, x);
-		heap_nodes(q)[q->count++] = x;
-		return 0;
+	if (a->count == a->capacity) {
+		if (array_append(a, x) != 0)
+			return -1;
+		if (a->capacity > q->scratch_capacity) {
+			void *scratch = realloc(q->scratch, a->capacity * sizeof(node));
+			if (!scratch) {
+				a->count--;
+				return -1;
+			}
+			q->scratch = scratch;
+			q->scratch_capacity = a->capacity;
+		}
+	} else {
+		((node *)a->items)[a->count++] = x;
 	}
-	if (b >= q->year_end)
-		return array_append(&q->overflow, x);
-	sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
-	/* The bucket will be heapified in place of the heap: keep room. */
-	if (a->count + 1 > q->capacity && sim_queue_reserve(q, a->count + 1) != 0)
-		return -1;
-	if (array_append(a, x) != 0)
-		return -1;
 	q->in_buckets++;
 	return 0;
 }
 
-static int compare_nodes(const void *a, const void *b)
+/* Sorts a[0, n) ascending: insertion sort of runs of 8, then bottom-up
+   merges through tmp (n entries). Stable, O(n log n), no allocation. */
+static void sort_nodes(node *a, node *tmp, size_t n)
 {
-	order_t x = ord(*(const node *)a), y = ord(*(const node *)b);
-	return (x > y) - (x < y);
+	enum { RUN = 8 };
+	for (size_t lo = 0; lo < n; lo += RUN) {
+		size_t hi = lo + RUN < n ? lo + RUN : n;
+		for (size_t i = lo + 1; i < hi; i++) {
+			node x = a[i];
+			order_t ox = ord(&x);
+			size_t j = i;
+			while (j > lo && ord(&a[j - 1]) > ox) {
+				a[j] = a[j - 1];
+				j--;
+			}
+			a[j] = x;
+		}
+	}
+	node *src = a, *dst = tmp;
+	for (size_t width = RUN; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				dst[k++] = ord(&src[j]) < ord(&src[i]) ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		node *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
 }
 
-/* Moves every entry into one new array (heap first); NULL when out of
-   memory (then nothing moved). */
-static node *gather_all(sim_queue *q, size_t *n_out)
+/* Files x under its bucket: the heap, a bucket of this year, or the
+   overflow. */
+static int file_node(sim_queue *q, node x)
+{
+	uint64_t b = bucket_of(q, x.tbits);
+	if (b <= q->current)
+		return heap_push(q, x);
+	if (b >= q->year_end) {
+		if (array_append(&q->overflow, x) != 0)
+			return -1;
+		q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
+		return 0;
+	}
+	return bucket_append(q, &q->buckets[b & (q->bucket_count - 1)], x);
+}
+
+/* Every entry, moved out of the queue into one heap-shaped block (so that
+   the block can become the heap if nothing else can be allocated). */
+typedef struct gathered {
+	void *block;
+	node *items;
+	size_t n;
+} gathered;
+
+/* Moves every entry into a new block; returns -1 (queue unchanged) when
+   there is no memory for it. */
+static int gather_all(sim_queue *q, gathered *g)
 {
 	settle(q);
-	size_t n = sim_queue_size(q);
-	node *all = malloc((n ? n : 1) * sizeof *all);
-	if (!all)
-		return NULL;
-	size_t k = 0;
+	size_t n = q->total;
+	g->block = sim__alloc_hot((PAD_ENTRIES + n + ARITY) * sizeof(node));
+	if (!g->block)
+		return -1;
+	g->items = (node *)g->block + PAD_ENTRIES;
+	g->n = n;
+	node *all = g->items;
 	memcpy(all, q->heap, q->count * sizeof *all);
-	k = q->count;
-	for (size_t i = q->count; i < q->count + ARITY; i++)
-		heap_nodes(q)[i] = SENTINEL;
+	size_t k = q->count;
 	for (size_t i = 0; i < q->count; i++)
 		heap_nodes(q)[i] = SENTINEL;
 	q->count = 0;
+	/* Bucket arrays are freed, not kept: their sizes fit the old width,
+	   and holding them while the new ones fill would double the peak. */
 	for (size_t b = 0; b < q->bucket_count; b++) {
 		sim_queue_array *a = &q->buckets[b];
 		memcpy(all + k, a->items, a->count * sizeof *all);
 		k += a->count;
-		a->count = 0;
+		free(a->items);
+		*a = (sim_queue_array){ NULL, 0, 0 };
 	}
 	q->in_buckets = 0;
 	memcpy(all + k, q->overflow.items, q->overflow.count * sizeof *all);
 	k += q->overflow.count;
 	q->overflow.count = 0;
+	size_t left = q->run_len - q->run_pos;
+	if (left)
+		memcpy(all + k, (node *)q->run + q->run_pos, left * sizeof *all);
+	k += left;
+	free(q->run);
+	q->run = NULL;
+	q->run_pos = q->run_len = 0;
 	assert(k == n);
-	*n_out = n;
-	return all;
+	for (size_t i = n; i < n + ARITY; i++)
+		all[i] = SENTINEL;
+	return 0;
 }
 
 static size_t next_pow2(size_t x)
@@ -288,11 +362,47 @@ static int compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sets up an empty calendar sized for n entries spread like all[], then
-   files them. Few entries, or a spread of zero: an infinite width, so all
-   are in the heap. Deterministic: depends only on the entries. Frees all. */
-static int refile(sim_queue *q, node *all, size_t n)
+static size_t capacity_for(size_t count)
 {
+	size_t cap = 4;
+	while (cap < count)
+		cap *= 2;
+	return cap;
+}
+
+/* Last resort when memory runs out while refiling: an infinite width, and
+   the gathered block itself becomes the heap. Allocates nothing, loses
+   nothing; only slower. */
+static void refile_as_heap(sim_queue *q, gathered *g)
+{
+	for (size_t b = 0; b < q->bucket_count; b++) {
+		free(q->buckets[b].items);
+		q->buckets[b] = (sim_queue_array){ NULL, 0, 0 };
+	}
+	q->in_buckets = 0;
+	q->overflow.count = 0;
+	q->inv_width = 0;
+	q->current = 0;
+	q->year_end = 1;
+	q->overflow_min = UINT64_MAX;
+	free(q->block);
+	q->block = g->block;
+	q->heap = g->items;
+	q->capacity = g->n;
+	q->count = g->n;
+	q->hole = false;
+	heapify(q);
+}
+
+/* Sets up the calendar for the gathered entries, whose spread sets the
+   width, and files them: a counting pass sizes every array exactly, so
+   the filing pass cannot fail. With few entries, or all at one time, the
+   width is infinite and everything is in the heap. Deterministic: depends
+   only on the entries. Consumes g. */
+static void refile(sim_queue *q, gathered *g)
+{
+	node *all = g->items;
+	size_t n = g->n;
 	double tmin = INFINITY;
 	for (size_t i = 0; i < n; i++)
 		tmin = fmin(tmin, bits_time(all[i].tbits));
@@ -316,107 +426,161 @@ static int refile(sim_queue *q, node *all, size_t n)
 			buckets = next_pow2((size_t)(2 * near / SIM_QUEUE_PER_BUCKET));
 		}
 	}
+	q->size_at_resize = n > CALENDAR_MIN / 2 ? n : CALENDAR_MIN / 2;
+	q->resizes++;
 	if (buckets != q->bucket_count) {
-		for (size_t b = 0; b < q->bucket_count; b++)
-			free(q->buckets[b].items);
 		free(q->buckets);
 		q->buckets = NULL;
 		q->bucket_count = 0;
 		if (buckets) {
 			q->buckets = calloc(buckets, sizeof *q->buckets);
 			if (!q->buckets) {
-				buckets = 0;
-				inv_width = 0; /* degrade to a plain heap */
+				refile_as_heap(q, g);
+				return;
 			}
+			q->bucket_count = buckets;
 		}
-		q->bucket_count = buckets;
 	}
 	q->inv_width = inv_width;
 	q->current = inv_width > 0 ? bucket_of(q, time_bits(tmin)) : 0;
 	q->year_end = inv_width > 0 ? q->current + buckets : 1;
-	q->size_at_resize = n > CALENDAR_MIN / 2 ? n : CALENDAR_MIN / 2;
-	q->resizes++;
-	int rc = 0;
-	if (sim_queue_reserve(q, n) != 0)
-		rc = -1;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = file_node(q, all[i], true);
+	q->overflow_min = UINT64_MAX;
+
+	/* Count, then allocate every array at its final size. */
+	size_t to_heap = 0, to_overflow = 0, largest = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = bucket_of(q, all[i].tbits);
+		if (b <= q->current)
+			to_heap++;
+		else if (b >= q->year_end)
+			to_overflow++;
+		else
+			q->buckets[b & (buckets - 1)].count++;
+	}
+	bool ok = true;
+	for (size_t b = 0; b < q->bucket_count && ok; b++) {
+		sim_queue_array *a = &q->buckets[b];
+		if (a->count) {
+			a->capacity = capacity_for(a->count);
+			ok = (a->items = malloc(a->capacity * sizeof(node))) != NULL;
+			largest = a->capacity > largest ? a->capacity : largest;
+			a->count = 0;
+		}
+	}
+	if (ok && to_overflow > q->overflow.capacity) {
+		node *items = realloc(q->overflow.items, to_overflow * sizeof(node));
+		ok = items != NULL;
+		if (ok) {
+			q->overflow.items = items;
+			q->overflow.capacity = to_overflow;
+		}
+	}
+	if (ok && largest > q->scratch_capacity) {
+		void *scratch = realloc(q->scratch, largest * sizeof(node));
+		ok = scratch != NULL;
+		if (ok) {
+			q->scratch = scratch;
+			q->scratch_capacity = largest;
+		}
+	}
+	ok = ok && sim_queue_reserve(q, to_heap) == 0;
+	if (!ok) {
+		refile_as_heap(q, g);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = bucket_of(q, all[i].tbits);
+		if (b <= q->current) {
+			heap_nodes(q)[q->count++] = all[i];
+		} else if (b >= q->year_end) {
+			((node *)q->overflow.items)[q->overflow.count++] = all[i];
+			q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
+		} else {
+			sim_queue_array *a = &q->buckets[b & (buckets - 1)];
+			((node *)a->items)[a->count++] = all[i];
+			q->in_buckets++;
+		}
+	}
 	heapify(q);
-	free(all);
-	return rc;
+	free(g->block);
 }
 
-/* Re-estimates the width from the pending entries. */
-static int resize(sim_queue *q)
+/* Re-estimates the width from the pending entries. Without memory to do
+   so the queue is left as it is: still correct, only slower. */
+static void resize(sim_queue *q)
 {
-	size_t n;
-	node *all = gather_all(q, &n);
-	return all ? refile(q, all, n) : -1;
+	gathered g;
+	if (gather_all(q, &g) == 0)
+		refile(q, &g);
 }
 
-/* Starts a new year at the earliest overflow entry: refiles the overflow.
-   If most entries still lie beyond the year, the width was too small for
-   the present spread and is re-estimated instead. */
-static void next_year(sim_queue *q)
+/* Moves every overflow entry that the window now covers into its bucket.
+   Called when the window reaches the earliest overflow entry; what stays
+   lies a whole window ahead, so this runs about once per window length. */
+static void migrate(sim_queue *q)
 {
 	node *items = q->overflow.items;
-	size_t n = q->overflow.count;
-	uint64_t first = UINT64_MAX;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t b = bucket_of(q, items[i].tbits);
-		first = b < first ? b : first;
-	}
-	q->current = first;
-	q->year_end = first + q->bucket_count;
-	size_t kept = 0;
+	size_t n = q->overflow.count, kept = 0;
+	q->overflow_min = UINT64_MAX;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t b = bucket_of(q, items[i].tbits);
 		if (b >= q->year_end) {
 			items[kept++] = items[i];
-		} else if (b == first) {
-			/* Room was reserved when entries went to the overflow? No:
-			   reserve now; failure leaves the entry where it was. */
-			if (q->count + 1 > q->capacity && sim_queue_reserve(q, q->count + 1) != 0) {
-				items[kept++] = items[i];
-				continue;
-			}
-			heap_nodes(q)[q->count++] = items[i];
-		} else {
-			sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
-			if (array_append(a, items[i]) != 0 ||
-			    (a->count > q->capacity && sim_queue_reserve(q, a->count) != 0)) {
-				items[kept++] = items[i];
-				continue;
-			}
-			q->in_buckets++;
+			q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
+		} else if (b <= q->current) {
+			/* Only when the window jumped to this very bucket. */
+			if (heap_push(q, items[i]) != 0)
+				goto out_of_memory;
+		} else if (bucket_append(q, &q->buckets[b & (q->bucket_count - 1)], items[i]) != 0) {
+			goto out_of_memory;
 		}
+		continue;
+out_of_memory:
+		/* Keep the entry (order is lost, but nothing is) and say so. */
+		q->oom = true;
+		items[kept++] = items[i];
 	}
 	q->overflow.count = kept;
-	heapify(q);
-	if (kept > n / 2 && kept > CALENDAR_MIN)
-		resize(q); /* on failure the queue stays valid, just slower */
 }
 
-/* Makes the heap hold the earliest non-empty bucket. Heap must be empty. */
+/* Moves the window to bucket b (> current). */
+static void move_window(sim_queue *q, uint64_t b)
+{
+	q->current = b;
+	q->year_end = b + q->bucket_count;
+}
+
+/* Makes the earliest non-empty bucket the sorted run, when both the run
+   and the heap are exhausted. Returns false when the queue is empty. */
 static bool advance(sim_queue *q)
 {
-	while (q->count == 0) {
-		if (q->in_buckets > 0) {
-			uint64_t b = q->current + 1;
-			size_t mask = q->bucket_count - 1;
-			while (q->buckets[b & mask].count == 0)
-				b++;
-			sim_queue_array *a = &q->buckets[b & mask];
-			q->current = b;
-			memcpy(q->heap, a->items, a->count * sizeof(node));
-			q->count = a->count;
+	size_t mask = q->bucket_count - 1;
+	while (q->count == 0 && q->run_pos == q->run_len) {
+		if (q->in_buckets == 0) {
+			if (q->overflow.count == 0)
+				return false;
+			/* Nothing in the window: jump to the overflow's earliest
+			   bucket and bring that part of the future in. */
+			move_window(q, q->overflow_min);
+			migrate(q);
+			continue;
+		}
+		uint64_t b = q->current + 1;
+		while (q->buckets[b & mask].count == 0 && b < q->overflow_min)
+			b++;
+		move_window(q, b);
+		if (b >= q->overflow_min)
+			migrate(q); /* entries of bucket b itself go to the heap */
+		sim_queue_array *a = &q->buckets[b & mask];
+		if (a->count) {
+			/* The bucket's own array becomes the run: no copy. */
+			free(q->run);
+			q->run = a->items;
+			q->run_pos = 0;
+			q->run_len = a->count;
 			q->in_buckets -= a->count;
-			a->count = 0;
-			heapify(q);
-		} else if (q->overflow.count > 0) {
-			next_year(q);
-		} else {
-			return false;
+			*a = (sim_queue_array){ NULL, 0, 0 };
+			sort_nodes(q->run, q->scratch, q->run_len);
 		}
 	}
 	return true;
@@ -429,6 +593,7 @@ int sim_queue_init(sim_queue *q, size_t capacity, sim_queue_kind kind)
 	memset(q, 0, sizeof *q);
 	q->kind = kind;
 	q->year_end = 1;
+	q->overflow_min = UINT64_MAX;
 	q->size_at_resize = CALENDAR_MIN / 2;
 	return sim_queue_reserve(q, capacity < 16 ? 16 : capacity);
 }
@@ -439,46 +604,87 @@ void sim_queue_close(sim_queue *q)
 		free(q->buckets[b].items);
 	free(q->buckets);
 	free(q->overflow.items);
+	free(q->run);
+	free(q->scratch);
 	free(q->block);
 	memset(q, 0, sizeof *q);
 }
 
-int sim_queue_push(sim_queue *q, double time, uint64_t key)
+static inline node to_node(const sim_queue_entry *e)
 {
-	assert(time >= 0 && "queue times are never negative or NaN");
-	node x = { time_bits(time), key };
-	if (q->kind == SIM_QUEUE_CALENDAR && sim_queue_size(q) >= 2 * q->size_at_resize)
-		resize(q); /* on failure the queue stays valid, just slower */
-	if (q->inv_width == 0)
-		return heap_push(q, x);
-	return file_node(q, x, false);
+	return (node){ time_bits(e->time), e->key, e->data, e->tag, e->aux };
+}
+
+static inline void to_entry(const node *n, sim_queue_entry *e)
+{
+	*e = (sim_queue_entry){ bits_time(n->tbits), n->key, n->data, n->tag, n->aux };
+}
+
+int sim_queue_push(sim_queue *q, const sim_queue_entry *e)
+{
+	assert(e->time >= 0 && "queue times are never negative or NaN");
+	node x = to_node(e);
+	if (q->total >= 2 * q->size_at_resize && q->kind == SIM_QUEUE_CALENDAR)
+		resize(q);
+	int rc;
+	if (q->inv_width == 0) {
+		rc = heap_push(q, x);
+	} else {
+		/* The common case first: a later bucket of this year with room. */
+		uint64_t b = bucket_of(q, x.tbits);
+		sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
+		if (b > q->current && b < q->year_end && a->count < a->capacity) {
+			((node *)a->items)[a->count++] = x;
+			q->in_buckets++;
+			rc = 0;
+		} else {
+			rc = file_node(q, x);
+		}
+	}
+	q->total += rc == 0;
+	return rc;
+}
+
+/* The smallest pending node, from the run or the heap (settled), or NULL
+   when the queue is empty; *from_run says which. */
+static node *front(sim_queue *q, bool *from_run)
+{
+	settle(q);
+	if (q->count == 0 && q->run_pos == q->run_len) {
+		if (q->kind == SIM_QUEUE_CALENDAR && q->size_at_resize > CALENDAR_MIN &&
+		    q->total < q->size_at_resize / 4)
+			resize(q);
+		if (!advance(q))
+			return NULL;
+	}
+	node *r = q->run_pos < q->run_len ? (node *)q->run + q->run_pos : NULL;
+	node *h = q->count ? heap_nodes(q) : NULL;
+	*from_run = r && (!h || ord(r) < ord(h));
+	return *from_run ? r : h;
 }
 
 bool sim_queue_pop(sim_queue *q, sim_queue_entry *out)
 {
-	settle(q);
-	if (q->count == 0) {
-		if (q->kind == SIM_QUEUE_CALENDAR && q->size_at_resize > CALENDAR_MIN &&
-		    sim_queue_size(q) < q->size_at_resize / 4)
-			resize(q);
-		if (!advance(q))
-			return false;
-	}
-	node top = heap_nodes(q)[0];
-	out->time = bits_time(top.tbits);
-	out->key = top.key;
-	q->hole = true;
+	bool from_run;
+	node *n = front(q, &from_run);
+	if (!n)
+		return false;
+	to_entry(n, out);
+	if (from_run)
+		q->run_pos++;
+	else
+		q->hole = true;
+	q->total--;
 	return true;
 }
 
 const sim_queue_entry *sim_queue_peek(sim_queue *q)
 {
-	settle(q);
-	if (q->count == 0 && !advance(q))
+	bool from_run;
+	node *n = front(q, &from_run);
+	if (!n)
 		return NULL;
-	node *h = heap_nodes(q);
-	q->peeked.time = bits_time(h[0].tbits);
-	q->peeked.key = h[0].key;
+	to_entry(n, &q->peeked);
 	return &q->peeked;
 }
 
@@ -487,7 +693,8 @@ static size_t filter_array(node *items, size_t n,
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
-		sim_queue_entry e = { bits_time(items[i].tbits), items[i].key };
+		sim_queue_entry e;
+		to_entry(&items[i], &e);
 		if (keep(&e, ctx))
 			items[kept++] = items[i];
 	}
@@ -511,18 +718,9 @@ void sim_queue_filter(sim_queue *q,
 		a->count = k;
 	}
 	q->overflow.count = filter_array(q->overflow.items, q->overflow.count, keep, ctx);
-}
-
-int sim_queue_rekey_in_order(sim_queue *q,
-			     uint64_t (*rekey)(uint64_t key, size_t rank, void *ctx),
-			     void *ctx)
-{
-	size_t n;
-	node *all = gather_all(q, &n);
-	if (!all)
-		return -1;
-	qsort(all, n, sizeof *all, compare_nodes);
-	for (size_t i = 0; i < n; i++)
-		all[i].key = rekey(all[i].key, i, ctx);
-	return refile(q, all, n);
+	if (q->run_len > q->run_pos) {
+		node *rest = (node *)q->run + q->run_pos;
+		q->run_len = q->run_pos + filter_array(rest, q->run_len - q->run_pos, keep, ctx);
+	}
+	q->total = q->count + q->in_buckets + q->overflow.count + q->run_len - q->run_pos;
 }

@@ -7,12 +7,7 @@
 
 #include "sim_engine.h"
 
-/* Lowers the sequence-number limit at which pending events are renumbered
-   (normally 2^36), so tests can exercise renumbering. */
-void sim__engine_set_seq_limit(sim_engine *eng, uint64_t limit);
-
-/* Number of times the pending set was renumbered / compacted. */
-uint64_t sim__engine_renumbers(const sim_engine *eng);
+/* Number of times cancelled entries were purged from the queue. */
 uint64_t sim__engine_compactions(const sim_engine *eng);
 
 #endif

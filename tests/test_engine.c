@@ -1,7 +1,7 @@
 /*
  * test_engine.c - the event core: ordering, ties, cancellation, the run
- * horizon, stop/fail, counters, and the two internal mechanisms that keep
- * long runs correct (sequence renumbering) and bounded (compaction).
+ * horizon, stop/fail, counters, and the compaction that keeps memory
+ * bounded under mass cancellation.
  *
  * Handlers here append what they see to a log so each test can compare the
  * executed order with the order the contract promises.
@@ -39,8 +39,6 @@ static sim_engine *new_engine(void)
 	return eng;
 }
 
-static const sim_payload nothing = { { 0 } };
-
 /* Ensure events run in time order and ties run in scheduling order. */
 static void test_time_order_and_ties(void **unused)
 {
@@ -50,8 +48,8 @@ static void test_time_order_and_ties(void **unused)
 	sim_handler h = sim_engine_add_handler(eng, "record", record, log);
 	/* 100 events at day 5 scheduled 0..99, interleaved with other days. */
 	for (uint64_t i = 0; i < 100; i++) {
-		sim_schedule(eng, 5.0, h, i, nothing);
-		sim_schedule(eng, (double)(i % 10), h, 1000 + i, nothing);
+		sim_schedule(eng, 5.0, h, i);
+		sim_schedule(eng, (double)(i % 10), h, 1000 + i);
 	}
 	assert_int_equal(sim_engine_run(eng, INFINITY, NULL), 0);
 	assert_int_equal(log->n, 200);
@@ -76,7 +74,7 @@ static void test_cancel(void **unused)
 	sim_handler h = sim_engine_add_handler(eng, "record", record, log);
 	sim_event_id ids[10];
 	for (uint64_t i = 0; i < 10; i++)
-		ids[i] = sim_schedule(eng, 1.0, h, i, nothing);
+		ids[i] = sim_schedule_cancellable(eng, 1.0, h, i);
 	assert_true(sim_cancel(eng, ids[3]));
 	assert_true(sim_cancel(eng, ids[7]));
 	assert_false(sim_cancel(eng, ids[3])); /* already cancelled */
@@ -87,7 +85,7 @@ static void test_cancel(void **unused)
 		assert_true(log->target[i] != 3 && log->target[i] != 7);
 	assert_false(sim_cancel(eng, ids[0])); /* already ran */
 	/* A recycled slot does not make an old id valid again. */
-	sim_event_id fresh = sim_schedule(eng, 2.0, h, 42, nothing);
+	sim_event_id fresh = sim_schedule_cancellable(eng, 2.0, h, 42);
 	assert_false(sim_cancel(eng, ids[3]));
 	assert_true(sim_cancel(eng, fresh));
 	sim_engine_stats st = sim_engine_get_stats(eng);
@@ -111,13 +109,14 @@ static void chain_step(sim_engine *eng, void *ctx, const sim_event *ev)
 	chain *c = ctx;
 	c->runs++;
 	/* An event cannot cancel itself: it is no longer pending. */
+	assert_true(ev->id != 0);
 	assert_false(sim_cancel(eng, ev->id));
 	if (ev->target == 1 && c->victim) {
 		c->cancelled_victim = sim_cancel(eng, c->victim);
 		c->victim = 0;
 	}
 	if (c->runs < 5)
-		sim_schedule_in(eng, 1.0, c->self, ev->target, nothing);
+		sim_schedule_cancellable(eng, sim_now(eng) + 1.0, c->self, ev->target);
 }
 
 /* Ensure handlers can schedule successors and cancel other events. */
@@ -127,8 +126,8 @@ static void test_handlers_schedule_and_cancel(void **unused)
 	sim_engine *eng = new_engine();
 	chain c = { 0 };
 	c.self = sim_engine_add_handler(eng, "chain", chain_step, &c);
-	sim_schedule(eng, 0.0, c.self, 1, nothing);
-	c.victim = sim_schedule(eng, 0.5, c.self, 2, nothing);
+	sim_schedule_cancellable(eng, 0.0, c.self, 1);
+	c.victim = sim_schedule_cancellable(eng, 0.5, c.self, 2);
 	assert_int_equal(sim_engine_run(eng, INFINITY, NULL), 0);
 	assert_true(c.cancelled_victim);
 	assert_int_equal(c.runs, 5);
@@ -145,7 +144,7 @@ static void test_horizon(void **unused)
 	log_t *log = calloc(1, sizeof *log);
 	sim_handler h = sim_engine_add_handler(eng, "record", record, log);
 	for (int i = 0; i < 10; i++)
-		sim_schedule(eng, i, h, (uint64_t)i, nothing);
+		sim_schedule(eng, i, h, (uint64_t)i);
 	assert_int_equal(sim_engine_run(eng, 5.0, NULL), 0);
 	assert_int_equal(log->n, 5); /* days 0..4; day 5 is at the horizon */
 	assert_double_near(sim_now(eng), 5.0, 0);
@@ -175,10 +174,10 @@ static void test_stop_and_fail(void **unused)
 	sim_engine *eng = new_engine();
 	int count = 0;
 	sim_handler h = sim_engine_add_handler(eng, "stopper", stopper, &count);
-	sim_schedule(eng, 1, h, 0, nothing);
-	sim_schedule(eng, 2, h, 1, nothing);
-	sim_schedule(eng, 3, h, 2, nothing);
-	sim_schedule(eng, 4, h, 3, nothing);
+	sim_schedule(eng, 1, h, 0);
+	sim_schedule(eng, 2, h, 1);
+	sim_schedule(eng, 3, h, 2);
+	sim_schedule(eng, 4, h, 3);
 	assert_int_equal(sim_engine_run(eng, INFINITY, NULL), 0);
 	assert_int_equal(count, 2);
 	sim_error err;
@@ -188,28 +187,6 @@ static void test_stop_and_fail(void **unused)
 	assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
 	assert_non_null(strstr(err.message, "invariant broken at target 2"));
 	assert_non_null(strstr(err.message, "day 3"));
-	sim_engine_free(eng);
-}
-
-/* Ensure renumbering the sequence keeps (time, insertion) order, ties
-   included, across many wraps of a tiny sequence limit. */
-static void test_renumbering_keeps_order(void **unused)
-{
-	(void)unused;
-	sim_engine *eng = new_engine();
-	sim__engine_set_seq_limit(eng, 64);
-	log_t *log = calloc(1, sizeof *log);
-	sim_handler h = sim_engine_add_handler(eng, "record", record, log);
-	for (uint64_t i = 0; i < 2000; i++)
-		sim_schedule(eng, (double)(i % 3), h, i, nothing);
-	assert_true(sim__engine_renumbers(eng) > 10);
-	assert_int_equal(sim_engine_run(eng, INFINITY, NULL), 0);
-	assert_int_equal(log->n, 2000);
-	size_t k = 0;
-	for (uint64_t day = 0; day < 3; day++)
-		for (uint64_t i = day; i < 2000; i += 3)
-			assert_int_equal(log->target[k++], i);
-	free(log);
 	sim_engine_free(eng);
 }
 
@@ -223,7 +200,7 @@ static void test_compaction(void **unused)
 	enum { N = 4000 };
 	sim_event_id *ids = malloc(N * sizeof *ids);
 	for (uint64_t i = 0; i < N; i++)
-		ids[i] = sim_schedule(eng, (double)(N - i), h, i, nothing);
+		ids[i] = sim_schedule_cancellable(eng, (double)(N - i), h, i);
 	for (uint64_t i = 0; i < N; i++)
 		if (i % 1000 != 0)
 			assert_true(sim_cancel(eng, ids[i]));
@@ -254,9 +231,9 @@ static void stress_step(sim_engine *eng, void *ctx, const sim_event *ev)
 	/* Time never goes back; at equal times, scheduling order holds. */
 	assert_true(ev->time >= s->last_time);
 	if (ev->time == s->last_time)
-		assert_true(ev->payload.u[0] > s->last_seq_at_time);
+		assert_true(ev->target > s->last_seq_at_time);
 	s->last_time = ev->time;
-	s->last_seq_at_time = ev->payload.u[0];
+	s->last_seq_at_time = ev->target;
 	s->executed++;
 	static uint64_t seq = 1u << 20;
 	for (int k = 0; k < 2; k++) {
@@ -264,8 +241,7 @@ static void stress_step(sim_engine *eng, void *ctx, const sim_event *ev)
 		if (gsl_rng_uniform(s->r) < 0.3 && s->live[slot])
 			sim_cancel(eng, s->live[slot]);
 		double dt = gsl_rng_uniform(s->r) < 0.5 ? 0.0 : gsl_rng_uniform(s->r);
-		sim_payload p = { .u = { seq++, 0 } };
-		s->live[slot] = sim_schedule_in(eng, dt, s->h, 0, p);
+		s->live[slot] = sim_schedule_cancellable(eng, sim_now(eng) + dt, s->h, seq++);
 	}
 	if (s->executed > 100000)
 		sim_engine_stop(eng);
@@ -281,10 +257,8 @@ static void test_conservation_under_stress(void **unused)
 	s.r = gsl_rng_alloc(gsl_rng_taus2);
 	s.h = sim_engine_add_handler(eng, "stress", stress_step, &s);
 	s.last_time = -1;
-	for (uint64_t i = 0; i < 100; i++) {
-		sim_payload p = { .u = { i, 0 } };
-		sim_schedule(eng, 0.0, s.h, 0, p);
-	}
+	for (uint64_t i = 0; i < 100; i++)
+		sim_schedule(eng, 0.0, s.h, i);
 	assert_int_equal(sim_engine_run(eng, INFINITY, NULL), 0);
 	sim_engine_stats st = sim_engine_get_stats(eng);
 	assert_int_equal(st.scheduled, st.executed + st.cancelled + st.pending);
@@ -301,7 +275,6 @@ int main(void)
 		cmocka_unit_test(test_handlers_schedule_and_cancel),
 		cmocka_unit_test(test_horizon),
 		cmocka_unit_test(test_stop_and_fail),
-		cmocka_unit_test(test_renumbering_keeps_order),
 		cmocka_unit_test(test_compaction),
 		cmocka_unit_test(test_conservation_under_stress),
 	};

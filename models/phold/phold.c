@@ -72,7 +72,7 @@ static void on_arrive(sim_engine *eng, void *ctx, const sim_event *ev)
 		dest = sim_rng_uniform_int(rng, (uint64_t)s->p.lps);
 	s->lp[lp].processed++;
 	s->lp[lp].remote_sent += dest != lp;
-	sim_schedule_in(eng, increment(s, rng), s->arrive, dest, (sim_payload){ { 0 } });
+	sim_schedule_in(eng, increment(s, rng), s->arrive, dest);
 }
 
 static void phold_destroy(void *state)
@@ -102,15 +102,12 @@ static int phold_init(void **state, sim_engine *eng, const void *params,
 	s->lp = calloc(n, sizeof *s->lp);
 	if (!s->rng || !s->lp)
 		goto oom;
-	if (sim_engine_reserve(eng, n * (size_t)p->start_events, err) != 0)
-		goto fail;
 	s->arrive = sim_engine_add_handler(eng, "phold.arrive", on_arrive, s);
 	for (size_t i = 0; i < n; i++) {
 		if (sim_rng_init(&s->rng[i], ctx->seed, ctx->replication, i, err) != 0)
 			goto fail;
 		for (int64_t k = 0; k < p->start_events; k++)
-			sim_schedule(eng, increment(s, &s->rng[i]), s->arrive, i,
-				     (sim_payload){ { 0 } });
+			sim_schedule(eng, increment(s, &s->rng[i]), s->arrive, i);
 	}
 	*state = s;
 	return 0;
