@@ -32,8 +32,7 @@ typedef struct sim_run_options {
 	const char *out_dir;          /* NULL: out/<experiment name> */
 	bool quiet;                   /* no summary on stdout */
 	bool check_only;              /* validate, run nothing, write nothing */
-	char *const *argv;            /* the command line, for the manifest */
-	int argc;
+	const char *command;          /* the command line, for the manifest */
 } sim_run_options;
 
 /* What a finished run measured. */

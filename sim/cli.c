@@ -2,6 +2,7 @@
    The only place that prints errors and picks exit statuses. */
 #include "sim_model.h"
 #include "sim_runner.h"
+#include "sim_version.h"
 
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
@@ -10,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef SIM_VERSION
-#define SIM_VERSION "unknown"
-#endif
-#ifndef SIM_GIT_REV
-#define SIM_GIT_REV "unknown"
-#endif
 #ifndef SIM_DEFAULT_EXPERIMENT
 #define SIM_DEFAULT_EXPERIMENT "experiments/phold.cfg"
 #endif
@@ -162,8 +157,26 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 	return optind;
 }
 
+/* The command line as typed, before getopt permutes argv. */
+static char *join_command(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
 static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
-		   bool check_only)
+		   bool check_only, const char *command)
 {
 	const char *usage = check_only ? check_usage : run_usage;
 	cli_options o;
@@ -191,8 +204,7 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.out_dir = o.out_dir,
 		.quiet = o.quiet,
 		.check_only = check_only,
-		.argv = argv,
-		.argc = argc,
+		.command = command,
 	};
 	sim_error err;
 	sim_error_clear(&err);
@@ -268,10 +280,12 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1, registry, false);
-	if (!strcmp(cmd, "check"))
-		return cmd_run(argc - 1, argv + 1, registry, true);
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "check")) {
+		char *command = join_command(argc, argv);
+		int status = cmd_run(argc - 1, argv + 1, registry, !strcmp(cmd, "check"), command);
+		free(command);
+		return status;
+	}
 	if (!strcmp(cmd, "config-doc"))
 		return cmd_config_doc(argc - 1, argv + 1, registry);
 	return usage_error(main_usage, "unknown command \"%s\"", cmd);

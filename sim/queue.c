@@ -266,8 +266,13 @@ static void sort_nodes(node *a, node *tmp, size_t n)
 			size_t mid = lo + width < n ? lo + width : n;
 			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = ord(&src[j]) < ord(&src[i]) ? src[j++] : src[i++];
+			while (i < mid && j < hi) {
+				/* Branch-free: select a pointer, copy once. */
+				bool right = ord(&src[j]) < ord(&src[i]);
+				dst[k++] = *(right ? &src[j] : &src[i]);
+				j += right;
+				i += !right;
+			}
 			while (i < mid)
 				dst[k++] = src[i++];
 			while (j < hi)
@@ -550,6 +555,58 @@ static void move_window(sim_queue *q, uint64_t b)
 	q->year_end = b + q->bucket_count;
 }
 
+/* Sorts the run, which holds bucket b. Entries spread over the bucket's
+   width, so a counting sort on the position inside the bucket (one
+   sub-bucket per entry or so) leaves them nearly sorted, and an insertion
+   sort finishes in about one comparison each: O(n). Entries arrive in
+   sequence order and the counting sort is stable, so equal times stay in
+   key order for free. When the entries crowd into few sub-buckets (times
+   far from uniform inside the bucket) the merge sort is used instead. */
+static void sort_bucket(sim_queue *q, uint64_t b)
+{
+	enum { MAX_SUB = 4096, CROWDED = 16 };
+	node *a = q->run, *tmp = q->scratch;
+	size_t n = q->run_len;
+	if (n < 16 || n > MAX_SUB) {
+		sort_nodes(a, tmp, n);
+		return;
+	}
+	size_t subs = 16;
+	while (subs < n)
+		subs *= 2;
+	uint32_t start[MAX_SUB + 1];
+	uint16_t sub[MAX_SUB];
+	memset(start, 0, (subs + 1) * sizeof start[0]);
+	double scale = (double)subs, base = (double)b;
+	for (size_t i = 0; i < n; i++) {
+		double x = (bits_time(a[i].tbits) * q->inv_width - base) * scale;
+		size_t k = x <= 0 ? 0 : x >= scale ? subs - 1 : (size_t)x;
+		sub[i] = (uint16_t)k;
+		start[k + 1]++;
+	}
+	uint32_t most = 0;
+	for (size_t k = 1; k <= subs; k++) {
+		most = start[k] > most ? start[k] : most;
+		start[k] += start[k - 1];
+	}
+	if (most > CROWDED) {
+		sort_nodes(a, tmp, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[start[sub[i]]++] = a[i];
+	for (size_t i = 0; i < n; i++) {
+		node x = tmp[i];
+		order_t ox = ord(&x);
+		size_t j = i;
+		while (j > 0 && ord(&a[j - 1]) > ox) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
 /* Makes the earliest non-empty bucket the sorted run, when both the run
    and the heap are exhausted. Returns false when the queue is empty. */
 static bool advance(sim_queue *q)
@@ -580,7 +637,7 @@ static bool advance(sim_queue *q)
 			q->run_len = a->count;
 			q->in_buckets -= a->count;
 			*a = (sim_queue_array){ NULL, 0, 0 };
-			sort_nodes(q->run, q->scratch, q->run_len);
+			sort_bucket(q, b);
 		}
 	}
 	return true;
@@ -620,29 +677,33 @@ static inline void to_entry(const node *n, sim_queue_entry *e)
 	*e = (sim_queue_entry){ bits_time(n->tbits), n->key, n->data, n->tag, n->aux };
 }
 
+/* Everything but the common case of sim_queue_push; kept out of line so
+   the common case stays small. */
+static __attribute__((noinline)) int push_slow(sim_queue *q, node x)
+{
+	if (q->total >= 2 * q->size_at_resize && q->kind == SIM_QUEUE_CALENDAR)
+		resize(q);
+	int rc = q->inv_width == 0 ? heap_push(q, x) : file_node(q, x);
+	q->total += rc == 0;
+	return rc;
+}
+
 int sim_queue_push(sim_queue *q, const sim_queue_entry *e)
 {
 	assert(e->time >= 0 && "queue times are never negative or NaN");
 	node x = to_node(e);
-	if (q->total >= 2 * q->size_at_resize && q->kind == SIM_QUEUE_CALENDAR)
-		resize(q);
-	int rc;
-	if (q->inv_width == 0) {
-		rc = heap_push(q, x);
-	} else {
-		/* The common case first: a later bucket of this year with room. */
+	/* The common case: a later bucket of the window, with room. */
+	if (q->inv_width != 0 && q->total < 2 * q->size_at_resize) {
 		uint64_t b = bucket_of(q, x.tbits);
 		sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
 		if (b > q->current && b < q->year_end && a->count < a->capacity) {
 			((node *)a->items)[a->count++] = x;
 			q->in_buckets++;
-			rc = 0;
-		} else {
-			rc = file_node(q, x);
+			q->total++;
+			return 0;
 		}
 	}
-	q->total += rc == 0;
-	return rc;
+	return push_slow(q, x);
 }
 
 /* The smallest pending node, from the run or the heap (settled), or NULL

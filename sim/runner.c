@@ -1,5 +1,6 @@
 /* runner.c - one experiment end to end (see include/sim_runner.h). */
 #include "sim_runner.h"
+#include "sim_version.h"
 
 #include <libgen.h>
 #include <math.h>
@@ -8,12 +9,6 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#ifndef SIM_VERSION
-#define SIM_VERSION "unknown"
-#endif
-#ifndef SIM_GIT_REV
-#define SIM_GIT_REV "unknown"
-#endif
 
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
@@ -181,10 +176,8 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	fprintf(f, "# marketsim run manifest: what ran, how, and what it cost.\n");
 	fprintf(f, "marketsim_version = \"%s\"\n", SIM_VERSION);
 	fprintf(f, "git_revision = \"%s\"\n", SIM_GIT_REV);
-	fprintf(f, "command =");
-	for (int i = 0; i < opt->argc; i++)
-		fprintf(f, " %s", opt->argv[i]);
-	fprintf(f, "\nconfig_file = \"%s\"\n", opt->config_path);
+	fprintf(f, "command = %s\n", opt->command ? opt->command : "");
+	fprintf(f, "config_file = \"%s\"\n", opt->config_path);
 	fprintf(f, "experiment = \"%s\"\n", name);
 	fprintf(f, "model = \"%s\"\n", x->model->name);
 	fprintf(f, "seed = %lld\n", (long long)ep->seed);
