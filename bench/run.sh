@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: the engine's benchmarks, each the median of several runs.
 #  1. the hold model (pending-event queue + one exponential draw) at 10^3,
-#     10^5, 10^6 pending events and at PHOLD's two populations, for the
-#     calendar queue the engine uses and for bare 2-, 4- and 8-ary heaps;
+#     10^5, 10^6 pending events and at PHOLD's two populations: a textbook
+#     4-ary heap of 16-byte entries (the yardstick), the calendar queue the
+#     engine uses, and bare 2-, 4- and 8-ary builds of the engine's heap;
 #  2. PHOLD through the whole engine on experiments/phold_bench.cfg and
 #     experiments/phold_small.cfg: events/s and peak memory, and the ratio of
 #     PHOLD's event rate to the hold loop's at the same number of pending
@@ -17,12 +18,14 @@ trap 'rm -rf "$OUT"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+SIZES="1000 100000 1000000 1024 262144"
 echo "== hold model: ns per hold (median of $RUNS runs)"
-"$BIN/bench_hold" -r "$RUNS" 1000 100000 1000000 1024 262144 | tee "$OUT/calendar.txt"
+"$BIN/bench_hold" -r "$RUNS" -t $SIZES | tee "$OUT/textbook.txt"
+"$BIN/bench_hold" -r "$RUNS" $SIZES | tee "$OUT/calendar.txt"
 for arity in 2 4 8; do
-	"$BIN/bench_hold_heap$arity" -r "$RUNS" 1000 100000 1000000 1024 262144 | tee "$OUT/heap$arity.txt"
+	"$BIN/bench_hold_heap$arity" -r "$RUNS" $SIZES | tee "$OUT/heap$arity.txt"
 done
-hold_ns() { awk -v n="$1" '$5 == n {print $6}' "$OUT/heap4.txt"; }
+hold_ns() { awk -v n="$1" '$5 == n {print $6}' "$OUT/textbook.txt"; }
 
 echo
 echo "== PHOLD through the engine (median of $RUNS runs)"
@@ -48,7 +51,7 @@ for cfg in experiments/phold_bench.cfg experiments/phold_small.cfg; do
 		printf "%-12s %.2f M events in %.2f s: %.2f M events/s (%.1f ns/event), peak %.1f MB\n",
 			n, e / 1e6, w, r / 1e6, ns, m / 1024
 		if (h != "")
-			printf "%-12s 4-ary heap hold loop at %d pending: %.1f ns/hold; PHOLD runs at %.0f%% of its rate\n",
+			printf "%-12s textbook 4-ary heap hold loop at %d pending: %.1f ns/hold; PHOLD runs at %.0f%% of its rate\n",
 				"", p, h, 100 * h / ns
 	}'
 done
