@@ -331,13 +331,15 @@ static int gather_all(sim_queue *q, gathered *g)
 	   and holding them while the new ones fill would double the peak. */
 	for (size_t b = 0; b < q->bucket_count; b++) {
 		sim_queue_array *a = &q->buckets[b];
-		memcpy(all + k, a->items, a->count * sizeof *all);
+		if (a->count) /* items may be NULL when empty */
+			memcpy(all + k, a->items, a->count * sizeof *all);
 		k += a->count;
 		free(a->items);
 		*a = (sim_queue_array){ NULL, 0, 0 };
 	}
 	q->in_buckets = 0;
-	memcpy(all + k, q->overflow.items, q->overflow.count * sizeof *all);
+	if (q->overflow.count)
+		memcpy(all + k, q->overflow.items, q->overflow.count * sizeof *all);
 	k += q->overflow.count;
 	q->overflow.count = 0;
 	size_t left = q->run_len - q->run_pos;
