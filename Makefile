@@ -94,7 +94,7 @@ run: $(PROG)
 # Every suite runs even when an earlier one fails; the target fails if any did.
 test: $(PROG) $(TESTS)
 	@failed=0; for t in $(TESTS); do \
-		echo "== $$t"; $$t || failed=1; \
+		echo "== $$t"; MARKETSIM=$(PROG) $$t || failed=1; \
 	done; \
 	if [ $$failed -ne 0 ]; then echo "make test: some suites FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"

@@ -11,20 +11,22 @@
  *
  * SIM_QUEUE_HEAP - a 4-ary min-heap: O(log n) per operation, no tuning.
  *   Each sibling group is two whole 64-byte cache lines; the order test is
- *   one branch-free 128-bit comparison; a pop leaves a hole at the root that the
- *   next push fills (the usual hold: pop an event, schedule its successor).
+ *   one branch-free 128-bit comparison; a pop leaves a hole at the root
+ *   that the next push fills (the usual hold: pop an event, schedule its
+ *   successor).
  *
  * SIM_QUEUE_CALENDAR (the engine's choice) - a calendar queue in front of
- *   that heap. Time is cut into buckets of an adaptive width. Events are
- *   appended, unsorted, to their bucket's array; when the clock reaches a
- *   bucket it is sorted once (merge sort) and consumed in order, and the
- *   heap takes only events scheduled into the current bucket after that. The buckets form a circular window sliding with the clock;
+ *   that heap. Time is cut into buckets of an adaptive width (about 64
+ *   events each). Events are appended, unsorted, to their bucket's array;
+ *   when the clock reaches a bucket it is sorted once (counting sort on the
+ *   position inside the bucket, then an insertion pass) and consumed in
+ *   order, and the heap takes only events scheduled into the current bucket
+ *   after that. The buckets form a circular window sliding with the clock;
  *   entries beyond it wait in an overflow array, moved into the window in
  *   one pass when the window reaches the earliest of them (about once per
- *   window length). Pushes are
- *   O(1) appends, pops are O(1) amortised plus a sort of one small bucket,
- *   and the pop order is exactly (time, key): buckets partition time, they
- *   never reorder it. The width is re-estimated from the pending events whenever
+ *   window length). Pushes are O(1) appends, pops O(1) amortised, and the
+ *   pop order is exactly (time, key): buckets partition time, they never
+ *   reorder it. The width is re-estimated from the pending events whenever
  *   their number has doubled or halved.
  */
 #ifndef SIM_QUEUE_H

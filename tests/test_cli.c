@@ -1,7 +1,7 @@
 /*
  * test_cli.c - bin/marketsim as a user runs it.
  *
- * Runs the built program with fixtures from tests/data (one defect per bad
+ * Runs the built program ($MARKETSIM, default bin/marketsim) with fixtures from tests/data (one defect per bad
  * file) and checks the exit status (0 ok, 1 runtime failure, 2 bad usage or
  * config), that each config error names file:line and the setting, and that
  * a rejected experiment writes no output directory at all. Must run from
@@ -16,20 +16,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROG "bin/marketsim"
 #define OUT "build/test-cli"
+
+/* The program under test: $MARKETSIM (make test sets it to the build's
+   own binary, e.g. the sanitizer build's), else bin/marketsim. */
+static const char *prog = "bin/marketsim";
 
 typedef struct result {
 	int status;
 	char out[16384]; /* stdout and stderr together */
 } result;
 
-/* Runs `PROG args` through the shell and captures status and output. */
+/* Runs `prog args` through the shell and captures status and output. */
 static result *run(const char *args)
 {
 	result *r = calloc(1, sizeof *r);
 	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", PROG, args);
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", prog, args);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
@@ -252,8 +255,10 @@ static void test_runtime_failure(void **unused)
 
 int main(void)
 {
-	if (access(PROG, X_OK) != 0) {
-		fprintf(stderr, "test_cli: %s not built; run from the repository root after make\n", PROG);
+	if (getenv("MARKETSIM"))
+		prog = getenv("MARKETSIM");
+	if (access(prog, X_OK) != 0) {
+		fprintf(stderr, "test_cli: %s not built; run from the repository root after make\n", prog);
 		return 1;
 	}
 	/* Start clean: "no output directory" checks must see this run only. */
