@@ -267,7 +267,7 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		if (report)
 			*report = rep;
 		if (!opt->quiet)
-			printf("%s: %s: %llu events in %.2f s (%.2f M events/s), "
+			printf("%s (model %s): %llu events in %.2f s (%.2f M events/s), "
 			       "peak memory %.1f MB\nresults in %s/\n",
 			       name, x.model->name, (unsigned long long)rep.events,
 			       rep.wall_seconds,
