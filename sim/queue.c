@@ -208,7 +208,7 @@ static inline uint64_t bucket_of(const sim_queue *q, uint64_t tbits)
 static int array_append(sim_queue_array *a, node x)
 {
 	if (a->count == a->capacity) {
-		size_t cap = a->capacity ? 2 * a->capacity : 4;
+		size_t cap = a->capacity ? 2 * a->capacity : 16;
 		node *items = realloc(a->items, cap * sizeof *items);
 		if (!items)
 			return -1;
