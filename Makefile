@@ -6,6 +6,7 @@
 #   make bench      queue hold-model and PHOLD benchmarks (not part of test)
 #   make memcheck   the test suite and one PHOLD run under valgrind
 #   make sanitize   the test suite built with -fsanitize=address,undefined
+#   make golden     regenerate tests/golden/ (fixed-seed outputs) after an intended change
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -43,7 +44,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BIN)/%) $(BIN)/bench_hold_heap2 $(BIN)/bench_hold_heap4 $(BIN)/bench_hold_heap8
 
-.PHONY: all deps run test bench memcheck sanitize install clean
+.PHONY: all deps run test bench memcheck sanitize golden install clean
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -112,6 +113,13 @@ memcheck: $(PROG) $(TESTS)
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 		$(PROG) run experiments/phold.cfg --quiet --set phold.end_time=200 --out $(BUILD)/memcheck-phold || failed=1; \
 	exit $$failed
+
+# Regenerates the fixed-seed outputs test_phold compares against; review
+# the diff before committing it.
+golden: $(PROG)
+	$(PROG) run tests/data/golden_phold.cfg --quiet --out $(BUILD)/golden-phold
+	@mkdir -p tests/golden/phold
+	cp $(BUILD)/golden-phold/phold_summary.csv $(BUILD)/golden-phold/phold_lps.csv tests/golden/phold/
 
 sanitize:
 	$(MAKE) BUILD=build/san BIN=bin/san OPTFLAGS="-O1 -g" \

@@ -156,6 +156,29 @@ static void test_manifest(void **unused)
 	assert_int_not_equal(stat("build/test-phold/manifest/.manifest.txt.tmp", &st), 0);
 }
 
+/* Ensure a fixed-seed run reproduces the stored golden CSVs byte for byte
+   (regenerate with `make golden` after an intended change). */
+static void test_golden(void **unused)
+{
+	(void)unused;
+	sim_run_options opt = {
+		.config_path = "tests/data/golden_phold.cfg",
+		.out_dir = "build/test-phold/golden",
+		.quiet = true,
+	};
+	sim_error err;
+	sim_error_clear(&err);
+	assert_int_equal(sim_run_experiment(registry, &opt, NULL, &err), 0);
+	const char *files[] = { "phold_summary.csv", "phold_lps.csv" };
+	for (size_t i = 0; i < 2; i++) {
+		char got[256], want[256];
+		snprintf(got, sizeof got, "build/test-phold/golden/%s", files[i]);
+		snprintf(want, sizeof want, "tests/golden/phold/%s", files[i]);
+		if (!same_file(got, want))
+			fail_msg("%s differs from %s (run `make golden` if intended)", got, want);
+	}
+}
+
 int main(void)
 {
 	if (system("rm -rf build/test-phold") != 0)
@@ -164,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_conservation),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_golden),
 	};
 	return cmocka_run_group_tests_name("phold", tests, NULL, NULL);
 }
