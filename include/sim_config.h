@@ -9,6 +9,27 @@
  * settings are reported as `file:line: path: expected ..., found ...`.
  * Command-line overrides (`--set path=value`) go through the same checks.
  *
+ * Collections. Besides scalars and nested groups a schema can hold:
+ *   MAP           models = { qwen = { ... }; claude = { ... }; };
+ *                 user-chosen ids, each entry a group laid out by `group`;
+ *   LIST          segments = ( { ... }, { ... } );  groups laid out by `group`;
+ *   VARIANT_LIST  events = ( { type = "price_change"; ... }, ... );  each
+ *                 element's `type` member (the row's discriminator) picks
+ *                 the sim_variant whose schema lays the element out;
+ *   NUMBERS       weights = [0.1, 0.9];  or (1, 0.5): each element a number
+ *                 in the row's [min, max].
+ * They fill sim_map, sim_list and sim_numbers structs (below), allocated by
+ * sim_config_resolve and released by sim_params_free; counts are checked
+ * against the row's min_items/max_items. An absent collection is empty
+ * (and written back as such) unless the row is required or min_items > 0.
+ *
+ * Paths name entries by id and elements by index in libconfig's own syntax:
+ * `market.models.qwen.price_out`, `market.events.[2].day`,
+ * `market.weights.[0]` (`events[2]` is accepted as input too). Error
+ * messages, schema check() callbacks, sim_config_error_at and --set all use
+ * them; --set edits members of entries and elements the file already has,
+ * or replaces a NUMBERS array whole (`w=[1,2,3]` or `w=1,2,3`).
+ *
  * Nothing here prints or exits: every failure fills a sim_error of kind
  * SIM_ERROR_CONFIG and returns -1. Validation completes before any output
  * is opened, so a bad file never leaves anything behind.
@@ -40,10 +61,54 @@ typedef enum sim_setting_kind {
 	SIM_SETTING_STRING, /* char *, heap copy owned by the params struct */
 	SIM_SETTING_CHOICE, /* int, index into `choices`; written as a string */
 	SIM_SETTING_GROUP,  /* nested struct laid out by `group`, inline at offset */
+	SIM_SETTING_MAP,    /* sim_map; entries laid out by `group` */
+	SIM_SETTING_LIST,   /* sim_list; elements laid out by `group` */
+	SIM_SETTING_NUMBERS,/* sim_numbers; each element checked against min/max */
+	SIM_SETTING_VARIANT_LIST, /* sim_list; elements laid out by `variants` */
 } sim_setting_kind;
 
 struct sim_schema;
 struct sim_config;
+
+/* A MAP's entries, in file order: ids[i] names items[i]. items is an array
+   of count structs of group->size bytes. All heap, owned by the params. */
+typedef struct sim_map {
+	size_t count;
+	char **ids;
+	void *items;
+} sim_map;
+
+/* A LIST's or VARIANT_LIST's elements: an array of count structs (for a
+   variant list, of the largest variant schema's size). */
+typedef struct sim_list {
+	size_t count;
+	void *items;
+} sim_list;
+
+/* A NUMBERS array. */
+typedef struct sim_numbers {
+	size_t count;
+	double *values;
+} sim_numbers;
+
+/* One alternative of a VARIANT_LIST. All variants of a list lay out the
+   same element struct, typically a tag, the members every variant shares
+   and a union of per-variant structs:
+       typedef struct mkt_event {
+               int type;                 (the variant's index, set by resolve)
+               double day;
+               union { mkt_price_change price_change; ... } u;
+       } mkt_event;
+   and each variant's schema is SIM_SCHEMA(..., mkt_event, ...) with rows
+   such as SIM_FLOAT("price_out", mkt_event, u.price_change.price_out, ...).
+   A variant's check() sees the whole element. */
+typedef struct sim_variant {
+	const char *name;                /* discriminator value; NULL ends
+					    the table */
+	const struct sim_schema *schema; /* the element's settings, less the
+					    discriminator */
+	const char *doc;                 /* one line, for config-doc */
+} sim_variant;
 
 /* One setting of a schema. Build rows with the SIM_* macros below. */
 typedef struct sim_setting {
@@ -56,8 +121,16 @@ typedef struct sim_setting {
 	double min, max;           /* inclusive range for INT and FLOAT */
 	bool min_open, max_open;   /* true: that bound is exclusive */
 	const char *const *choices;/* NULL-terminated list, for CHOICE */
-	const struct sim_schema *group; /* layout of a GROUP */
+	const struct sim_schema *group; /* layout of a GROUP, or of a MAP's
+					   entries and a LIST's elements */
 	const char *doc;           /* one line: what it means, its unit */
+	/* Collections only. */
+	size_t min_items;          /* fewest entries/elements allowed */
+	size_t max_items;          /* most allowed; 0: no limit */
+	const char *discriminator; /* VARIANT_LIST: member naming the variant */
+	const sim_variant *variants; /* VARIANT_LIST: the alternatives */
+	size_t tag_offset;         /* VARIANT_LIST: offsetof(element, int tag)
+				      where the variant's index is stored */
 } sim_setting;
 
 /* A group of settings filling one C struct. */
@@ -111,6 +184,33 @@ typedef struct sim_schema {
 	{ .name = (NAME), .kind = SIM_SETTING_GROUP,                       \
 	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA), .doc = (DOC) }
 
+/* A map of entries laid out by SCHEMA, MIN_N to MAX_N of them (MAX_N 0:
+   no limit); required when MIN_N > 0, else absent means empty. */
+#define SIM_MAP(NAME, TYPE, FIELD, SCHEMA, MIN_N, MAX_N, DOC)              \
+	{ .name = (NAME), .kind = SIM_SETTING_MAP,                         \
+	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
+	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
+/* A list of groups laid out by SCHEMA; counts as for SIM_MAP. */
+#define SIM_LIST(NAME, TYPE, FIELD, SCHEMA, MIN_N, MAX_N, DOC)             \
+	{ .name = (NAME), .kind = SIM_SETTING_LIST,                        \
+	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
+	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
+/* An array of numbers, each in [LO, HI]. DEF as text ("[0.5, 0.5]", "[]")
+   or NULL for required. */
+#define SIM_NUMBERS(NAME, TYPE, FIELD, DEF, LO, HI, MIN_N, MAX_N, DOC)     \
+	{ .name = (NAME), .kind = SIM_SETTING_NUMBERS,                     \
+	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .default_text = (DEF), .min = (LO), .max = (HI),                 \
+	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
+/* A list of ITEM structs whose member KEY (e.g. "type") names one of
+   VARIANTS; its index goes to the int ITEM.TAG. Counts as for SIM_MAP. */
+#define SIM_VARIANT_LIST(NAME, TYPE, FIELD, ITEM, TAG, KEY, VARIANTS,     \
+			 MIN_N, MAX_N, DOC)                                \
+	{ .name = (NAME), .kind = SIM_SETTING_VARIANT_LIST,                \
+	  .offset = offsetof(TYPE, FIELD), .discriminator = (KEY),         \
+	  .variants = (VARIANTS), .tag_offset = offsetof(ITEM, TAG),       \
+	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
+
 /* A parsed experiment file (libconfig tree after @include). Opaque. */
 typedef struct sim_config sim_config;
 
@@ -132,10 +232,15 @@ void sim_config_free(sim_config *cfg);
 const char *sim_config_file(const sim_config *cfg);
 
 /* Applies one override "path=value" (value as written on a command line:
-   3, 0.25, true, hello or "hello"). The path must name a setting of `root`;
-   the value is checked for type and range exactly like a value in the
-   file. Creates the setting (and any enclosing groups) when the file does
-   not have it. Errors name the path and read "--set path=value: ...". */
+   3, 0.25, true, hello or "hello"; for NUMBERS [1,2.5] or 1,2.5). The path
+   must name a setting of `root`: "market.models.qwen.price_out" for a
+   member of a map entry, "market.events.[0].day" for a member of a list
+   element (the element's variant decides which members exist; its
+   discriminator may be set too). The value is checked for type and range
+   exactly like a value in the file. Creates the setting (and any
+   enclosing groups) when the file does not have it, but not map entries
+   or list elements: those must be in the file. Errors name the path and
+   carry file "--set", line 0. */
 int sim_config_set(sim_config *cfg, const sim_schema *root,
 		   const char *assignment, sim_error *err);
 
@@ -155,20 +260,34 @@ int sim_config_write(const sim_config *cfg, FILE *f);
    runner read `model` before it knows the rest of the schema. */
 const char *sim_config_get_string(const sim_config *cfg, const char *path);
 
-/* Fills err for a problem with the setting at path ("phold.mean"): uses
-   the setting's file:line when the tree has it, else the file's. Returns
-   -1. For schema check() functions. */
+/* Fills err for a problem with the setting at path ("phold.mean",
+   "market.events.[2].day", "market.models.qwen.price_out"): uses the
+   setting's file:line when the tree has it, else that of its nearest
+   enclosing setting, else the file's. Returns -1. For schema check()
+   functions: a check receives its own group's path (an entry's or an
+   element's too) and appends a member's name, or builds an element's path
+   as "%s.events.[%zu].model". */
 int sim_config_error_at(const sim_config *cfg, const char *path,
 			sim_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Frees what sim_config_resolve allocated inside params (strings, at any
-   depth); does not free params itself. */
+/* Frees what sim_config_resolve allocated inside params (strings, ids,
+   items and arrays, at any depth) and zeroes those fields; does not free
+   params itself. Safe on partly filled params after a failed resolve, and
+   twice. */
 void sim_params_free(const sim_schema *schema, void *params);
+
+/* The index of the entry named id in map, or -1. For cross-references
+   ("an event names a model that exists"). */
+long sim_map_find(const sim_map *map, const char *id);
 
 /* Prints one line per setting of schema, recursing into groups, with
    full path (prefix + "." + name), type, default (or "required"), range
-   or choices, and the doc string. prefix may be "" for the root. */
+   or choices, and the doc string. prefix may be "" for the root. A map's
+   entries print as "models.<id>.price_out", a list's elements as
+   "events.[i].day"; a variant list prints its discriminator, then for
+   each variant a line `events.[i]  variant  type = "price_change"`
+   followed by that variant's settings. */
 void sim_schema_print_doc(const sim_schema *schema, const char *prefix,
 			  FILE *f);
 

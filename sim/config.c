@@ -61,7 +61,17 @@ typedef struct value {
 	bool b;
 	const char *s; /* STRING text, or the matched CHOICE name */
 	int choice;
+	double *nums;  /* NUMBERS: heap array of n, freed by value_release */
+	size_t n;
+	long bad;      /* NUMBERS: index of the element at fault, or -1 */
 } value;
+
+static void value_release(value *v)
+{
+	free(v->nums);
+	v->nums = NULL;
+	v->n = 0;
+}
 
 /* A message assembled from pieces; long messages are cut, not overrun. */
 typedef struct msgbuf {
@@ -192,19 +202,82 @@ static void mb_choices(msgbuf *mb, const sim_setting *row)
 	}
 }
 
+static bool is_collection(const sim_setting *row)
+{
+	return row->kind == SIM_SETTING_MAP || row->kind == SIM_SETTING_LIST ||
+	       row->kind == SIM_SETTING_NUMBERS ||
+	       row->kind == SIM_SETTING_VARIANT_LIST;
+}
+
+/* Appends a collection's count bounds: "at most 3 elements", "1 to 5
+   entries", "exactly 2 elements"; nothing when unbounded. */
+static void mb_count(msgbuf *mb, const sim_setting *row)
+{
+	const char *unit = row->kind == SIM_SETTING_MAP ? "entr" : "element";
+	size_t lo = row->min_items, hi = row->max_items;
+	size_t last = hi ? hi : lo;
+	const char *plural = row->kind == SIM_SETTING_MAP
+				     ? (last == 1 ? "y" : "ies")
+				     : (last == 1 ? "" : "s");
+	if (lo == 0 && hi == 0)
+		return;
+	if (lo == hi)
+		mb_add(mb, "exactly %zu", lo);
+	else if (hi == 0)
+		mb_add(mb, "at least %zu", lo);
+	else if (lo == 0)
+		mb_add(mb, "at most %zu", hi);
+	else
+		mb_add(mb, "%zu to %zu", lo, hi);
+	mb_add(mb, " %s%s", unit, plural);
+}
+
+/* Appends the range of an INT or FLOAT row (or a NUMBERS row's elements):
+   " in [0, 1]", " >= 1", or nothing. */
+static void mb_range(msgbuf *mb, const sim_setting *row)
+{
+	char range[96];
+	if (range_text(row, range, sizeof range))
+		mb_add(mb, " in %s", range);
+	else if (range[0])
+		mb_add(mb, " %s", range);
+}
+
+/* Appends what a collection row accepts, e.g. "a list of groups ( { ...
+   }, ... ) with at most 3 elements". */
+static void mb_expected_collection(msgbuf *mb, const sim_setting *row)
+{
+	switch (row->kind) {
+	case SIM_SETTING_MAP:
+		mb_add(mb, "a map { <id> = { ... }; ... }");
+		break;
+	case SIM_SETTING_LIST:
+		mb_add(mb, "a list of groups ( { ... }, ... )");
+		break;
+	case SIM_SETTING_VARIANT_LIST:
+		mb_add(mb, "a list of groups ( { %s = \"...\"; ... }, ... )",
+		       row->discriminator);
+		break;
+	default:
+		mb_add(mb, "an array of numbers");
+		mb_range(mb, row);
+		break;
+	}
+	if (row->min_items || row->max_items) {
+		mb_add(mb, " with ");
+		mb_count(mb, row);
+	}
+}
+
 /* Appends what row accepts: "an integer >= 1", "a number in [0, 1]". */
 static void mb_expected(msgbuf *mb, const sim_setting *row)
 {
-	char range[96];
 	switch (row->kind) {
 	case SIM_SETTING_INT:
 	case SIM_SETTING_FLOAT:
 		mb_add(mb, "%s", row->kind == SIM_SETTING_INT ? "an integer"
 							      : "a number");
-		if (range_text(row, range, sizeof range))
-			mb_add(mb, " in %s", range);
-		else if (range[0])
-			mb_add(mb, " %s", range);
+		mb_range(mb, row);
 		break;
 	case SIM_SETTING_BOOL:
 		mb_add(mb, "a boolean (true or false)");
@@ -218,6 +291,12 @@ static void mb_expected(msgbuf *mb, const sim_setting *row)
 		break;
 	case SIM_SETTING_GROUP:
 		mb_add(mb, "a group { ... }");
+		break;
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_NUMBERS:
+	case SIM_SETTING_VARIANT_LIST:
+		mb_expected_collection(mb, row);
 		break;
 	}
 }
@@ -655,9 +734,104 @@ static char *unquote(char *text)
 	return text;
 }
 
+/* Checks a collection's size against the row's min_items/max_items. */
+static int check_count(const sim_setting *row, size_t n, msgbuf *mb)
+{
+	if (n >= row->min_items && (row->max_items == 0 || n <= row->max_items))
+		return 0;
+	mb_add(mb, "expected ");
+	mb_expected(mb, row);
+	mb_add(mb, ", found %zu", n);
+	return -1;
+}
+
+/* The row a NUMBERS row's elements are checked against: a FLOAT with the
+   same range. */
+static sim_setting element_row(const sim_setting *row)
+{
+	return (sim_setting){ .name = row->name, .kind = SIM_SETTING_FLOAT,
+			      .min = row->min, .max = row->max,
+			      .min_open = row->min_open,
+			      .max_open = row->max_open, .required = true };
+}
+
+/* Strips leading and trailing blanks, in place. */
+static char *trim(char *text)
+{
+	size_t len;
+	while (isspace((unsigned char)*text))
+		text++;
+	len = strlen(text);
+	while (len && isspace((unsigned char)text[len - 1]))
+		text[--len] = '\0';
+	return text;
+}
+
+/* Converts one element of a NUMBERS text; on failure sets v->bad. */
+static int number_from_text(const sim_setting *elem, char *tok, size_t k,
+			    value *v, msgbuf *mb)
+{
+	value e = { .d = 0 };
+	msgbuf shown = { .len = 0 };
+	mb_quote(&shown, tok);
+	v->bad = (long)k;
+	if (!parse_double(tok, &e.d)) {
+		mb_add(mb, "expected ");
+		mb_expected(mb, elem);
+		mb_add(mb, ", found %s", shown.text);
+		return -1;
+	}
+	if (check_finite(elem, &e, mb, shown.text))
+		return -1;
+	v->nums[k] = e.d;
+	v->bad = -1;
+	return 0;
+}
+
+/* Converts "[1, 2.5]" or "1,2.5" (a --set value or a default; "[]" is
+   empty) to a NUMBERS value, checking every element and the count. */
+static int numbers_from_text(const sim_setting *row, char *text, value *v,
+			     msgbuf *mb)
+{
+	sim_setting elem = element_row(row);
+	char *p = trim(text);
+	size_t len = strlen(p), n = 0;
+	v->bad = -1;
+	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+		p[len - 1] = '\0';
+		p = trim(p + 1);
+	} else if (!len || strchr(p, '[') || strchr(p, ']')) {
+		mb_add(mb, "expected ");
+		mb_expected(mb, row);
+		mb_add(mb, ", found ");
+		mb_quote(mb, p);
+		return -1;
+	}
+	if (*p)
+		for (const char *c = p; c; c = strchr(c + 1, ','))
+			n++;
+	v->nums = calloc(n ? n : 1, sizeof *v->nums);
+	if (!v->nums) {
+		mb_add(mb, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (number_from_text(&elem, trim(p), k, v, mb))
+			return -1;
+		if (comma)
+			p = comma + 1;
+	}
+	v->n = n;
+	return check_count(row, n, mb);
+}
+
 /* Converts command-line text (a --set value or a schema default) to row's
    type and checks it as if it were in the file. May modify text; v->s
-   points into it. On failure describes the problem in mb. */
+   points into it; a NUMBERS value allocates (value_release). On failure
+   describes the problem in mb. */
 static int value_from_text(const sim_setting *row, char *text, value *v,
 			   msgbuf *mb)
 {
@@ -685,7 +859,12 @@ static int value_from_text(const sim_setting *row, char *text, value *v,
 		return 0;
 	case SIM_SETTING_CHOICE:
 		return match_choice(row, unquote(text), v, mb);
+	case SIM_SETTING_NUMBERS:
+		return numbers_from_text(row, text, v, mb);
 	case SIM_SETTING_GROUP:
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
 		break;
 	}
 	mb_add(mb, "expected ");
@@ -695,8 +874,8 @@ static int value_from_text(const sim_setting *row, char *text, value *v,
 	return -1;
 }
 
-/* Converts setting s of the tree to row's type (not GROUP) and checks it;
-   on failure describes expected and found in mb. */
+/* Converts setting s of the tree to row's type (a scalar kind) and checks
+   it; on failure describes expected and found in mb. */
 static int value_from_tree(sim_config *cfg, const sim_setting *row,
 			   const config_setting_t *s, value *v, msgbuf *mb)
 {
@@ -753,6 +932,10 @@ static int value_from_tree(sim_config *cfg, const sim_setting *row,
 					    v, mb);
 		break;
 	case SIM_SETTING_GROUP:
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_NUMBERS:
+	case SIM_SETTING_VARIANT_LIST:
 		break;
 	}
 	mb_add(mb, "expected ");
@@ -805,7 +988,22 @@ static int store_param(const sim_setting *row, char *base, const value *v,
 	case SIM_SETTING_CHOICE:
 		memcpy(at, &v->choice, sizeof v->choice);
 		break;
+	case SIM_SETTING_NUMBERS: {
+		sim_numbers *num = (sim_numbers *)(void *)at;
+		double *copy = malloc((v->n ? v->n : 1) * sizeof *copy);
+		if (!copy)
+			return oom(err, path);
+		if (v->n)
+			memcpy(copy, v->nums, v->n * sizeof *copy);
+		free(num->values);
+		num->values = copy;
+		num->count = v->n;
+		break;
+	}
 	case SIM_SETTING_GROUP:
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
 		break;
 	}
 	return 0;
@@ -823,6 +1021,19 @@ static config_setting_t *member_of_type(config_setting_t *group,
 	if (s)
 		config_setting_remove(group, name);
 	return config_setting_add(group, name, type);
+}
+
+/* Replaces the elements of array s by v's numbers, as floats (so the
+   written config reads back as numbers whatever they are). */
+static bool store_numbers(config_setting_t *s, const value *v)
+{
+	while (config_setting_length(s) > 0)
+		if (!config_setting_remove_elem(s, 0))
+			return false;
+	for (size_t k = 0; k < v->n; k++)
+		if (!config_setting_set_float_elem(s, -1, v->nums[k]))
+			return false;
+	return true;
 }
 
 /* Writes v into the tree as group's member row->name; returns the setting,
@@ -862,7 +1073,14 @@ static config_setting_t *store_tree(config_setting_t *group,
 		s = member_of_type(group, row->name, CONFIG_TYPE_STRING);
 		ok = s && config_setting_set_string(s, v->s);
 		break;
+	case SIM_SETTING_NUMBERS:
+		s = member_of_type(group, row->name, CONFIG_TYPE_ARRAY);
+		ok = s && store_numbers(s, v);
+		break;
 	case SIM_SETTING_GROUP:
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
 		break;
 	}
 	return ok ? s : NULL;
@@ -955,6 +1173,12 @@ static sim_config *parse_failed(sim_config *cfg, sim_error *err)
 		mb_include_failure(&mb, cfg, file, line);
 	else if (text && strncmp(text, "syntax error", 12) == 0)
 		mb_add(&mb, "%s", text);
+	else if (text && strcmp(text, "duplicate setting name") == 0)
+		mb_add(&mb, "duplicate setting name: a name, or an id in a "
+			    "map, may appear only once in its group");
+	else if (text && strcmp(text, "mismatched element type in array") == 0)
+		mb_add(&mb, "mismatched element type in array: write 1.0, not "
+			    "1, among floats (or use a list ( ... ))");
 	else
 		mb_add(&mb, "syntax error: %s", text ? text : "unknown");
 	sim_error_set(err, SIM_ERROR_CONFIG, file, line, NULL, "%s", mb.text);
@@ -1037,56 +1261,496 @@ int sim_config_write(const sim_config *cfg, FILE *f)
 	return ferror(f) || fflush(f) != 0 ? -1 : 0;
 }
 
+/* ---- collections ------------------------------------------------------ */
+
+/* The number of variants of a VARIANT_LIST row. */
+static size_t variant_count(const sim_setting *row)
+{
+	size_t n = 0;
+	while (row->variants && row->variants[n].name)
+		n++;
+	return n;
+}
+
+/* Bytes per entry or element of a MAP, LIST or VARIANT_LIST: for a variant
+   list the largest variant, and at least room for the tag. */
+static size_t item_size(const sim_setting *row)
+{
+	size_t size;
+	if (row->kind != SIM_SETTING_VARIANT_LIST)
+		return row->group->size;
+	size = row->tag_offset + sizeof(int);
+	for (size_t k = 0; k < variant_count(row); k++)
+		if (row->variants[k].schema->size > size)
+			size = row->variants[k].schema->size;
+	return size;
+}
+
+/* The schema laying out item, an entry or element of row: for a variant
+   list the one its tag names (NULL for a tag out of range). */
+static const sim_schema *item_schema(const sim_setting *row, const char *item)
+{
+	int tag;
+	if (row->kind != SIM_SETTING_VARIANT_LIST)
+		return row->group;
+	memcpy(&tag, item + row->tag_offset, sizeof tag);
+	return tag >= 0 && (size_t)tag < variant_count(row)
+		       ? row->variants[tag].schema
+		       : NULL;
+}
+
+/* A NULL-terminated heap array of the variant names of row, or NULL when
+   out of memory. */
+static const char **variant_names(const sim_setting *row)
+{
+	size_t n = variant_count(row);
+	const char **names = calloc(n + 1, sizeof *names);
+	for (size_t k = 0; names && k < n; k++)
+		names[k] = row->variants[k].name;
+	return names;
+}
+
+/* The CHOICE row a VARIANT_LIST's discriminator is checked against;
+   borrows names (from variant_names). */
+static sim_setting discriminator_row(const sim_setting *row,
+				     const char *const *names)
+{
+	return (sim_setting){ .name = row->discriminator,
+			      .kind = SIM_SETTING_CHOICE, .required = true,
+			      .choices = names };
+}
+
+/* The variant schema element e of a VARIANT_LIST names, or NULL when its
+   discriminator is missing or unknown. */
+static const sim_schema *element_variant(const sim_setting *row,
+					 const config_setting_t *e)
+{
+	const config_setting_t *d =
+		config_setting_get_member(e, row->discriminator);
+	const char *name = d && config_setting_type(d) == CONFIG_TYPE_STRING
+				   ? config_setting_get_string(d)
+				   : NULL;
+	for (size_t k = 0; name && k < variant_count(row); k++)
+		if (strcmp(row->variants[k].name, name) == 0)
+			return row->variants[k].schema;
+	return NULL;
+}
+
+/* True when row must be in the file: a scalar or NUMBERS without default,
+   a collection with min_items > 0, anything marked required. */
+static bool is_required(const sim_setting *row)
+{
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		return row->required;
+	case SIM_SETTING_MAP:
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
+		return row->required || row->min_items > 0;
+	default:
+		return row->required || !row->default_text;
+	}
+}
+
+/* "[3]": the path component of element k. */
+static void index_component(char *buf, size_t n, size_t k)
+{
+	snprintf(buf, n, "[%zu]", k);
+}
+
+/* Copies path to buf in canonical form: "events[2]" becomes "events.[2]",
+   libconfig's own syntax. */
+static void canonical_path(char *buf, size_t n, const char *path)
+{
+	size_t j = 0;
+	for (size_t i = 0; path[i] && j + 2 < n; i++) {
+		if (path[i] == '[' && i > 0 && path[i - 1] != '.')
+			buf[j++] = '.';
+		buf[j++] = path[i];
+	}
+	buf[j] = '\0';
+}
+
+static void free_row(const sim_setting *row, char *at);
+
+/* Frees count items of row (entries or elements) and the array. */
+static void free_items(const sim_setting *row, char *items, size_t count)
+{
+	size_t size = items ? item_size(row) : 0;
+	for (size_t k = 0; items && k < count; k++) {
+		const sim_schema *schema = item_schema(row, items + k * size);
+		if (schema)
+			sim_params_free(schema, items + k * size);
+	}
+	free(items);
+}
+
+/* Frees what the value of row at `at` (params + row->offset) owns and
+   zeroes it. */
+static void free_row(const sim_setting *row, char *at)
+{
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		sim_params_free(row->group, at);
+		break;
+	case SIM_SETTING_STRING: {
+		char *s, *null = NULL;
+		memcpy(&s, at, sizeof s);
+		free(s);
+		memcpy(at, &null, sizeof null);
+		break;
+	}
+	case SIM_SETTING_MAP: {
+		sim_map *map = (sim_map *)(void *)at;
+		free_items(row, map->items, map->count);
+		for (size_t k = 0; map->ids && k < map->count; k++)
+			free(map->ids[k]);
+		free(map->ids);
+		memset(map, 0, sizeof *map);
+		break;
+	}
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST: {
+		sim_list *list = (sim_list *)(void *)at;
+		free_items(row, list->items, list->count);
+		memset(list, 0, sizeof *list);
+		break;
+	}
+	case SIM_SETTING_NUMBERS: {
+		sim_numbers *num = (sim_numbers *)(void *)at;
+		free(num->values);
+		memset(num, 0, sizeof *num);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 /* ---- overrides -------------------------------------------------------- */
 
-/* Checks one --set against the schema and converts its value, filling
-   *row_out and *v (which may point into text); on failure names the
-   offending path in at and describes the problem in mb. Touches no tree,
-   so a rejected override leaves no trace. */
-static int check_override(const sim_schema *root, const char *path,
-			  char *text, const sim_setting **row_out, value *v,
-			  char *at, size_t at_size, msgbuf *mb)
+enum { MAX_STEPS = 32 };
+
+/* One setting on the way to an overridden one, for the write phase to
+   walk (and create where it is a group the file lacks). */
+typedef struct set_step {
+	const char *name; /* member name; NULL for a list element */
+	unsigned index;   /* the element's index, when name is NULL */
+	int type;         /* libconfig type of the member */
+} set_step;
+
+/* What a checked --set writes, and where. */
+typedef struct set_target {
+	set_step steps[MAX_STEPS];
+	size_t n;
+	sim_setting row;    /* the setting (a copy: a discriminator's is made
+			       up) */
+	const char **names; /* variant names row.choices may borrow */
+	value v;
+} set_target;
+
+/* Where the check walk is: in the schema and, read-only, in the tree. */
+typedef struct set_walk {
+	const char *full;              /* the whole path, canonical */
+	const sim_schema *schema;      /* the group walked; NULL for a variant
+					  element of unknown variant */
+	const sim_setting *coll;       /* a MAP or LIST whose id or index
+					  comes next, else NULL */
+	const sim_setting *variant_of; /* the VARIANT_LIST whose element is
+					  walked, else NULL */
+	const config_setting_t *tree;  /* the tree's setting, or NULL */
+	char *at;                      /* path so far, for errors */
+	size_t at_size;
+} set_walk;
+
+static int push_step(set_target *tg, const char *name, unsigned index,
+		     int type, msgbuf *mb)
 {
-	const sim_schema *schema = root;
-	char comp[256];
-	at[0] = '\0';
-	for (const char *p = path;;) {
-		size_t len = strcspn(p, ".");
-		bool last = p[len] == '\0';
-		snprintf(comp, sizeof comp, "%.*s", (int)len, p);
-		join_path(at, at_size, at, comp);
-		const sim_setting *row = find_row(schema, comp);
-		if (!row) {
-			mb_unknown(mb, schema, comp);
-			return -1;
-		}
-		if (!last && row->kind != SIM_SETTING_GROUP) {
-			mb_add(mb,
-			       "unknown setting; '%s' is a setting, not a group",
-			       at);
-			snprintf(at, at_size, "%s", path);
-			return -1;
-		}
-		if (last && row->kind == SIM_SETTING_GROUP) {
-			mb_add(mb, "is a group; set one of its settings");
-			if (row->group->count)
-				mb_add(mb, ", e.g. %s.%s=...", at,
-				       row->group->settings[0].name);
-			return -1;
-		}
-		if (last) {
-			*row_out = row;
-			return value_from_text(row, text, v, mb);
-		}
-		schema = row->group;
-		p += len + 1;
+	if (tg->n == MAX_STEPS) {
+		mb_add(mb, "path too deep");
+		return -1;
 	}
+	tg->steps[tg->n++] = (set_step){ name, index, type };
+	return 0;
+}
+
+/* The last component names row: converts text to its value. Groups and
+   collections cannot be set whole (except NUMBERS). */
+static int set_final(set_walk *w, const sim_setting *row, char *text,
+		     set_target *tg, msgbuf *mb)
+{
+	const sim_schema *inner = row->group;
+	char idx[32];
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		mb_add(mb, "is a group; set one of its settings");
+		if (inner->count)
+			mb_add(mb, ", e.g. %s.%s=...", w->at,
+			       inner->settings[0].name);
+		return -1;
+	case SIM_SETTING_MAP:
+		mb_add(mb, "is a map; set a setting of one of its entries");
+		if (inner->count)
+			mb_add(mb, ", e.g. %s.<id>.%s=...", w->at,
+			       inner->settings[0].name);
+		return -1;
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
+		mb_add(mb, "is a list; set a setting of one of its elements, "
+			   "e.g. %s.[0].%s=...",
+		       w->at,
+		       row->kind == SIM_SETTING_LIST
+			       ? (inner->count ? inner->settings[0].name : "x")
+			       : row->discriminator);
+		return -1;
+	default:
+		break;
+	}
+	if (row != &tg->row)
+		tg->row = *row;
+	if (value_from_text(&tg->row, text, &tg->v, mb) == 0)
+		return 0;
+	if (tg->v.bad >= 0) { /* a NUMBERS element: name it */
+		index_component(idx, sizeof idx, (size_t)tg->v.bad);
+		join_path(w->at, w->at_size, w->at, idx);
+	}
+	return -1;
+}
+
+/* Steps into the member comp of the group being walked. Returns 1 to go
+   on, 0 when comp was the setting, -1 on error. */
+static int set_member(set_walk *w, const char *comp, bool last, char *text,
+		      set_target *tg, msgbuf *mb)
+{
+	const sim_setting *row = NULL;
+	const config_setting_t *child = NULL;
+	if (w->variant_of && strcmp(comp, w->variant_of->discriminator) == 0) {
+		tg->names = variant_names(w->variant_of);
+		if (!tg->names) {
+			mb_add(mb, "out of memory");
+			return -1;
+		}
+		tg->row = discriminator_row(w->variant_of, tg->names);
+		row = &tg->row;
+	} else if (!w->schema) {
+		mb_add(mb, "unknown setting: the element's '%s' is missing "
+			   "or names no variant, so its settings are unknown",
+		       w->variant_of->discriminator);
+		return -1;
+	} else if (!(row = find_row(w->schema, comp))) {
+		mb_unknown(mb, w->schema, comp);
+		return -1;
+	}
+	if (last)
+		return set_final(w, row, text, tg, mb);
+	if (w->tree && config_setting_is_group(w->tree))
+		child = config_setting_get_member(w->tree, comp);
+	w->tree = child;
+	w->variant_of = NULL;
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		w->schema = row->group;
+		return push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
+	case SIM_SETTING_MAP:
+		w->coll = row;
+		return push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
+		w->coll = row;
+		return push_step(tg, comp, 0, CONFIG_TYPE_LIST, mb) ? -1 : 1;
+	case SIM_SETTING_NUMBERS:
+		mb_add(mb, "'%s' is an array; set it whole, e.g. %s=[1, 2]",
+		       w->at, w->at);
+		break;
+	default:
+		mb_add(mb, "unknown setting; '%s' is a setting, not a group",
+		       w->at);
+		break;
+	}
+	snprintf(w->at, w->at_size, "%s", w->full);
+	return -1;
+}
+
+/* "no such entry; did you mean 'qwen'?" or the ids the map has. */
+static void mb_unknown_id(msgbuf *mb, const config_setting_t *map,
+			  const char *id)
+{
+	const char *best = NULL;
+	int best_d = INT_MAX, n = map && config_setting_is_group(map)
+					  ? config_setting_length(map)
+					  : 0;
+	for (int k = 0; k < n; k++)
+		consider(id, config_setting_name(config_setting_get_elem(
+				     map, (unsigned)k)),
+			 &best, &best_d);
+	mb_add(mb, "no such entry in the file");
+	if (best) {
+		mb_add(mb, "; did you mean '%s'?", best);
+		return;
+	}
+	if (n == 0) {
+		mb_add(mb, " (it has none; --set changes entries, it does "
+			   "not add them)");
+		return;
+	}
+	mb_add(mb, "; it has: ");
+	for (int k = 0; k < n; k++)
+		mb_add(mb, "%s%s", k ? ", " : "",
+		       config_setting_name(
+			       config_setting_get_elem(map, (unsigned)k)));
+}
+
+/* Steps into the map entry named comp; see set_member. */
+static int set_entry(set_walk *w, const sim_setting *map, const char *comp,
+		     bool last, set_target *tg, msgbuf *mb)
+{
+	const config_setting_t *e =
+		w->tree && config_setting_is_group(w->tree)
+			? config_setting_get_member(w->tree, comp)
+			: NULL;
+	if (!e) {
+		mb_unknown_id(mb, w->tree, comp);
+		return -1;
+	}
+	if (last) {
+		mb_add(mb, "is an entry; set one of its settings");
+		if (map->group->count)
+			mb_add(mb, ", e.g. %s.%s=...", w->at,
+			       map->group->settings[0].name);
+		return -1;
+	}
+	w->schema = map->group;
+	w->tree = e;
+	return push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
+}
+
+/* Parses "[12]" into *index. */
+static bool parse_index(const char *comp, unsigned *index)
+{
+	char *end;
+	unsigned long k;
+	if (comp[0] != '[' || !isdigit((unsigned char)comp[1]))
+		return false;
+	errno = 0;
+	k = strtoul(comp + 1, &end, 10);
+	if (errno || end[0] != ']' || end[1] || k > UINT_MAX)
+		return false;
+	*index = (unsigned)k;
+	return true;
+}
+
+/* Steps into the list element comp ("[2]"); see set_member. */
+static int set_element(set_walk *w, const sim_setting *list,
+		       const char *comp, bool last, set_target *tg,
+		       msgbuf *mb)
+{
+	unsigned k;
+	const config_setting_t *e;
+	int n = w->tree && config_setting_is_list(w->tree)
+			? config_setting_length(w->tree)
+			: 0;
+	if (!parse_index(comp, &k)) {
+		mb_add(mb, "expected an element index such as [0], found ");
+		mb_quote(mb, comp);
+		return -1;
+	}
+	if (k >= (unsigned)n) {
+		mb_add(mb, "no such element in the file (the list has %d; "
+			   "--set changes elements, it does not add them)",
+		       n);
+		return -1;
+	}
+	e = config_setting_get_elem(w->tree, k);
+	if (!config_setting_is_group(e)) {
+		mb_add(mb, "expected a group { ... }, found ");
+		mb_found(mb, e);
+		return -1;
+	}
+	if (last) {
+		mb_add(mb, "is an element; set one of its settings, e.g. "
+			   "%s.%s=...",
+		       w->at,
+		       list->kind == SIM_SETTING_LIST
+			       ? (list->group->count
+					  ? list->group->settings[0].name
+					  : "x")
+			       : list->discriminator);
+		return -1;
+	}
+	w->tree = e;
+	if (list->kind == SIM_SETTING_VARIANT_LIST) {
+		w->variant_of = list;
+		w->schema = element_variant(list, e);
+	} else {
+		w->schema = list->group;
+	}
+	return push_step(tg, NULL, k, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
+}
+
+/* Checks one --set against the schema and the tree and converts its value
+   into tg; on failure names the offending path in at and describes the
+   problem in mb. path is canonical and is cut up in place (the steps point
+   into it). Touches no tree, so a rejected override leaves no trace. */
+static int check_override(const sim_config *cfg, const sim_schema *root,
+			  const char *full, char *path, char *text,
+			  set_target *tg, char *at, size_t at_size, msgbuf *mb)
+{
+	set_walk w = { .full = full, .schema = root,
+		       .tree = config_root_setting(&cfg->lc), .at = at,
+		       .at_size = at_size };
+	int rc = 1;
+	at[0] = '\0';
+	for (char *comp = path; rc == 1;) {
+		size_t len = strcspn(comp, ".");
+		bool last = comp[len] == '\0';
+		const sim_setting *coll = w.coll;
+		comp[len] = '\0';
+		join_path(at, at_size, at, comp);
+		w.coll = NULL;
+		if (!coll)
+			rc = set_member(&w, comp, last, text, tg, mb);
+		else if (coll->kind == SIM_SETTING_MAP)
+			rc = set_entry(&w, coll, comp, last, tg, mb);
+		else
+			rc = set_element(&w, coll, comp, last, tg, mb);
+		comp += len + 1;
+	}
+	return rc;
+}
+
+/* Writes a checked override into the tree: walks its steps, creating the
+   groups the file lacks, and stores the value. Every setting written is
+   tagged with the config itself, so that later errors point at --set
+   rather than at the file line of the value it replaced. */
+static int apply_override(sim_config *cfg, const set_target *tg,
+			  const char *at, sim_error *err)
+{
+	config_setting_t *s = config_root_setting(&cfg->lc);
+	for (size_t k = 0; s && k < tg->n; k++) {
+		const set_step *st = &tg->steps[k];
+		if (!st->name) {
+			s = config_setting_get_elem(s, st->index);
+			continue;
+		}
+		/* A value of another type in the way (even a scalar where a
+		   group belongs) is replaced: later overrides win. */
+		s = member_of_type(s, st->name, st->type);
+		if (s && config_setting_source_line(s) == 0)
+			config_setting_set_hook(s, cfg);
+	}
+	if (s)
+		s = store_tree(s, &tg->row, &tg->v);
+	if (!s)
+		return tree_failed(err, at);
+	config_setting_set_hook(s, cfg);
+	return 0;
 }
 
 int sim_config_set(sim_config *cfg, const sim_schema *root,
 		   const char *assignment, sim_error *err)
 {
 	const char *eq = strchr(assignment, '=');
+	char full[sizeof err->path], at[sizeof err->path];
 	if (!eq)
 		return sim_error_set(err, SIM_ERROR_CONFIG, "--set", 0,
 				     assignment, "expected path=value");
@@ -1094,142 +1758,334 @@ int sim_config_set(sim_config *cfg, const sim_schema *root,
 		return sim_error_set(err, SIM_ERROR_CONFIG, "--set", 0, NULL,
 				     "expected path=value, found \"%s\"",
 				     assignment);
-	char *path = strdup(assignment);
-	if (!path)
-		return oom(err, NULL);
-	path[eq - assignment] = '\0';
-	char *text = path + (eq - assignment) + 1;
-	char at[sizeof err->path];
-	const sim_setting *row = NULL;
-	value v = { .i = 0 };
-	msgbuf mb = { .len = 0 };
-	if (check_override(root, path, text, &row, &v, at, sizeof at, &mb)) {
+	char *path = strdup(assignment), *text;
+	set_target *tg = calloc(1, sizeof *tg);
+	if (!path || !tg) {
 		free(path);
-		return sim_error_set(err, SIM_ERROR_CONFIG, "--set", 0, at,
-				     "%s", mb.text);
+		free(tg);
+		return oom(err, NULL);
 	}
-
-	/* The override is valid: create the groups it needs and write it.
-	   A value of another type in the way (even a scalar where a group
-	   belongs) is replaced: later overrides win over the file. Every
-	   setting written is tagged with the config itself, so that later
-	   errors point at --set rather than at the file line it replaced. */
-	config_setting_t *s = config_root_setting(&cfg->lc);
-	int rc = 0;
-	for (char *comp = path, *dot; s && (dot = strchr(comp, '.'));
-	     comp = dot + 1) {
-		*dot = '\0';
-		s = member_of_type(s, comp, CONFIG_TYPE_GROUP);
-		if (s && config_setting_source_line(s) == 0)
-			config_setting_set_hook(s, cfg);
-	}
-	if (s)
-		s = store_tree(s, row, &v);
-	if (s)
-		config_setting_set_hook(s, cfg);
+	path[eq - assignment] = '\0';
+	text = path + (eq - assignment) + 1;
+	canonical_path(full, sizeof full, path);
+	tg->v.bad = -1;
+	msgbuf mb = { .len = 0 };
+	int rc;
+	char *walked = strdup(full);
+	if (!walked)
+		rc = oom(err, NULL);
+	else if (check_override(cfg, root, full, walked, text, tg, at,
+				sizeof at, &mb))
+		rc = sim_error_set(err, SIM_ERROR_CONFIG, "--set", 0, at,
+				   "%s", mb.text);
 	else
-		rc = tree_failed(err, at);
+		rc = apply_override(cfg, tg, full, err);
+	value_release(&tg->v);
+	free(tg->names);
+	free(tg);
+	free(walked);
 	free(path);
 	return rc;
 }
 
 /* ---- resolving -------------------------------------------------------- */
 
-static int resolve_group(sim_config *cfg, const sim_schema *schema,
-			 config_setting_t *group, const char *path, char *base,
-			 sim_error *err);
+/* What every step of a resolve needs: the tree and where errors go. */
+typedef struct resolver {
+	sim_config *cfg;
+	sim_error *err;
+} resolver;
 
-/* Adds row's default to group (tree and params); a missing group is
-   created and filled with its own defaults. */
-static int apply_default(sim_config *cfg, const sim_setting *row,
+/* The row an entry or element is checked against before its members. */
+static const sim_setting any_group = { .name = "", .kind = SIM_SETTING_GROUP };
+
+static int resolve_group(const resolver *r, const sim_schema *schema,
 			 config_setting_t *group, const char *path, char *base,
-			 sim_error *err)
+			 const char *skip);
+
+/* "expected <what row takes>, found <what s is>", with a hint for a list
+   written as a group or an array; returns -1. */
+static int wrong_kind(const resolver *r, const sim_setting *row,
+		      const config_setting_t *s, const char *path)
 {
-	if (row->kind == SIM_SETTING_GROUP) {
-		config_setting_t *m = config_setting_add(group, row->name,
-							 CONFIG_TYPE_GROUP);
+	msgbuf mb = { .len = 0 };
+	int type = config_setting_type(s);
+	mb_add(&mb, "expected ");
+	mb_expected(&mb, row);
+	mb_add(&mb, ", found ");
+	mb_found(&mb, s);
+	if ((row->kind == SIM_SETTING_LIST ||
+	     row->kind == SIM_SETTING_VARIANT_LIST) &&
+	    (type == CONFIG_TYPE_GROUP || type == CONFIG_TYPE_ARRAY))
+		mb_add(&mb, "; write a list in parentheses: ( { ... }, "
+			    "{ ... } )");
+	return error_at_setting(r->cfg, s, path, &mb, r->err);
+}
+
+static void mb_missing(msgbuf *mb, const sim_setting *row)
+{
+	mb_add(mb, "required setting is missing (expected ");
+	mb_expected(mb, row);
+	mb_add(mb, ")");
+}
+
+/* Checks the size of collection s against row; -1 after filling err. */
+static int check_size(const resolver *r, const sim_setting *row,
+		      const config_setting_t *s, const char *path)
+{
+	msgbuf mb = { .len = 0 };
+	if (check_count(row, (size_t)config_setting_length(s), &mb) == 0)
+		return 0;
+	return error_at_setting(r->cfg, s, path, &mb, r->err);
+}
+
+/* Fills the map at `at` from group m: each entry, in file order. */
+static int resolve_map(const resolver *r, const sim_setting *row,
+		       config_setting_t *m, const char *path, char *at)
+{
+	sim_map *map = (sim_map *)(void *)at;
+	size_t n = (size_t)config_setting_length(m), size = item_size(row);
+	char child[sizeof r->err->path];
+	if (!config_setting_is_group(m))
+		return wrong_kind(r, row, m, path);
+	if (check_size(r, row, m, path))
+		return -1;
+	free_row(row, at);
+	if (n) {
+		map->ids = calloc(n, sizeof *map->ids);
+		map->items = calloc(n, size);
+		if (!map->ids || !map->items)
+			return oom(r->err, path);
+	}
+	map->count = n;
+	for (size_t k = 0; k < n; k++) {
+		config_setting_t *e = config_setting_get_elem(m, (unsigned)k);
+		join_path(child, sizeof child, path, config_setting_name(e));
+		map->ids[k] = strdup(config_setting_name(e));
+		if (!map->ids[k])
+			return oom(r->err, child);
+		if (!config_setting_is_group(e))
+			return wrong_kind(r, &any_group, e, child);
+		if (resolve_group(r, row->group, e, child,
+				  (char *)map->items + k * size, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads element e's discriminator, stores the variant's index in item's
+   tag and returns the variant's schema; NULL after filling err. */
+static const sim_schema *pick_variant(const resolver *r,
+				      const sim_setting *row,
+				      const char *const *names,
+				      config_setting_t *e, const char *path,
+				      char *item)
+{
+	sim_setting key = discriminator_row(row, names);
+	config_setting_t *d = config_setting_get_member(e, key.name);
+	char at[sizeof r->err->path];
+	msgbuf mb = { .len = 0 };
+	value v = { .i = 0 };
+	join_path(at, sizeof at, path, key.name);
+	if (!d) {
+		mb_missing(&mb, &key);
+		error_at_setting(r->cfg, e, at, &mb, r->err);
+		return NULL;
+	}
+	if (value_from_tree(r->cfg, &key, d, &v, &mb)) {
+		error_at_setting(r->cfg, d, at, &mb, r->err);
+		return NULL;
+	}
+	memcpy(item + row->tag_offset, &v.choice, sizeof v.choice);
+	return row->variants[v.choice].schema;
+}
+
+/* Fills item from element k of a list (path "events.[k]"). A variant
+   element's discriminator is read first, whatever its place, since it
+   says which settings the others may be. */
+static int resolve_element(const resolver *r, const sim_setting *row,
+			   const char *const *names, config_setting_t *e,
+			   size_t k, const char *path, char *item)
+{
+	char child[sizeof r->err->path], index[32];
+	const sim_schema *schema = row->group;
+	index_component(index, sizeof index, k);
+	join_path(child, sizeof child, path, index);
+	if (!config_setting_is_group(e))
+		return wrong_kind(r, &any_group, e, child);
+	if (row->kind == SIM_SETTING_VARIANT_LIST &&
+	    !(schema = pick_variant(r, row, names, e, child, item)))
+		return -1;
+	return resolve_group(r, schema, e, child, item, row->discriminator);
+}
+
+/* Fills the sim_list at `at` from list l (a LIST or a VARIANT_LIST). */
+static int resolve_list(const resolver *r, const sim_setting *row,
+			config_setting_t *l, const char *path, char *at)
+{
+	sim_list *list = (sim_list *)(void *)at;
+	size_t n = (size_t)config_setting_length(l), size = item_size(row);
+	const char **names = NULL;
+	int rc = 0;
+	if (!config_setting_is_list(l))
+		return wrong_kind(r, row, l, path);
+	if (check_size(r, row, l, path))
+		return -1;
+	free_row(row, at);
+	if (n && !(list->items = calloc(n, size)))
+		return oom(r->err, path);
+	list->count = n;
+	if (row->kind == SIM_SETTING_VARIANT_LIST &&
+	    !(names = variant_names(row)))
+		return oom(r->err, path);
+	for (size_t k = 0; k < n && rc == 0; k++)
+		rc = resolve_element(r, row, names,
+				     config_setting_get_elem(l, (unsigned)k),
+				     k, path, (char *)list->items + k * size);
+	free(names);
+	return rc;
+}
+
+/* Fills the sim_numbers at `at` from array (or list) a. */
+static int resolve_numbers(const resolver *r, const sim_setting *row,
+			   config_setting_t *a, const char *path, char *at)
+{
+	sim_numbers *num = (sim_numbers *)(void *)at;
+	sim_setting elem = element_row(row);
+	size_t n = (size_t)config_setting_length(a);
+	char child[sizeof r->err->path], index[32];
+	if (!config_setting_is_array(a) && !config_setting_is_list(a))
+		return wrong_kind(r, row, a, path);
+	if (check_size(r, row, a, path))
+		return -1;
+	free_row(row, at);
+	if (n && !(num->values = calloc(n, sizeof *num->values)))
+		return oom(r->err, path);
+	for (size_t k = 0; k < n; k++) {
+		config_setting_t *e = config_setting_get_elem(a, (unsigned)k);
+		msgbuf mb = { .len = 0 };
+		value v = { .i = 0 };
+		index_component(index, sizeof index, k);
+		join_path(child, sizeof child, path, index);
+		if (value_from_tree(r->cfg, &elem, e, &v, &mb))
+			return error_at_setting(r->cfg, e, child, &mb, r->err);
+		num->values[k] = v.d;
+		num->count = k + 1;
+	}
+	return 0;
+}
+
+/* Checks member m, the file's value for row, and fills params at base. */
+static int resolve_member(const resolver *r, const sim_setting *row,
+			  config_setting_t *m, const char *path, char *base)
+{
+	char *at = base + row->offset;
+	msgbuf mb = { .len = 0 };
+	value v = { .i = 0 };
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		if (!config_setting_is_group(m))
+			return wrong_kind(r, row, m, path);
+		return resolve_group(r, row->group, m, path, at, NULL);
+	case SIM_SETTING_MAP:
+		return resolve_map(r, row, m, path, at);
+	case SIM_SETTING_LIST:
+	case SIM_SETTING_VARIANT_LIST:
+		return resolve_list(r, row, m, path, at);
+	case SIM_SETTING_NUMBERS:
+		return resolve_numbers(r, row, m, path, at);
+	default:
+		break;
+	}
+	if (value_from_tree(r->cfg, row, m, &v, &mb))
+		return error_at_setting(r->cfg, m, path, &mb, r->err);
+	return store_param(row, base, &v, path, r->err);
+}
+
+/* Adds row's default to group (tree and params): a missing group is
+   created and filled with its own defaults, a missing map or list is
+   written as an empty one. */
+static int apply_default(const resolver *r, const sim_setting *row,
+			 config_setting_t *group, const char *path, char *base)
+{
+	int type = row->kind == SIM_SETTING_GROUP || row->kind == SIM_SETTING_MAP
+			   ? CONFIG_TYPE_GROUP
+			   : CONFIG_TYPE_LIST;
+	if (row->kind == SIM_SETTING_GROUP || row->kind == SIM_SETTING_MAP ||
+	    row->kind == SIM_SETTING_LIST ||
+	    row->kind == SIM_SETTING_VARIANT_LIST) {
+		config_setting_t *m = config_setting_add(group, row->name, type);
 		if (!m)
-			return tree_failed(err, path);
-		return resolve_group(cfg, row->group, m, path,
-				     base + row->offset, err);
+			return tree_failed(r->err, path);
+		return row->kind == SIM_SETTING_GROUP
+			       ? resolve_group(r, row->group, m, path,
+					       base + row->offset, NULL)
+			       : 0;
 	}
 	char *text = strdup(row->default_text);
 	if (!text)
-		return oom(err, path);
+		return oom(r->err, path);
 	value v = { .i = 0 };
 	msgbuf mb = { .len = 0 };
 	int rc;
 	if (value_from_text(row, text, &v, &mb))
 		/* A bug in the model's table, not in the user's file. */
-		rc = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, path,
+		rc = sim_error_set(r->err, SIM_ERROR_RUNTIME, NULL, 0, path,
 				   "invalid schema default \"%s\": %s",
 				   row->default_text, mb.text);
 	else if (!store_tree(group, row, &v))
-		rc = tree_failed(err, path);
+		rc = tree_failed(r->err, path);
 	else
-		rc = store_param(row, base, &v, path, err);
+		rc = store_param(row, base, &v, path, r->err);
+	value_release(&v);
 	free(text);
 	return rc;
 }
 
-static int resolve_group(sim_config *cfg, const sim_schema *schema,
+/* Checks group against schema and fills base: members in file order (but
+   `skip`, a variant element's discriminator), then the missing ones,
+   then the schema's check(). */
+static int resolve_group(const resolver *r, const sim_schema *schema,
 			 config_setting_t *group, const char *path, char *base,
-			 sim_error *err)
+			 const char *skip)
 {
-	char child[sizeof err->path];
-	/* Present settings first, in file order. */
+	char child[sizeof r->err->path];
 	for (int k = 0; k < config_setting_length(group); k++) {
 		config_setting_t *m =
 			config_setting_get_elem(group, (unsigned)k);
 		const char *name = config_setting_name(m);
 		const sim_setting *row = find_row(schema, name);
-		msgbuf mb = { .len = 0 };
-		value v = { .i = 0 };
+		if (skip && strcmp(name, skip) == 0)
+			continue;
 		join_path(child, sizeof child, path, name);
 		if (!row) {
+			msgbuf mb = { .len = 0 };
 			mb_unknown(&mb, schema, name);
-			return error_at_setting(cfg, m, child, &mb, err);
+			return error_at_setting(r->cfg, m, child, &mb, r->err);
 		}
-		if (row->kind == SIM_SETTING_GROUP) {
-			if (!config_setting_is_group(m)) {
-				mb_add(&mb, "expected a group { ... }, found ");
-				mb_found(&mb, m);
-				return error_at_setting(cfg, m, child, &mb,
-							err);
-			}
-			if (resolve_group(cfg, row->group, m, child,
-					  base + row->offset, err))
-				return -1;
-			continue;
-		}
-		if (value_from_tree(cfg, row, m, &v, &mb))
-			return error_at_setting(cfg, m, child, &mb, err);
-		if (store_param(row, base, &v, child, err))
+		if (resolve_member(r, row, m, child, base))
 			return -1;
 	}
-	/* Then the ones the file leaves out. */
 	for (size_t k = 0; k < schema->count; k++) {
 		const sim_setting *row = &schema->settings[k];
 		if (config_setting_get_member(group, row->name))
 			continue;
 		join_path(child, sizeof child, path, row->name);
-		/* A hand-built row without a default counts as required. */
-		if (row->required || (row->kind != SIM_SETTING_GROUP &&
-				      !row->default_text)) {
+		if (is_required(row)) {
 			msgbuf mb = { .len = 0 };
-			mb_add(&mb, "required setting is missing (expected ");
-			mb_expected(&mb, row);
-			mb_add(&mb, ")");
-			return error_at_setting(cfg, group, child, &mb, err);
+			mb_missing(&mb, row);
+			return error_at_setting(r->cfg, group, child, &mb,
+						r->err);
 		}
-		if (apply_default(cfg, row, group, child, base, err))
+		if (apply_default(r, row, group, child, base))
 			return -1;
 	}
-	if (schema->check && schema->check(base, cfg, path, err) != 0) {
-		if (err->kind == SIM_ERROR_NONE) { /* a check that forgot err */
+	if (schema->check && schema->check(base, r->cfg, path, r->err) != 0) {
+		if (r->err->kind == SIM_ERROR_NONE) { /* a check that forgot err */
 			msgbuf mb = { .len = 0 };
 			mb_add(&mb, "settings are inconsistent");
-			return error_at_setting(cfg, group, path, &mb, err);
+			return error_at_setting(r->cfg, group, path, &mb,
+						r->err);
 		}
 		return -1;
 	}
@@ -1240,19 +2096,19 @@ int sim_config_resolve(sim_config *cfg, const sim_schema *root, void *params,
 		       sim_error *err)
 {
 	sim_error scratch;
-	if (!err)
-		err = &scratch;
-	sim_error_clear(err);
-	return resolve_group(cfg, root, config_root_setting(&cfg->lc), "",
-			     params, err);
+	resolver r = { cfg, err ? err : &scratch };
+	sim_error_clear(r.err);
+	return resolve_group(&r, root, config_root_setting(&cfg->lc), "",
+			     params, NULL);
 }
 
 int sim_config_error_at(const sim_config *cfg, const char *path,
 			sim_error *err, const char *fmt, ...)
 {
-	char at[sizeof err->path];
+	char full[sizeof err->path], at[sizeof err->path];
 	const config_setting_t *s = NULL;
-	snprintf(at, sizeof at, "%s", path ? path : "");
+	canonical_path(full, sizeof full, path ? path : "");
+	snprintf(at, sizeof at, "%s", full);
 	/* A setting the tree lacks is reported at its nearest ancestor. */
 	while (at[0] && !(s = config_lookup(&cfg->lc, at))) {
 		char *dot = strrchr(at, '.');
@@ -1269,25 +2125,24 @@ int sim_config_error_at(const sim_config *cfg, const char *path,
 	int n = vsnprintf(mb.text, sizeof mb.text, fmt, ap);
 	va_end(ap);
 	mb.len = n > 0 ? (size_t)n : 0;
-	return error_at_setting(cfg, s, path, &mb, err);
+	return error_at_setting(cfg, s, full, &mb, err);
 }
 
 void sim_params_free(const sim_schema *schema, void *params)
 {
-	char *base = params;
 	if (!params)
 		return;
-	for (size_t k = 0; k < schema->count; k++) {
-		const sim_setting *row = &schema->settings[k];
-		if (row->kind == SIM_SETTING_GROUP) {
-			sim_params_free(row->group, base + row->offset);
-		} else if (row->kind == SIM_SETTING_STRING) {
-			char *s, *null = NULL;
-			memcpy(&s, base + row->offset, sizeof s);
-			free(s);
-			memcpy(base + row->offset, &null, sizeof null);
-		}
-	}
+	for (size_t k = 0; k < schema->count; k++)
+		free_row(&schema->settings[k],
+			 (char *)params + schema->settings[k].offset);
+}
+
+long sim_map_find(const sim_map *map, const char *id)
+{
+	for (size_t k = 0; k < map->count; k++)
+		if (strcmp(map->ids[k], id) == 0)
+			return (long)k;
+	return -1;
 }
 
 /* ---- documentation ---------------------------------------------------- */
@@ -1301,6 +2156,10 @@ static const char *kind_name(sim_setting_kind kind)
 	case SIM_SETTING_STRING: return "string";
 	case SIM_SETTING_CHOICE: return "choice";
 	case SIM_SETTING_GROUP: return "group";
+	case SIM_SETTING_MAP: return "map";
+	case SIM_SETTING_LIST: return "list";
+	case SIM_SETTING_NUMBERS: return "numbers";
+	case SIM_SETTING_VARIANT_LIST: return "variant list";
 	}
 	return "?";
 }
@@ -1311,6 +2170,12 @@ static void doc_columns(const sim_setting *row, msgbuf *def, msgbuf *range)
 	char text[96];
 	if (row->kind == SIM_SETTING_GROUP)
 		return;
+	if (row->kind != SIM_SETTING_NUMBERS && is_collection(row)) {
+		mb_add(def, "%s", is_required(row) ? "required"
+						   : "default empty");
+		mb_count(range, row);
+		return;
+	}
 	if (row->required || !row->default_text) {
 		mb_add(def, "required");
 	} else if (row->kind == SIM_SETTING_STRING) {
@@ -1321,7 +2186,8 @@ static void doc_columns(const sim_setting *row, msgbuf *def, msgbuf *range)
 	} else {
 		mb_add(def, "default %s", row->default_text);
 	}
-	if (row->kind == SIM_SETTING_INT || row->kind == SIM_SETTING_FLOAT) {
+	if (row->kind == SIM_SETTING_INT || row->kind == SIM_SETTING_FLOAT ||
+	    row->kind == SIM_SETTING_NUMBERS) {
 		range_text(row, text, sizeof text);
 		if (text[0])
 			mb_add(range, "range %s", text);
@@ -1330,11 +2196,22 @@ static void doc_columns(const sim_setting *row, msgbuf *def, msgbuf *range)
 		for (size_t k = 0; row->choices && row->choices[k]; k++)
 			mb_add(range, "%s%s", k ? ", " : "", row->choices[k]);
 	}
+	if (row->kind == SIM_SETTING_NUMBERS &&
+	    (row->min_items || row->max_items)) {
+		mb_add(range, "%s", range->len ? "; " : "");
+		mb_count(range, row);
+	}
 }
 
 typedef struct doc_widths {
 	int path, type, def, range;
 } doc_widths;
+
+/* Where doc lines go: f NULL only measures the column widths. */
+typedef struct doc_out {
+	FILE *f;
+	doc_widths w;
+} doc_out;
 
 static void widen(int *w, size_t len)
 {
@@ -1342,56 +2219,97 @@ static void widen(int *w, size_t len)
 		*w = (int)len;
 }
 
-static void doc_measure(const sim_schema *schema, const char *prefix,
-			doc_widths *w)
+/* Prints (or measures) one line of aligned columns. */
+static void doc_line(doc_out *o, const char *path, const char *type,
+		     const char *def, const char *range, const char *doc)
+{
+	const char *cols[] = { path, type, def, range, doc };
+	const int widths[] = { o->w.path, o->w.type, o->w.def, o->w.range, 0 };
+	int last = 4;
+	if (!o->f) {
+		widen(&o->w.path, strlen(path));
+		widen(&o->w.type, strlen(type));
+		widen(&o->w.def, strlen(def));
+		widen(&o->w.range, strlen(range));
+		return;
+	}
+	/* Pad only up to the last non-empty column: no trailing blanks. */
+	while (last > 0 && !cols[last][0])
+		last--;
+	for (int c = 0; c < last; c++)
+		fprintf(o->f, "%-*s  ", widths[c], cols[c]);
+	fprintf(o->f, "%s\n", cols[last]);
+}
+
+static void doc_schema(doc_out *o, const sim_schema *schema,
+		       const char *prefix);
+
+/* A variant list's elements (prefix "events.[i]"): the discriminator,
+   then each variant's header line and settings. */
+static void doc_variants(doc_out *o, const sim_setting *row,
+			 const char *prefix)
 {
 	char path[256];
-	for (size_t k = 0; k < schema->count; k++) {
-		const sim_setting *row = &schema->settings[k];
-		msgbuf def = { .len = 0 }, range = { .len = 0 };
-		join_path(path, sizeof path, prefix, row->name);
-		doc_columns(row, &def, &range);
-		widen(&w->path, strlen(path));
-		widen(&w->type, strlen(kind_name(row->kind)));
-		widen(&w->def, def.len);
-		widen(&w->range, range.len);
-		if (row->kind == SIM_SETTING_GROUP)
-			doc_measure(row->group, path, w);
+	msgbuf choices = { .len = 0 };
+	join_path(path, sizeof path, prefix, row->discriminator);
+	mb_add(&choices, "one of ");
+	for (size_t k = 0; k < variant_count(row); k++)
+		mb_add(&choices, "%s%s", k ? ", " : "", row->variants[k].name);
+	doc_line(o, path, "choice", "required", choices.text,
+		 "Kind of element: selects its settings, listed below");
+	for (size_t k = 0; k < variant_count(row); k++) {
+		const sim_variant *var = &row->variants[k];
+		msgbuf head = { .len = 0 };
+		mb_add(&head, "%s = \"%s\"", row->discriminator, var->name);
+		doc_line(o, prefix, "variant", head.text, "",
+			 var->doc ? var->doc : "");
+		doc_schema(o, var->schema, prefix);
 	}
 }
 
-static void doc_print(const sim_schema *schema, const char *prefix,
-		      const doc_widths *w, FILE *f)
+static void doc_row(doc_out *o, const sim_setting *row, const char *prefix)
 {
-	char path[256];
-	for (size_t k = 0; k < schema->count; k++) {
-		const sim_setting *row = &schema->settings[k];
-		msgbuf def = { .len = 0 }, range = { .len = 0 };
-		join_path(path, sizeof path, prefix, row->name);
-		doc_columns(row, &def, &range);
-		const char *doc = row->doc ? row->doc : "";
-		/* Pad only up to the last non-empty column: no trailing
-		   blanks. */
-		const char *cols[] = { path, kind_name(row->kind), def.text,
-				       range.text, doc };
-		const int widths[] = { w->path, w->type, w->def, w->range, 0 };
-		int last = 4;
-		while (last > 0 && !cols[last][0])
-			last--;
-		for (int c = 0; c < last; c++)
-			fprintf(f, "%-*s  ", widths[c], cols[c]);
-		fprintf(f, "%s\n", cols[last]);
-		if (row->kind == SIM_SETTING_GROUP)
-			doc_print(row->group, path, w, f);
+	char path[256], inner[256];
+	msgbuf def = { .len = 0 }, range = { .len = 0 };
+	join_path(path, sizeof path, prefix, row->name);
+	doc_columns(row, &def, &range);
+	doc_line(o, path, kind_name(row->kind), def.text, range.text,
+		 row->doc ? row->doc : "");
+	switch (row->kind) {
+	case SIM_SETTING_GROUP:
+		doc_schema(o, row->group, path);
+		break;
+	case SIM_SETTING_MAP:
+		join_path(inner, sizeof inner, path, "<id>");
+		doc_schema(o, row->group, inner);
+		break;
+	case SIM_SETTING_LIST:
+		join_path(inner, sizeof inner, path, "[i]");
+		doc_schema(o, row->group, inner);
+		break;
+	case SIM_SETTING_VARIANT_LIST:
+		join_path(inner, sizeof inner, path, "[i]");
+		doc_variants(o, row, inner);
+		break;
+	default:
+		break;
 	}
+}
+
+static void doc_schema(doc_out *o, const sim_schema *schema,
+		       const char *prefix)
+{
+	for (size_t k = 0; k < schema->count; k++)
+		doc_row(o, &schema->settings[k], prefix);
 }
 
 void sim_schema_print_doc(const sim_schema *schema, const char *prefix,
 			  FILE *f)
 {
-	doc_widths w = { 0, 0, 0, 0 };
+	doc_out o = { NULL, { 0, 0, 0, 0 } };
 	if (!prefix)
 		prefix = "";
-	doc_measure(schema, prefix, &w);
-	doc_print(schema, prefix, &w, f);
+	doc_schema(&o, schema, prefix); /* measure */
+	o.f = f;
+	doc_schema(&o, schema, prefix);
 }

@@ -723,6 +723,854 @@ static void test_write_resolved_round_trip(void **state)
 	sim_config_free(cfg);
 }
 
+/* ---- collections: a schema shaped like the market model's ------------- */
+
+/* A map of models, a list of segments (each with a nested numbers array),
+   a numbers array and a variant list of dated events whose `type` picks
+   their settings. The market's check() cross-references events to models,
+   the way the model will. */
+
+typedef struct model_entry {
+	double price_in;
+	double price_out;
+	int64_t capacity;
+	int origin;
+	char *provider;
+} model_entry;
+
+typedef struct segment_entry {
+	char *name;
+	double share;
+	sim_numbers sensitivities;
+} segment_entry;
+
+enum { EVENT_PRICE_CHANGE, EVENT_EXPORT_CONTROL };
+
+typedef struct event_entry {
+	int type; /* index into event_variants */
+	double day;
+	union {
+		struct {
+			char *model;
+			double price_out;
+		} price_change;
+		struct {
+			int origin;
+			double capacity_cut;
+		} export_control;
+	} u;
+} event_entry;
+
+typedef struct market_params {
+	sim_map models;
+	sim_list segments;
+	sim_numbers weights;
+	sim_list events;
+} market_params;
+
+typedef struct coll_params {
+	char *name;
+	market_params market;
+} coll_params;
+
+enum { ORIGIN_CN, ORIGIN_US, ORIGIN_EU };
+static const char *const origins[] = { "CN", "US", "EU", NULL };
+
+static const sim_setting model_rows[] = {
+	SIM_FLOAT("price_in", model_entry, price_in, "0", 0, INFINITY,
+		  "Price per million input tokens, USD"),
+	SIM_FLOAT("price_out", model_entry, price_out, NULL, 0, INFINITY,
+		  "Price per million output tokens, USD"),
+	SIM_INT("capacity", model_entry, capacity, "1000000", 1, INFINITY,
+		"Serving capacity, tokens per day"),
+	SIM_CHOICE("origin", model_entry, origin, NULL, origins,
+		   "Country of origin"),
+	SIM_STRING("provider", model_entry, provider, "unknown", "Provider"),
+};
+static const sim_schema model_schema =
+	SIM_SCHEMA("model", model_rows, model_entry, NULL);
+
+static const sim_setting segment_rows[] = {
+	SIM_STRING("name", segment_entry, name, NULL, "Segment name"),
+	SIM_FLOAT("share", segment_entry, share, NULL, 0, 1,
+		  "Share of arrivals"),
+	SIM_NUMBERS("sensitivities", segment_entry, sensitivities,
+		    "[1.0, 1.0]", -10, 10, 2, 2,
+		    "Price and quality sensitivity"),
+};
+static const sim_schema segment_schema =
+	SIM_SCHEMA("segment", segment_rows, segment_entry, NULL);
+
+static const sim_setting price_change_rows[] = {
+	SIM_FLOAT("day", event_entry, day, NULL, 0, 3650, "Day it happens"),
+	SIM_STRING("model", event_entry, u.price_change.model, NULL,
+		   "Id of the model in market.models"),
+	SIM_FLOAT("price_out", event_entry, u.price_change.price_out, NULL, 0,
+		  INFINITY, "New output price, USD per million tokens"),
+};
+static const sim_schema price_change_schema =
+	SIM_SCHEMA("price_change", price_change_rows, event_entry, NULL);
+
+static const sim_setting export_control_rows[] = {
+	SIM_FLOAT("day", event_entry, day, NULL, 0, 3650, "Day it happens"),
+	SIM_CHOICE("origin", event_entry, u.export_control.origin, NULL,
+		   origins, "Origin whose providers are hit"),
+	SIM_FLOAT("capacity_cut", event_entry, u.export_control.capacity_cut,
+		  "0.5", 0, 1, "Share of capacity lost"),
+};
+static const sim_schema export_control_schema =
+	SIM_SCHEMA("export_control", export_control_rows, event_entry, NULL);
+
+static const sim_variant event_variants[] = {
+	{ "price_change", &price_change_schema, "A model's price changes" },
+	{ "export_control", &export_control_schema,
+	  "An origin's providers lose capacity" },
+	{ NULL, NULL, NULL },
+};
+
+/* Every price change names a model of the map: reported at the event's
+   model line through an element path. */
+static int market_check(const void *params, const sim_config *cfg,
+			const char *path, sim_error *err)
+{
+	const market_params *m = params;
+	const event_entry *events = m->events.items;
+	char at[128];
+	for (size_t k = 0; k < m->events.count; k++) {
+		const char *id = events[k].u.price_change.model;
+		if (events[k].type != EVENT_PRICE_CHANGE ||
+		    sim_map_find(&m->models, id) >= 0)
+			continue;
+		snprintf(at, sizeof at, "%s.events.[%zu].model", path, k);
+		return sim_config_error_at(cfg, at, err,
+					   "no model \"%s\" in %s.models", id,
+					   path);
+	}
+	return 0;
+}
+
+static const sim_setting market_rows[] = {
+	SIM_MAP("models", market_params, models, &model_schema, 1, 0,
+		"The models on offer, by id"),
+	SIM_LIST("segments", market_params, segments, &segment_schema, 0, 3,
+		 "Developer segments"),
+	SIM_NUMBERS("weights", market_params, weights, "[0.5, 0.5]", 0, 1, 1,
+		    4, "Weights of the choice terms"),
+	SIM_VARIANT_LIST("events", market_params, events, event_entry, type,
+			 "type", event_variants, 0, 0, "Dated shocks"),
+};
+static const sim_schema market_schema =
+	SIM_SCHEMA("market", market_rows, market_params, market_check);
+
+static const sim_setting coll_rows[] = {
+	SIM_STRING("name", coll_params, name, "m", "Experiment name"),
+	SIM_GROUP("market", coll_params, market, &market_schema, "The market"),
+};
+static const sim_schema coll_schema =
+	SIM_SCHEMA("coll", coll_rows, coll_params, NULL);
+
+static const model_entry *model_at(const coll_params *p, size_t k)
+{
+	return (const model_entry *)p->market.models.items + k;
+}
+
+static const segment_entry *segment_at(const coll_params *p, size_t k)
+{
+	return (const segment_entry *)p->market.segments.items + k;
+}
+
+static const event_entry *event_at(const coll_params *p, size_t k)
+{
+	return (const event_entry *)p->market.events.items + k;
+}
+
+/* Resolves a collections fixture expected to be rejected; checks the
+   error and that the partly filled params free cleanly. */
+static void expect_coll_error(const char *path, int line, const char *setting,
+			      const char *message_part)
+{
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse(path, &err);
+	if (!cfg)
+		fail_msg("%s: %s", path, err.message);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
+	assert_config_error(&err, path, line, setting, message_part);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
+/* The same for inline text. */
+static void expect_coll_text_error(const char *text, int line,
+				   const char *setting,
+				   const char *message_part)
+{
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse_string(text, "inline.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
+	assert_config_error(&err, "inline.cfg", line, setting, message_part);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
+/* Applies one --set to the valid collections file, expecting a refusal. */
+static void expect_coll_set_error(const char *assignment, const char *setting,
+				  const char *message)
+{
+	sim_error err;
+	sim_config *cfg =
+		sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, &coll_schema, assignment, &err),
+			 -1);
+	assert_config_error(&err, "--set", 0, setting, message);
+	assert_string_equal(err.message, message);
+	sim_config_free(cfg);
+}
+
+/* Every field of two resolved collection params, compared. */
+static void assert_coll_equal(const coll_params *a, const coll_params *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->market.models.count, b->market.models.count);
+	for (size_t k = 0; k < a->market.models.count; k++) {
+		const model_entry *x = model_at(a, k), *y = model_at(b, k);
+		assert_string_equal(a->market.models.ids[k],
+				    b->market.models.ids[k]);
+		assert_double_near(x->price_in, y->price_in, 0);
+		assert_double_near(x->price_out, y->price_out, 0);
+		assert_int_equal(x->capacity, y->capacity);
+		assert_int_equal(x->origin, y->origin);
+		assert_string_equal(x->provider, y->provider);
+	}
+	assert_int_equal(a->market.segments.count, b->market.segments.count);
+	for (size_t k = 0; k < a->market.segments.count; k++) {
+		const segment_entry *x = segment_at(a, k), *y = segment_at(b, k);
+		assert_string_equal(x->name, y->name);
+		assert_double_near(x->share, y->share, 0);
+		assert_int_equal(x->sensitivities.count, y->sensitivities.count);
+		for (size_t j = 0; j < x->sensitivities.count; j++)
+			assert_double_near(x->sensitivities.values[j],
+					   y->sensitivities.values[j], 0);
+	}
+	assert_int_equal(a->market.weights.count, b->market.weights.count);
+	for (size_t k = 0; k < a->market.weights.count; k++)
+		assert_double_near(a->market.weights.values[k],
+				   b->market.weights.values[k], 0);
+	assert_int_equal(a->market.events.count, b->market.events.count);
+	for (size_t k = 0; k < a->market.events.count; k++) {
+		const event_entry *x = event_at(a, k), *y = event_at(b, k);
+		assert_int_equal(x->type, y->type);
+		assert_double_near(x->day, y->day, 0);
+		if (x->type == EVENT_PRICE_CHANGE) {
+			assert_string_equal(x->u.price_change.model,
+					    y->u.price_change.model);
+			assert_double_near(x->u.price_change.price_out,
+					   y->u.price_change.price_out, 0);
+		} else {
+			assert_int_equal(x->u.export_control.origin,
+					 y->u.export_control.origin);
+			assert_double_near(x->u.export_control.capacity_cut,
+					   y->u.export_control.capacity_cut, 0);
+		}
+	}
+}
+
+/* Ensure a valid file fills a map (ids and entries in file order), a list
+   with nested arrays, a numbers array and a variant list whose elements
+   carry their variant's index and fields, defaults included; and that
+   sim_params_free releases and zeroes it all. */
+static void test_collections_valid(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg =
+		sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+
+	assert_int_equal(p.market.models.count, 2);
+	assert_string_equal(p.market.models.ids[0], "qwen3_6_plus");
+	assert_string_equal(p.market.models.ids[1], "claude_sonnet_4_5");
+	assert_int_equal(sim_map_find(&p.market.models, "claude_sonnet_4_5"), 1);
+	assert_int_equal(sim_map_find(&p.market.models, "gpt"), -1);
+	assert_double_near(model_at(&p, 0)->price_out, 0.0, 0);
+	assert_double_near(model_at(&p, 0)->price_in, 0.0, 0);
+	assert_int_equal(model_at(&p, 0)->origin, ORIGIN_CN);
+	assert_string_equal(model_at(&p, 0)->provider, "Alibaba");
+	assert_double_near(model_at(&p, 1)->price_in, 3.0, 0);
+	assert_double_near(model_at(&p, 1)->price_out, 15.0, 0);
+	assert_int_equal(model_at(&p, 1)->capacity, 1000000);
+	assert_int_equal(model_at(&p, 1)->origin, ORIGIN_US);
+	assert_string_equal(model_at(&p, 1)->provider, "unknown");
+
+	assert_int_equal(p.market.segments.count, 2);
+	assert_string_equal(segment_at(&p, 0)->name, "hobbyist");
+	assert_double_near(segment_at(&p, 0)->share, 0.6, 0);
+	assert_int_equal(segment_at(&p, 0)->sensitivities.count, 2);
+	assert_double_near(segment_at(&p, 0)->sensitivities.values[1], 1.0, 0);
+	assert_double_near(segment_at(&p, 1)->sensitivities.values[0], 0.5, 0);
+	assert_double_near(segment_at(&p, 1)->sensitivities.values[1], 2.0, 0);
+
+	assert_int_equal(p.market.weights.count, 3);
+	assert_double_near(p.market.weights.values[0], 0.1, 0);
+	assert_double_near(p.market.weights.values[2], 0.7, 0);
+
+	assert_int_equal(p.market.events.count, 2);
+	assert_int_equal(event_at(&p, 0)->type, EVENT_PRICE_CHANGE);
+	assert_double_near(event_at(&p, 0)->day, 90.0, 0);
+	assert_string_equal(event_at(&p, 0)->u.price_change.model,
+			    "qwen3_6_plus");
+	assert_double_near(event_at(&p, 0)->u.price_change.price_out, 1.2, 0);
+	assert_int_equal(event_at(&p, 1)->type, EVENT_EXPORT_CONTROL);
+	assert_double_near(event_at(&p, 1)->day, 120.5, 0);
+	assert_int_equal(event_at(&p, 1)->u.export_control.origin, ORIGIN_CN);
+	assert_double_near(event_at(&p, 1)->u.export_control.capacity_cut, 0.5,
+			   0);
+
+	sim_params_free(&coll_schema, &p);
+	assert_int_equal(p.market.models.count, 0);
+	assert_null(p.market.models.ids);
+	assert_null(p.market.models.items);
+	assert_null(p.market.segments.items);
+	assert_null(p.market.weights.values);
+	assert_null(p.market.events.items);
+	assert_null(p.name);
+	sim_params_free(&coll_schema, &p); /* twice is harmless */
+	sim_config_free(cfg);
+}
+
+/* Ensure collections the file leaves out are empty, or take their
+   default, and are written back; a list of numbers stands for an array
+   (libconfig arrays cannot mix 1 and 0.5). */
+static void test_collections_absent_and_lists(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse_string(
+		"market = { models = { m = { price_out = 2; origin = \"EU\"; "
+		"}; }; };\n",
+		"inline.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	assert_int_equal(p.market.segments.count, 0);
+	assert_null(p.market.segments.items);
+	assert_int_equal(p.market.events.count, 0);
+	assert_int_equal(p.market.weights.count, 2);
+	assert_double_near(p.market.weights.values[1], 0.5, 0);
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(sim_config_write(cfg, f), 0);
+	char *text = slurp(f);
+	fclose(f);
+	assert_contains(text, "segments = ( );");
+	assert_contains(text, "weights = [ 0.5, 0.5 ];");
+	assert_contains(text, "events = ( );");
+	free(text);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+
+	memset(&p, 0, sizeof p);
+	cfg = sim_config_parse_string(
+		"market = { models = { m = { price_out = 2; origin = \"EU\"; "
+		"}; };\n  weights = (1, 0.5); };\n",
+		"inline.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	assert_int_equal(p.market.weights.count, 2);
+	assert_double_near(p.market.weights.values[0], 1.0, 0);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+
+	/* The mixed array itself is a libconfig syntax error: say the fix. */
+	assert_null(sim_config_parse_string("w = [1, 0.5];\n", "inline.cfg",
+					    &err));
+	assert_config_error(&err, "inline.cfg", 1, "",
+			    "mismatched element type in array: write 1.0, "
+			    "not 1, among floats (or use a list ( ... ))");
+}
+
+/* Ensure errors inside map entries name the entry's path and line: an
+   unknown key with its hint, a wrong type, an entry that is no group, too
+   few entries, a missing map. */
+static void test_map_errors(void **state)
+{
+	(void)state;
+	expect_coll_error("tests/data/config_map_unknown_key.cfg", 6,
+			  "market.models.claude_sonnet_4_5.price_ot",
+			  "unknown setting; did you mean 'price_out'?");
+	expect_coll_error("tests/data/config_map_wrong_type.cfg", 5,
+			  "market.models.qwen3_6_plus.capacity",
+			  "expected an integer >= 1, found a string "
+			  "(\"lots\")");
+	expect_coll_error("tests/data/config_map_entry_not_group.cfg", 4,
+			  "market.models.qwen3_6_plus",
+			  "expected a group { ... }, found an integer (5)");
+	expect_coll_error("tests/data/config_map_empty.cfg", 3,
+			  "market.models",
+			  "expected a map { <id> = { ... }; ... } with at "
+			  "least 1 entry, found 0");
+	expect_coll_text_error("market = {\n  weights = [0.5];\n};\n", 1,
+			       "market.models",
+			       "required setting is missing (expected a map "
+			       "{ <id> = { ... }; ... } with at least 1 "
+			       "entry)");
+	expect_coll_text_error("market = {\n  models = ( );\n};\n", 2,
+			       "market.models",
+			       "expected a map { <id> = { ... }; ... } with at "
+			       "least 1 entry, found a list");
+}
+
+/* Ensure libconfig's refusal of a duplicate id reaches the user with its
+   line and a plain explanation. */
+static void test_map_duplicate_id(void **state)
+{
+	(void)state;
+	sim_error err;
+	assert_null(sim_config_parse("tests/data/config_map_duplicate.cfg",
+				     &err));
+	assert_config_error(&err, "tests/data/config_map_duplicate.cfg", 5,
+			    "",
+			    "duplicate setting name: a name, or an id in a "
+			    "map, may appear only once in its group");
+}
+
+/* Ensure errors inside list elements use element paths ("[1]") and the
+   element's own lines; a list of the wrong size or written as a group is
+   reported at the list. */
+static void test_list_errors(void **state)
+{
+	(void)state;
+	expect_coll_error("tests/data/config_list_range.cfg", 7,
+			  "market.segments.[1].share",
+			  "expected a number in [0, 1], found 1.5");
+	expect_coll_error("tests/data/config_list_missing_member.cfg", 5,
+			  "market.segments.[0].share",
+			  "required setting is missing (expected a number in "
+			  "[0, 1])");
+	expect_coll_error("tests/data/config_list_too_many.cfg", 4,
+			  "market.segments",
+			  "expected a list of groups ( { ... }, ... ) with at "
+			  "most 3 elements, found 4");
+	expect_coll_error("tests/data/config_list_not_list.cfg", 4,
+			  "market.segments",
+			  "expected a list of groups ( { ... }, ... ) with at "
+			  "most 3 elements, found a group; write a list in "
+			  "parentheses: ( { ... }, { ... } )");
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  segments = ( 5 "
+			       ");\n};\n",
+			       3, "market.segments.[0]",
+			       "expected a group { ... }, found an integer "
+			       "(5)");
+	/* A nested array inside an element: its own count. */
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  segments = ( { "
+			       "name = \"a\"; share = 1.0;\n  sensitivities = "
+			       "[1.0]; } );\n};\n",
+			       4, "market.segments.[0].sensitivities",
+			       "expected an array of numbers in [-10, 10] "
+			       "with exactly 2 elements, found 1");
+}
+
+/* Ensure each element of a numbers array is checked at its own line, the
+   count against the bounds, and the type of the whole. */
+static void test_numbers_errors(void **state)
+{
+	(void)state;
+	expect_coll_error("tests/data/config_numbers_range.cfg", 5,
+			  "market.weights.[1]",
+			  "expected a number in [0, 1], found 1.5");
+	expect_coll_error("tests/data/config_numbers_type.cfg", 4,
+			  "market.weights.[0]",
+			  "expected a number in [0, 1], found a string "
+			  "(\"0.5\"); write it without quotes");
+	expect_coll_error("tests/data/config_numbers_count.cfg", 4,
+			  "market.weights",
+			  "expected an array of numbers in [0, 1] with 1 to 4 "
+			  "elements, found 5");
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  weights = 0.5;\n"
+			       "};\n",
+			       3, "market.weights",
+			       "expected an array of numbers in [0, 1] with 1 "
+			       "to 4 elements, found a float (0.5)");
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  weights = [];\n"
+			       "};\n",
+			       3, "market.weights", "found 0");
+}
+
+/* Ensure a variant list reports an unknown type with a hint, a missing
+   type, a member of another variant and a missing member, each at its
+   element's path and line. */
+static void test_variant_errors(void **state)
+{
+	(void)state;
+	expect_coll_error("tests/data/config_variant_unknown_type.cfg", 5,
+			  "market.events.[0].type",
+			  "expected one of \"price_change\", "
+			  "\"export_control\", found \"price_chnage\"; did "
+			  "you mean \"price_change\"?");
+	expect_coll_error("tests/data/config_variant_missing_type.cfg", 6,
+			  "market.events.[1].type",
+			  "required setting is missing (expected one of "
+			  "\"price_change\", \"export_control\")");
+	expect_coll_error("tests/data/config_variant_wrong_member.cfg", 6,
+			  "market.events.[0].origin",
+			  "unknown setting; expected one of: day, model, "
+			  "price_out");
+	expect_coll_error("tests/data/config_variant_missing_member.cfg", 6,
+			  "market.events.[1].price_out",
+			  "required setting is missing (expected a number "
+			  ">= 0)");
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  events = ( { "
+			       "day = 1.0;\n type = 3; } );\n};\n",
+			       4, "market.events.[0].type",
+			       "expected one of \"price_change\", "
+			       "\"export_control\", found an integer (3)");
+	expect_coll_text_error("market = {\n  models = { m = { price_out = "
+			       "1.0; origin = \"EU\"; }; };\n  events = { };\n"
+			       "};\n",
+			       3, "market.events",
+			       "expected a list of groups ( { type = \"...\"; "
+			       "... }, ... ), found a group; write a list in "
+			       "parentheses");
+}
+
+/* Ensure a schema check can point at a member of a list element through
+   sim_config_error_at, at the member's file and line. */
+static void test_collection_check_points_at_element(void **state)
+{
+	(void)state;
+	expect_coll_error("tests/data/config_variant_cross_ref.cfg", 6,
+			  "market.events.[0].model",
+			  "no model \"qwen3_7\" in market.models");
+}
+
+/* Ensure sim_config_error_at finds entries, elements and array elements
+   by path (either index syntax), falling back to the nearest setting. */
+static void test_error_at_collection_paths(void **state)
+{
+	(void)state;
+	const char *file = "tests/data/config_collections.cfg";
+	sim_error err;
+	sim_config *cfg = sim_config_parse(file, &err);
+	assert_non_null(cfg);
+	sim_config_error_at(cfg, "market.models.claude_sonnet_4_5.price_out",
+			    &err, "x");
+	assert_config_error(&err, file, 7,
+			    "market.models.claude_sonnet_4_5.price_out", "x");
+	sim_config_error_at(cfg, "market.events.[1].day", &err, "x");
+	assert_config_error(&err, file, 20, "market.events.[1].day", "x");
+	sim_config_error_at(cfg, "market.events[1].origin", &err, "x");
+	assert_config_error(&err, file, 22, "market.events.[1].origin", "x");
+	sim_config_error_at(cfg, "market.weights.[2]", &err, "x");
+	assert_config_error(&err, file, 16, "market.weights.[2]", "x");
+	sim_config_error_at(cfg, "market.events.[7].day", &err, "x");
+	assert_config_error(&err, file, 17, "market.events.[7].day", "x");
+	sim_config_free(cfg);
+}
+
+/* Ensure --set reaches a map entry's member, a list element's member (in
+   either index syntax, through the element's variant), and replaces a
+   numbers array in both spellings. */
+static void test_set_collections(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg =
+		sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	const char *sets[] = {
+		"market.models.qwen3_6_plus.price_out=0.5",
+		"market.models.claude_sonnet_4_5.provider=\"Anthropic\"",
+		"market.models.claude_sonnet_4_5.capacity=5000000000",
+		"market.segments.[1].share=0.3",
+		"market.segments.[0].sensitivities=3,4",
+		"market.events.[0].day=45",
+		"market.events[1].capacity_cut=0.25",
+		"market.weights=[0.25, 0.75]",
+	};
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+		if (sim_config_set(cfg, &coll_schema, sets[k], &err))
+			fail_msg("%s: %s: %s", sets[k], err.path, err.message);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	assert_double_near(model_at(&p, 0)->price_out, 0.5, 0);
+	assert_string_equal(model_at(&p, 1)->provider, "Anthropic");
+	assert_int_equal(model_at(&p, 1)->capacity, 5000000000LL);
+	assert_double_near(segment_at(&p, 1)->share, 0.3, 0);
+	assert_double_near(segment_at(&p, 0)->sensitivities.values[0], 3, 0);
+	assert_double_near(segment_at(&p, 0)->sensitivities.values[1], 4, 0);
+	assert_double_near(event_at(&p, 0)->day, 45, 0);
+	assert_double_near(event_at(&p, 1)->u.export_control.capacity_cut,
+			   0.25, 0);
+	assert_int_equal(p.market.weights.count, 2);
+	assert_double_near(p.market.weights.values[1], 0.75, 0);
+	sim_params_free(&coll_schema, &p);
+
+	/* Bare comma form; and a later --set wins. */
+	assert_int_equal(sim_config_set(cfg, &coll_schema,
+					"market.weights=0.2,0.3,0.5", &err),
+			 0);
+	memset(&p, 0, sizeof p);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	assert_int_equal(p.market.weights.count, 3);
+	assert_double_near(p.market.weights.values[2], 0.5, 0);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
+/* Ensure --set into collections is refused with exact messages: unknown
+   ids and indexes (it edits, never adds), members of another variant,
+   whole collections, bad array elements by index. */
+static void test_set_collection_errors(void **state)
+{
+	(void)state;
+	expect_coll_set_error("market.models.qwen3_6_plsu.price_out=1",
+			      "market.models.qwen3_6_plsu",
+			      "no such entry in the file; did you mean "
+			      "'qwen3_6_plus'?");
+	expect_coll_set_error("market.models.gpt.price_out=1",
+			      "market.models.gpt",
+			      "no such entry in the file; it has: "
+			      "qwen3_6_plus, claude_sonnet_4_5");
+	expect_coll_set_error("market.models.qwen3_6_plus.price_ot=1",
+			      "market.models.qwen3_6_plus.price_ot",
+			      "unknown setting; did you mean 'price_out'?");
+	expect_coll_set_error("market.models.qwen3_6_plus=1",
+			      "market.models.qwen3_6_plus",
+			      "is an entry; set one of its settings, e.g. "
+			      "market.models.qwen3_6_plus.price_in=...");
+	expect_coll_set_error("market.models=1", "market.models",
+			      "is a map; set a setting of one of its entries, "
+			      "e.g. market.models.<id>.price_in=...");
+	expect_coll_set_error("market.models.qwen3_6_plus.price_out=-1",
+			      "market.models.qwen3_6_plus.price_out",
+			      "expected a number >= 0, found -1");
+	expect_coll_set_error("market.events.[9].day=1", "market.events.[9]",
+			      "no such element in the file (the list has 2; "
+			      "--set changes elements, it does not add them)");
+	expect_coll_set_error("market.events.x.day=1", "market.events.x",
+			      "expected an element index such as [0], found "
+			      "\"x\"");
+	expect_coll_set_error("market.events.[0].capacity_cut=0.1",
+			      "market.events.[0].capacity_cut",
+			      "unknown setting; expected one of: day, model, "
+			      "price_out");
+	expect_coll_set_error("market.events.[0].type=price_chnage",
+			      "market.events.[0].type",
+			      "expected one of \"price_change\", "
+			      "\"export_control\", found \"price_chnage\"; "
+			      "did you mean \"price_change\"?");
+	expect_coll_set_error("market.events=1", "market.events",
+			      "is a list; set a setting of one of its "
+			      "elements, e.g. market.events.[0].type=...");
+	expect_coll_set_error("market.events.[1]=1", "market.events.[1]",
+			      "is an element; set one of its settings, e.g. "
+			      "market.events.[1].type=...");
+	expect_coll_set_error("market.segments.[0].day=1",
+			      "market.segments.[0].day",
+			      "unknown setting; expected one of: name, share, "
+			      "sensitivities");
+	expect_coll_set_error("market.weights=[0.1,2]", "market.weights.[1]",
+			      "expected a number in [0, 1], found 2");
+	expect_coll_set_error("market.weights=[0.1, abc]", "market.weights.[1]",
+			      "expected a number in [0, 1], found \"abc\"");
+	expect_coll_set_error("market.weights=[]", "market.weights",
+			      "expected an array of numbers in [0, 1] with 1 "
+			      "to 4 elements, found 0");
+	expect_coll_set_error("market.weights=", "market.weights",
+			      "expected an array of numbers in [0, 1] with 1 "
+			      "to 4 elements, found \"\"");
+	expect_coll_set_error("market.weights.[0]=0.5", "market.weights.[0]",
+			      "'market.weights' is an array; set it whole, "
+			      "e.g. market.weights=[1, 2]");
+}
+
+/* Ensure a check failing on an overridden element member points at
+   --set, and that changing an element's type re-checks its members. */
+static void test_set_collection_then_resolve(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg =
+		sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, &coll_schema,
+					"market.events.[0].model=nope", &err),
+			 0);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
+	assert_config_error(&err, "--set", 0, "market.events.[0].model",
+			    "no model \"nope\" in market.models");
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+
+	memset(&p, 0, sizeof p);
+	cfg = sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, &coll_schema,
+					"market.events.[1].type=price_change",
+					&err),
+			 0);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
+	assert_config_error(&err, "tests/data/config_collections.cfg", 22,
+			    "market.events.[1].origin",
+			    "unknown setting; expected one of: day, model, "
+			    "price_out");
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
+/* Ensure the written config of collections (with overrides and defaults)
+   reads back to equal params and is a fixpoint. */
+static void test_collections_round_trip(void **state)
+{
+	(void)state;
+	coll_params p, q;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	memset(&q, 0, sizeof q);
+	sim_config *cfg =
+		sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, &coll_schema,
+					"market.weights=1,0", &err),
+			 0);
+	assert_int_equal(sim_config_set(cfg, &coll_schema,
+					"market.events.[0].day=45", &err),
+			 0);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(sim_config_write(cfg, f), 0);
+	char *text = slurp(f);
+	fclose(f);
+	assert_contains(text, "weights = [ 1.0, 0.0 ];");
+	assert_contains(text, "capacity = 1000000;");      /* entry default */
+	assert_contains(text, "provider = \"unknown\";");
+	assert_contains(text, "sensitivities = [ 1.0, 1.0 ];");
+	assert_contains(text, "capacity_cut = 0.5;");      /* variant default */
+	assert_contains(text, "day = 45.0;");
+
+	sim_config *back = sim_config_parse_string(text, "resolved.cfg", &err);
+	assert_non_null(back);
+	assert_int_equal(sim_config_resolve(back, &coll_schema, &q, &err), 0);
+	assert_coll_equal(&p, &q);
+	f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(sim_config_write(back, f), 0);
+	char *again = slurp(f);
+	fclose(f);
+	assert_string_equal(again, text);
+	free(again);
+	free(text);
+	sim_params_free(&coll_schema, &p);
+	sim_params_free(&coll_schema, &q);
+	sim_config_free(back);
+	sim_config_free(cfg);
+}
+
+/* Ensure params that failed half way through collections (ids, strings
+   in entries and variant elements, nested arrays already allocated) free
+   cleanly (the suite runs under valgrind). */
+static void test_collections_free_after_failure(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse_string(
+		"name = \"x\";\n"
+		"market = {\n"
+		"  models = { a = { price_out = 1.0; origin = \"EU\"; "
+		"provider = \"P\"; };\n"
+		"             b = { price_out = 2.0; origin = \"US\"; }; };\n"
+		"  segments = ( { name = \"s\"; share = 1.0; } );\n"
+		"  weights = [0.5];\n"
+		"  events = ( { type = \"price_change\"; day = 1.0; model = "
+		"\"a\"; price_out = 0.5; },\n"
+		"             { type = \"price_change\"; model = \"b\"; day = "
+		"-1.0; } );\n"
+		"};\n",
+		"inline.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
+	assert_config_error(&err, "inline.cfg", 8, "market.events.[1].day",
+			    "expected a number in [0, 3650], found -1");
+	assert_int_equal(p.market.models.count, 2);
+	assert_string_equal(event_at(&p, 1)->u.price_change.model, "b");
+	sim_params_free(&coll_schema, &p);
+	assert_null(p.market.models.ids);
+	assert_null(p.market.events.items);
+	assert_null(p.market.segments.items);
+	assert_null(p.market.weights.values);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
+/* Ensure the docs list entries as <id>, elements as [i], each variant's
+   settings under its type, and collection bounds, still aligned. */
+static void test_collections_doc(void **state)
+{
+	(void)state;
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	sim_schema_print_doc(&coll_schema, "", f);
+	char *text = slurp(f);
+	fclose(f);
+	assert_contains(text, "market.models.<id>.price_out");
+	assert_contains(text, "market.segments.[i].sensitivities");
+	assert_contains(text, "market.events.[i].type");
+	assert_contains(text, "one of price_change, export_control");
+	assert_contains(text, "type = \"price_change\"");
+	assert_contains(text, "type = \"export_control\"");
+	assert_contains(text, "variant list");
+	assert_contains(text, "at least 1 entry");
+	assert_contains(text, "at most 3 elements");
+	assert_contains(text, "default empty");
+	assert_contains(text, "default [0.5, 0.5]");
+	assert_contains(text, "range [0, 1]; 1 to 4 elements");
+	/* The export_control settings come after its header line. */
+	const char *head = strstr(text, "type = \"export_control\"");
+	assert_non_null(head);
+	assert_non_null(strstr(head, "market.events.[i].capacity_cut"));
+	assert_null(strstr(text, "market.events.[i].capacity_cut") < head
+			    ? "capacity_cut listed before its variant"
+			    : NULL);
+
+	const char *docs[] = { "The models on offer, by id",
+			       "Price per million output tokens, USD",
+			       "Dated shocks", "A model's price changes",
+			       "Share of capacity lost" };
+	long column = -1;
+	for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+		const char *at = strstr(text, docs[k]);
+		assert_non_null(at);
+		const char *bol = at;
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if (column < 0)
+			column = at - bol;
+		assert_int_equal(at - bol, column);
+	}
+	assert_null(strstr(text, " \n"));
+	free(text);
+}
+
 /* ---- the rest of the API ---------------------------------------------- */
 
 /* Ensure sim_config_get_string reads strings only, at any depth. */
@@ -857,6 +1705,21 @@ int main(void)
 		cmocka_unit_test(test_error_at_fallback),
 		cmocka_unit_test(test_schema_doc),
 		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_collections_valid),
+		cmocka_unit_test(test_collections_absent_and_lists),
+		cmocka_unit_test(test_map_errors),
+		cmocka_unit_test(test_map_duplicate_id),
+		cmocka_unit_test(test_list_errors),
+		cmocka_unit_test(test_numbers_errors),
+		cmocka_unit_test(test_variant_errors),
+		cmocka_unit_test(test_collection_check_points_at_element),
+		cmocka_unit_test(test_error_at_collection_paths),
+		cmocka_unit_test(test_set_collections),
+		cmocka_unit_test(test_set_collection_errors),
+		cmocka_unit_test(test_set_collection_then_resolve),
+		cmocka_unit_test(test_collections_round_trip),
+		cmocka_unit_test(test_collections_free_after_failure),
+		cmocka_unit_test(test_collections_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
