@@ -138,43 +138,64 @@ static int resolve_file(const char *path, test_params *p, sim_error *err)
 	return rc;
 }
 
+/* Resolves cfg (taken: freed here) against schema expecting a rejection
+   at file:line; checks the error and that the partly filled params free
+   cleanly. */
+static void expect_rejected(const sim_schema *schema, sim_config *cfg,
+			    const char *file, int line, const char *setting,
+			    const char *message_part)
+{
+	sim_error err;
+	if (!cfg)
+		fail_msg("%s did not parse", file);
+	void *p = calloc(1, schema->size);
+	assert_int_equal(sim_config_resolve(cfg, schema, p, &err), -1);
+	assert_config_error(&err, file, line, setting, message_part);
+	sim_params_free(schema, p);
+	free(p);
+	sim_config_free(cfg);
+}
+
+/* Applies one --set to `fixture`, expecting a refusal whose message
+   contains message_part (or, with whole, is exactly it). */
+static void expect_set_refused(const sim_schema *schema, const char *fixture,
+			       const char *assignment, const char *setting,
+			       const char *message_part, bool whole)
+{
+	sim_error err;
+	sim_config *cfg = sim_config_parse(fixture, &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, schema, assignment, &err), -1);
+	assert_config_error(&err, "--set", 0, setting, message_part);
+	if (whole)
+		assert_string_equal(err.message, message_part);
+	sim_config_free(cfg);
+}
+
 /* Resolves a fixture expected to be rejected, and checks the error. */
 static void expect_file_error(const char *path, int line,
 			      const char *setting, const char *message_part)
 {
-	test_params p;
 	sim_error err;
-	assert_int_equal(resolve_file(path, &p, &err), -1);
-	assert_config_error(&err, path, line, setting, message_part);
-	sim_params_free(&root_schema, &p);
+	expect_rejected(&root_schema, sim_config_parse(path, &err), path, line,
+			setting, message_part);
 }
 
 /* Resolves text expected to be rejected, and checks the error. */
 static void expect_text_error(const char *text, int line,
 			      const char *setting, const char *message_part)
 {
-	test_params p;
 	sim_error err;
-	memset(&p, 0, sizeof p);
-	sim_config *cfg = sim_config_parse_string(text, "inline.cfg", &err);
-	assert_non_null(cfg);
-	assert_int_equal(sim_config_resolve(cfg, &root_schema, &p, &err), -1);
-	assert_config_error(&err, "inline.cfg", line, setting, message_part);
-	sim_params_free(&root_schema, &p);
-	sim_config_free(cfg);
+	expect_rejected(&root_schema, sim_config_parse_string(text, "inline.cfg", &err),
+			"inline.cfg", line, setting, message_part);
 }
 
 /* Applies one --set expected to be rejected, and checks the error. */
 static void expect_set_error(const char *assignment, const char *setting,
 			     const char *message_part)
 {
-	sim_error err;
-	sim_config *cfg = sim_config_parse("tests/data/config_valid.cfg", &err);
-	assert_non_null(cfg);
-	assert_int_equal(sim_config_set(cfg, &root_schema, assignment, &err),
-			 -1);
-	assert_config_error(&err, "--set", 0, setting, message_part);
-	sim_config_free(cfg);
+	expect_set_refused(&root_schema, "tests/data/config_valid.cfg", assignment,
+			   setting, message_part, false);
 }
 
 /* The whole of a FILE written by f, as a heap string. */
@@ -189,6 +210,47 @@ static char *slurp(FILE *f)
 	assert_non_null(text);
 	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
 	text[size] = '\0';
+	return text;
+}
+
+/* The text sim_config_write produces for cfg, as a heap string. */
+static char *written_config(const sim_config *cfg)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(sim_config_write(cfg, f), 0);
+	char *text = slurp(f);
+	fclose(f);
+	return text;
+}
+
+/* Asserts that each of the n strings occurs in text, all starting in the
+   same column of their lines (config-doc aligns its doc strings). */
+static void assert_same_column(const char *text, const char *const *strings,
+			       size_t n)
+{
+	long column = -1;
+	for (size_t k = 0; k < n; k++) {
+		const char *at = strstr(text, strings[k]);
+		if (!at)
+			fail_msg("\"%s\" not in the doc output", strings[k]);
+		const char *bol = at;
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if (column < 0)
+			column = at - bol;
+		assert_int_equal(at - bol, column);
+	}
+}
+
+/* The text sim_schema_print_doc produces for schema, as a heap string. */
+static char *doc_text(const sim_schema *schema)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	sim_schema_print_doc(schema, "", f);
+	char *text = slurp(f);
+	fclose(f);
 	return text;
 }
 
@@ -618,13 +680,9 @@ static void test_set_unknown_path(void **state)
 	assert_int_equal(
 		sim_config_set(cfg, &root_schema, "queue.capacityy=3", &err),
 		-1);
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(cfg, f), 0);
-	char *text = slurp(f);
+	char *text = written_config(cfg);
 	assert_string_equal(text, ""); /* no empty queue group left behind */
 	free(text);
-	fclose(f);
 	sim_config_free(cfg);
 }
 
@@ -677,11 +735,7 @@ static void test_write_resolved_round_trip(void **state)
 			 0);
 	assert_int_equal(sim_config_resolve(cfg, &root_schema, &p, &err), 0);
 
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(cfg, f), 0);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = written_config(cfg);
 	assert_contains(text, "lps = 12;");              /* override */
 	assert_contains(text, "seed = 4000000000L;");    /* int64 override */
 	assert_contains(text, "lookahead = 0.5;");       /* default */
@@ -708,11 +762,7 @@ static void test_write_resolved_round_trip(void **state)
 	assert_string_equal(q.queue.name, "big queue");
 
 	/* Resolving a resolved config adds nothing: the text is a fixpoint. */
-	f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(back, f), 0);
-	char *again = slurp(f);
-	fclose(f);
+	char *again = written_config(back);
 	assert_string_equal(again, text);
 
 	free(again);
@@ -884,21 +934,13 @@ static const event_entry *event_at(const coll_params *p, size_t k)
 	return (const event_entry *)p->market.events.items + k;
 }
 
-/* Resolves a collections fixture expected to be rejected; checks the
-   error and that the partly filled params free cleanly. */
+/* Resolves a collections fixture expected to be rejected. */
 static void expect_coll_error(const char *path, int line, const char *setting,
 			      const char *message_part)
 {
-	coll_params p;
 	sim_error err;
-	memset(&p, 0, sizeof p);
-	sim_config *cfg = sim_config_parse(path, &err);
-	if (!cfg)
-		fail_msg("%s: %s", path, err.message);
-	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
-	assert_config_error(&err, path, line, setting, message_part);
-	sim_params_free(&coll_schema, &p);
-	sim_config_free(cfg);
+	expect_rejected(&coll_schema, sim_config_parse(path, &err), path, line,
+			setting, message_part);
 }
 
 /* The same for inline text. */
@@ -906,30 +948,18 @@ static void expect_coll_text_error(const char *text, int line,
 				   const char *setting,
 				   const char *message_part)
 {
-	coll_params p;
 	sim_error err;
-	memset(&p, 0, sizeof p);
-	sim_config *cfg = sim_config_parse_string(text, "inline.cfg", &err);
-	assert_non_null(cfg);
-	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), -1);
-	assert_config_error(&err, "inline.cfg", line, setting, message_part);
-	sim_params_free(&coll_schema, &p);
-	sim_config_free(cfg);
+	expect_rejected(&coll_schema, sim_config_parse_string(text, "inline.cfg", &err),
+			"inline.cfg", line, setting, message_part);
 }
 
-/* Applies one --set to the valid collections file, expecting a refusal. */
+/* Applies one --set to the valid collections file, expecting a refusal
+   with exactly `message`. */
 static void expect_coll_set_error(const char *assignment, const char *setting,
 				  const char *message)
 {
-	sim_error err;
-	sim_config *cfg =
-		sim_config_parse("tests/data/config_collections.cfg", &err);
-	assert_non_null(cfg);
-	assert_int_equal(sim_config_set(cfg, &coll_schema, assignment, &err),
-			 -1);
-	assert_config_error(&err, "--set", 0, setting, message);
-	assert_string_equal(err.message, message);
-	sim_config_free(cfg);
+	expect_set_refused(&coll_schema, "tests/data/config_collections.cfg",
+			   assignment, setting, message, true);
 }
 
 /* Every field of two resolved collection params, compared. */
@@ -1066,11 +1096,7 @@ static void test_collections_absent_and_lists(void **state)
 	assert_int_equal(p.market.events.count, 0);
 	assert_int_equal(p.market.weights.count, 2);
 	assert_double_near(p.market.weights.values[1], 0.5, 0);
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(cfg, f), 0);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = written_config(cfg);
 	assert_contains(text, "segments = ( );");
 	assert_contains(text, "weights = [ 0.5, 0.5 ];");
 	assert_contains(text, "events = ( );");
@@ -1454,11 +1480,7 @@ static void test_collections_round_trip(void **state)
 					"market.events.[0].day=45", &err),
 			 0);
 	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(cfg, f), 0);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = written_config(cfg);
 	assert_contains(text, "weights = [ 1.0, 0.0 ];");
 	assert_contains(text, "capacity = 1000000;");      /* entry default */
 	assert_contains(text, "provider = \"unknown\";");
@@ -1470,11 +1492,7 @@ static void test_collections_round_trip(void **state)
 	assert_non_null(back);
 	assert_int_equal(sim_config_resolve(back, &coll_schema, &q, &err), 0);
 	assert_coll_equal(&p, &q);
-	f = tmpfile();
-	assert_non_null(f);
-	assert_int_equal(sim_config_write(back, f), 0);
-	char *again = slurp(f);
-	fclose(f);
+	char *again = written_config(back);
 	assert_string_equal(again, text);
 	free(again);
 	free(text);
@@ -1527,11 +1545,7 @@ static void test_collections_free_after_failure(void **state)
 static void test_collections_doc(void **state)
 {
 	(void)state;
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	sim_schema_print_doc(&coll_schema, "", f);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = doc_text(&coll_schema);
 	assert_contains(text, "market.models.<id>.price_out");
 	assert_contains(text, "market.segments.[i].sensitivities");
 	assert_contains(text, "market.events.[i].type");
@@ -1556,17 +1570,7 @@ static void test_collections_doc(void **state)
 			       "Price per million output tokens, USD",
 			       "Dated shocks", "A model's price changes",
 			       "Share of capacity lost" };
-	long column = -1;
-	for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
-		const char *at = strstr(text, docs[k]);
-		assert_non_null(at);
-		const char *bol = at;
-		while (bol > text && bol[-1] != '\n')
-			bol--;
-		if (column < 0)
-			column = at - bol;
-		assert_int_equal(at - bol, column);
-	}
+	assert_same_column(text, docs, sizeof docs / sizeof docs[0]);
 	assert_null(strstr(text, " \n"));
 	free(text);
 }
@@ -1614,11 +1618,7 @@ static void test_error_at_fallback(void **state)
 static void test_schema_doc(void **state)
 {
 	(void)state;
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	sim_schema_print_doc(&root_schema, "", f);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = doc_text(&root_schema);
 	assert_contains(text, "lps ");
 	assert_contains(text, "required");
 	assert_contains(text, "default 42");
@@ -1634,17 +1634,7 @@ static void test_schema_doc(void **state)
 	const char *docs[] = { "Number of logical processes", "Random seed",
 			       "Engine settings", "Simulated time to stop at",
 			       "Queue name" };
-	long column = -1;
-	for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
-		const char *at = strstr(text, docs[k]);
-		assert_non_null(at);
-		const char *bol = at;
-		while (bol > text && bol[-1] != '\n')
-			bol--;
-		if (column < 0)
-			column = at - bol;
-		assert_int_equal(at - bol, column);
-	}
+	assert_same_column(text, docs, sizeof docs / sizeof docs[0]);
 	assert_null(strstr(text, " \n")); /* no trailing blanks */
 	free(text);
 }
