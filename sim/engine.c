@@ -219,9 +219,14 @@ int sim_engine_run(sim_engine *eng, double end_time, sim_error *err)
 			break;
 		}
 		if (top.time >= end_time) {
-			/* Same key, so the entry goes back exactly where it was;
-			   the hole the pop left guarantees room. */
-			sim_queue_push(&eng->queue, &top);
+			/* Same key, so the entry goes back exactly where it was.
+			   A pop from the heap leaves a hole the push refills, but
+			   an entry popped from the calendar's sorted run goes back
+			   into the heap, which may have to grow: if that fails the
+			   event is gone, so the run must report it, not return 0
+			   with the counters claiming the event is still pending. */
+			if (sim_queue_push(&eng->queue, &top) != 0)
+				out_of_memory(eng);
 			break;
 		}
 		sim_event ev = { top.time, top.data, 0 };
