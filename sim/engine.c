@@ -126,14 +126,15 @@ static uint32_t take_handle(sim_engine *eng)
 {
 	if (eng->free_handle == NO_HANDLE) {
 		if (eng->handle_count == eng->handle_capacity) {
-			uint32_t cap = eng->handle_capacity ? eng->handle_capacity * 2 : 64;
+			/* 64-bit so doubling past 2^31 cannot wrap to 0. */
+			uint64_t cap = eng->handle_capacity ? 2 * (uint64_t)eng->handle_capacity : 64;
 			if (cap >= NO_HANDLE)
 				return NO_HANDLE;
 			cancel_handle *h = realloc(eng->handles, cap * sizeof *h);
 			if (!h)
 				return NO_HANDLE;
 			eng->handles = h;
-			eng->handle_capacity = cap;
+			eng->handle_capacity = (uint32_t)cap;
 		}
 		eng->handles[eng->handle_count] = (cancel_handle){ .gen = 1, .next_free = NO_HANDLE };
 		eng->free_handle = eng->handle_count++;
