@@ -67,7 +67,7 @@ typedef struct sim_queue {
 	sim_queue_array *buckets;
 	size_t bucket_count;     /* a power of two; 0 until first used */
 	uint64_t current;        /* absolute index of the heap's bucket */
-	uint64_t year_end;       /* current + bucket_count: the window's end */
+	uint64_t window_end;       /* current + bucket_count: the window's end */
 	uint64_t overflow_min;   /* no overflow entry has a smaller bucket */
 	double inv_width;        /* buckets per unit of time */
 	size_t in_buckets;       /* entries in buckets[] */

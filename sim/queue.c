@@ -18,7 +18,6 @@
    larger bucket, hence a later time. So the heap's minimum is the queue's
    minimum, and the pop order is the heap's total order whatever the width. */
 #include "sim_queue.h"
-#include "sim_memory.h"
 
 #include <assert.h>
 #include <math.h>
@@ -87,6 +86,14 @@ static inline node *heap_nodes(const sim_queue *q)
 
 /* ---- the heap ---------------------------------------------------------- */
 
+/* Room for `count` nodes, aligned to a cache line so that the padding
+   above keeps every sibling group on whole lines; NULL when out of memory. */
+static void *alloc_nodes(size_t count)
+{
+	size_t bytes = (count * sizeof(node) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+	return aligned_alloc(CACHE_LINE, bytes);
+}
+
 int sim_queue_reserve(sim_queue *q, size_t capacity)
 {
 	if (capacity <= q->capacity)
@@ -95,7 +102,7 @@ int sim_queue_reserve(sim_queue *q, size_t capacity)
 		capacity = 2 * q->capacity;
 	/* ARITY sentinels may follow the last entry. */
 	size_t slots = PAD_ENTRIES + capacity + ARITY;
-	void *block = sim__alloc_hot(slots * sizeof(node));
+	void *block = alloc_nodes(slots);
 	if (!block)
 		return -1;
 	node *heap = (node *)block + PAD_ENTRIES;
@@ -286,14 +293,14 @@ static void sort_nodes(node *a, node *tmp, size_t n)
 		memcpy(a, src, n * sizeof *a);
 }
 
-/* Files x under its bucket: the heap, a bucket of this year, or the
+/* Files x under its bucket: the heap, a bucket of the window, or the
    overflow. */
 static int file_node(sim_queue *q, node x)
 {
 	uint64_t b = bucket_of(q, x.tbits);
 	if (b <= q->current)
 		return heap_push(q, x);
-	if (b >= q->year_end) {
+	if (b >= q->window_end) {
 		if (array_append(&q->overflow, x) != 0)
 			return -1;
 		q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
@@ -316,7 +323,7 @@ static int gather_all(sim_queue *q, gathered *g)
 {
 	settle(q);
 	size_t n = q->total;
-	g->block = sim__alloc_hot((PAD_ENTRIES + n + ARITY) * sizeof(node));
+	g->block = alloc_nodes(PAD_ENTRIES + n + ARITY);
 	if (!g->block)
 		return -1;
 	g->items = (node *)g->block + PAD_ENTRIES;
@@ -390,7 +397,7 @@ static void refile_as_heap(sim_queue *q, gathered *g)
 	q->overflow.count = 0;
 	q->inv_width = 0;
 	q->current = 0;
-	q->year_end = 1;
+	q->window_end = 1;
 	q->overflow_min = UINT64_MAX;
 	free(q->block);
 	q->block = g->block;
@@ -429,7 +436,7 @@ static void refile(sim_queue *q, gathered *g)
 		if (span > 0 && isfinite(span)) {
 			double near = 0.9 * (double)n;
 			inv_width = near / (span * SIM_QUEUE_PER_BUCKET);
-			/* A year of about twice that spread. */
+			/* A window of about twice that spread. */
 			buckets = next_pow2((size_t)(2 * near / SIM_QUEUE_PER_BUCKET));
 		}
 	}
@@ -450,7 +457,7 @@ static void refile(sim_queue *q, gathered *g)
 	}
 	q->inv_width = inv_width;
 	q->current = inv_width > 0 ? bucket_of(q, time_bits(tmin)) : 0;
-	q->year_end = inv_width > 0 ? q->current + buckets : 1;
+	q->window_end = inv_width > 0 ? q->current + buckets : 1;
 	q->overflow_min = UINT64_MAX;
 
 	/* Count, then allocate every array at its final size. */
@@ -459,7 +466,7 @@ static void refile(sim_queue *q, gathered *g)
 		uint64_t b = bucket_of(q, all[i].tbits);
 		if (b <= q->current)
 			to_heap++;
-		else if (b >= q->year_end)
+		else if (b >= q->window_end)
 			to_overflow++;
 		else
 			q->buckets[b & (buckets - 1)].count++;
@@ -499,7 +506,7 @@ static void refile(sim_queue *q, gathered *g)
 		uint64_t b = bucket_of(q, all[i].tbits);
 		if (b <= q->current) {
 			heap_nodes(q)[q->count++] = all[i];
-		} else if (b >= q->year_end) {
+		} else if (b >= q->window_end) {
 			((node *)q->overflow.items)[q->overflow.count++] = all[i];
 			q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
 		} else {
@@ -531,7 +538,7 @@ static void migrate(sim_queue *q)
 	q->overflow_min = UINT64_MAX;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t b = bucket_of(q, items[i].tbits);
-		if (b >= q->year_end) {
+		if (b >= q->window_end) {
 			items[kept++] = items[i];
 			q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
 		} else if (b <= q->current) {
@@ -554,7 +561,7 @@ out_of_memory:
 static void move_window(sim_queue *q, uint64_t b)
 {
 	q->current = b;
-	q->year_end = b + q->bucket_count;
+	q->window_end = b + q->bucket_count;
 }
 
 /* Sorts the run, which holds bucket b. Entries spread over the bucket's
@@ -651,7 +658,7 @@ int sim_queue_init(sim_queue *q, size_t capacity, sim_queue_kind kind)
 {
 	memset(q, 0, sizeof *q);
 	q->kind = kind;
-	q->year_end = 1;
+	q->window_end = 1;
 	q->overflow_min = UINT64_MAX;
 	q->size_at_resize = CALENDAR_MIN / 2;
 	return sim_queue_reserve(q, capacity < 16 ? 16 : capacity);
@@ -698,7 +705,7 @@ int sim_queue_push(sim_queue *q, const sim_queue_entry *e)
 	if (q->inv_width != 0 && q->total < 2 * q->size_at_resize) {
 		uint64_t b = bucket_of(q, x.tbits);
 		sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
-		if (b > q->current && b < q->year_end && a->count < a->capacity) {
+		if (b > q->current && b < q->window_end && a->count < a->capacity) {
 			((node *)a->items)[a->count++] = x;
 			q->in_buckets++;
 			q->total++;

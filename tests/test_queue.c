@@ -517,7 +517,7 @@ static void test_window_reaches_overflow_with_buckets_pending(void **state)
 	/* The width is set; fill the whole window so that it never empties
 	   (which would make the queue jump to the overflow instead). */
 	double w = width_of(&m.q);
-	uint64_t end0 = is_calendar(&m) ? m.q.year_end : 100;
+	uint64_t end0 = is_calendar(&m) ? m.q.window_end : 100;
 	for (int i = 0; i < 200; i++)
 		m_push(&m, 100 + gsl_rng_uniform(r) * ((double)(end0 - 1) * w - 100));
 	assert_int_equal(m.q.overflow.count, 0);
@@ -610,7 +610,7 @@ static void test_ties_on_bucket_boundaries(void **state)
 		m_push(&m, gsl_rng_uniform(r) * 64);
 	double w = width_of(&m.q);
 	uint64_t first = is_calendar(&m) ? m.q.current : 0;
-	uint64_t last = is_calendar(&m) ? m.q.year_end + 3 : 20;
+	uint64_t last = is_calendar(&m) ? m.q.window_end + 3 : 20;
 	for (int copy = 0; copy < 6; copy++) {
 		for (uint64_t b = first; b <= last; b++) {
 			double t = (double)b * w;
