@@ -28,8 +28,11 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
 # which is after `deps` has installed the packages on a fresh machine.
 CFLAGS    = -std=gnu11 $(OPTFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
+# Where `run` finds the gnuplot scripts unless MARKETSIM_PLOTS says otherwise.
+SIM_PLOTS_DIR ?= $(CURDIR)/plots
 CPPFLAGS  = -Iinclude $(shell pkg-config --cflags gsl libconfig) \
-            -DSIM_VERSION='"$(VERSION)"' -DSIM_GIT_REV='"$(GIT_REV)"'
+            -DSIM_VERSION='"$(VERSION)"' -DSIM_GIT_REV='"$(GIT_REV)"' \
+            -DSIM_PLOTS_DIR='"$(SIM_PLOTS_DIR)"'
 LDLIBS    = $(shell pkg-config --libs gsl libconfig) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
@@ -90,7 +93,7 @@ $(BIN)/bench_hold_heap%: bench/bench_hold.c sim/queue.c $(LIB) | deps
 		bench/bench_hold.c sim/queue.c $(LIB) $(LDLIBS) -o $@
 
 run: $(PROG)
-	$(PROG) run experiments/phold.cfg
+	$(PROG) run experiments/openrouter_2026.cfg
 
 # Every suite runs even when an earlier one fails; the target fails if any did.
 test: $(PROG) $(TESTS)
@@ -112,6 +115,10 @@ memcheck: $(PROG) $(TESTS)
 	echo "== valgrind $(PROG) run experiments/phold.cfg"; \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 		$(PROG) run experiments/phold.cfg --quiet --set phold.end_time=200 --out $(BUILD)/memcheck-phold || failed=1; \
+	echo "== valgrind $(PROG) run experiments/openrouter_2026.cfg (small)"; \
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		$(PROG) run experiments/openrouter_2026.cfg --quiet --no-plots --set replications=2 \
+		--set market.scale=2000 --out $(BUILD)/memcheck-market || failed=1; \
 	exit $$failed
 
 # Regenerates the fixed-seed outputs test_phold compares against; review
@@ -129,6 +136,9 @@ install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/marketsim/experiments
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/marketsim
 	install -m 644 experiments/*.cfg $(DESTDIR)$(PREFIX)/share/marketsim/experiments/
+	cp -r experiments/openrouter_2026 experiments/targets $(DESTDIR)$(PREFIX)/share/marketsim/experiments/
+	install -d $(DESTDIR)$(PREFIX)/share/marketsim/plots
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/marketsim/plots/
 
 clean:
 	rm -rf $(BUILD) $(BIN)

@@ -19,6 +19,7 @@
 #define MKT_WORKLOAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sim_rng.h"
 
@@ -29,7 +30,7 @@ typedef struct mkt_task_shape {
 	double context_mean, context_sd;   /* c0 */
 	double step_growth;                /* tokens added to the context per step */
 	double step_out_mean, step_out_sd; /* o per step */
-	int max_retries;                   /* >= 0 */
+	int64_t max_retries;               /* >= 0 */
 } mkt_task_shape;
 
 /* What one task cost: tokens in and out, requests sent, attempts made. */
@@ -53,7 +54,7 @@ void mkt_agentic_task(const mkt_task_shape *shape, double competency,
 double mkt_agentic_mean_tokens(const mkt_task_shape *shape, double competency);
 
 /* Mean attempts per agentic task: (1 - (1 - c)^(r + 1)) / c. */
-double mkt_mean_attempts(double competency, int max_retries);
+double mkt_mean_attempts(double competency, int64_t max_retries);
 
 /* The token multiplier: mean agentic tokens over mean chat tokens. */
 double mkt_token_multiplier(const mkt_task_shape *shape, double competency);

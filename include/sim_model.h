@@ -8,6 +8,12 @@
  *
  *     init -> sim_engine_run(horizon) -> write_results -> summarize -> destroy
  *
+ * A model that can be replicated gives `record` instead of (or besides)
+ * write_results: after each replication it records its results into the
+ * run's tables (include/sim_table.h), a fresh engine and state serve the
+ * next replication, and once all have run the runner writes the tables
+ * with mean, sd and 95% confidence interval per value.
+ *
  * The runner owns the engine, the parameters and the output directory; the
  * model owns its state. The program registers its models by passing a
  * NULL-terminated array of them to sim_cli_main (see models/marketsim.c).
@@ -22,6 +28,7 @@
 #include "sim_engine.h"
 #include "sim_error.h"
 #include "sim_results.h"
+#include "sim_table.h"
 
 /* What a replication knows about itself. */
 typedef struct sim_run_context {
@@ -44,9 +51,25 @@ typedef struct sim_model_type {
 	   pending). */
 	double (*horizon)(const void *params);
 
-	/* Writes the model's result files (tidy CSV) into out. */
+	/* Writes the model's result files (tidy CSV) into out; NULL for a model
+	   that records tables. Called for the last replication only. */
 	int (*write_results)(const void *state, const sim_engine *eng,
 			     sim_results *out, sim_error *err);
+	/* Records one finished replication into the run's tables. NULL: the
+	   model runs one replication only. */
+	int (*record)(const void *state, const sim_engine *eng,
+		      sim_table_set *tables, sim_error *err);
+	/* Writes files derived from all replications' tables (e.g. a wide
+	   copy for spreadsheets). May be NULL. */
+	int (*write_tables)(const sim_table_set *tables, sim_results *out,
+			    sim_error *err);
+	/* Checks an experiment against observed targets (`marketsim
+	   validate`). With tables NULL: only parses the targets file at path,
+	   for errors before anything runs. Else prints one line per target to
+	   report and returns the number of targets missed (>= 0), or -1 with
+	   err. May be NULL: the model has no targets. */
+	int (*validate)(const void *params, const sim_table_set *tables,
+			const char *path, FILE *report, sim_error *err);
 
 	/* Writes "key = value" lines describing the finished run (used in the
 	   manifest). May be NULL. */

@@ -92,6 +92,12 @@ double sim_rng_lognormal(const sim_rng *rng, double mean, double sd);
 /* Gamma with shape k > 0 and scale theta > 0 (mean k*theta). */
 double sim_rng_gamma(const sim_rng *rng, double shape, double scale);
 
+/* Standard normal (GSL's ziggurat). */
+static inline double sim_rng_gaussian(const sim_rng *rng)
+{
+	return gsl_ran_gaussian_ziggurat(rng->gen, 1.0);
+}
+
 /* Poisson with mean >= 0. */
 unsigned int sim_rng_poisson(const sim_rng *rng, double mean);
 

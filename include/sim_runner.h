@@ -20,6 +20,9 @@ typedef struct sim_experiment_params {
 	char *model;  /* registry name of the model */
 	char *name;   /* experiment name; "" means the file's base name */
 	int64_t seed; /* master seed */
+	int64_t replications; /* independent runs, streams keyed by index */
+	char *targets;        /* observed figures for `validate`, relative to
+				 the experiment file's folder; "" none */
 } sim_experiment_params;
 
 /* The engine's own schema (model, name, seed), for config-doc. */
@@ -32,19 +35,24 @@ typedef struct sim_run_options {
 	const char *out_dir;          /* NULL: out/<experiment name> */
 	bool quiet;                   /* no summary on stdout */
 	bool check_only;              /* validate, run nothing, write nothing */
+	bool validate;                /* run, then check against the targets */
+	bool no_plots;                /* do not draw plots/<model>_*.gp */
+	const char *plots_dir;        /* NULL: sim_plot_default_dir() */
 	const char *command;          /* the command line, for the manifest */
 } sim_run_options;
 
 /* What a finished run measured. */
 typedef struct sim_run_report {
 	uint64_t events;
+	int targets_missed;  /* validate: targets not met */
 	double wall_seconds, cpu_seconds;
 	long peak_rss_kb;
 } sim_run_report;
 
-/* Runs (or with check_only, validates) one experiment. Returns 0, or -1
-   with err filled; kind CONFIG means nothing was written. report may be
-   NULL. */
+/* Runs (or with check_only, validates) one experiment, all its
+   replications. Returns 0, or -1 with err filled; kind CONFIG means nothing
+   was written. With opt->validate, report->targets_missed counts the
+   targets missed. report may be NULL. */
 int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err);

@@ -1,9 +1,11 @@
 /* marketsim.c - the program: the engine's command line with the models
    registered. Adding a model means adding its type to this table. */
+#include "mkt_market.h"
 #include "phold.h"
 #include "sim_model.h"
 
 static const sim_model_type *const models[] = {
+	&mkt_market_model,
 	&phold_model,
 	NULL,
 };

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #ifndef SIM_DEFAULT_EXPERIMENT
-#define SIM_DEFAULT_EXPERIMENT "experiments/phold.cfg"
+#define SIM_DEFAULT_EXPERIMENT "experiments/openrouter_2026.cfg"
 #endif
 
 static const char main_usage[] =
@@ -22,6 +22,7 @@ static const char main_usage[] =
 	"\n"
 	"commands:\n"
 	"  run [FILE]          run an experiment (default: " SIM_DEFAULT_EXPERIMENT ")\n"
+	"  validate FILE       run an experiment and check it against its targets\n"
 	"  check FILE          validate an experiment file; run nothing, write nothing\n"
 	"  config-doc [MODEL]  list every setting of MODEL (or list the models)\n"
 	"  help [COMMAND]      show help for a command\n"
@@ -44,8 +45,20 @@ static const char run_usage[] =
 	"      --set PATH=VAL  override one setting, e.g. --set phold.lps=64\n"
 	"                      (repeatable; validated like the file)\n"
 	"  -o, --out DIR       output directory\n"
+	"      --no-plots      do not draw the model's gnuplot charts\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
+
+static const char validate_usage[] =
+	"usage: marketsim validate [OPTIONS] FILE\n"
+	"\n"
+	"Runs the experiment FILE like `run`, then compares its results with the\n"
+	"observed figures of its `targets` file: per target the observed mean and\n"
+	"95% confidence interval over the replications, the target, the tolerance\n"
+	"and pass or FAIL (also saved as validation.txt with the results).\n"
+	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
+	"\n"
+	"options: as for run (-s, --set, -o, --no-plots, -q, -h)\n";
 
 static const char check_usage[] =
 	"usage: marketsim check [OPTIONS] FILE\n"
@@ -81,6 +94,7 @@ typedef struct cli_options {
 	char *seed_override;
 	const char *out_dir;
 	bool quiet;
+	bool no_plots;
 	bool help;
 } cli_options;
 
@@ -95,12 +109,13 @@ static void cli_options_free(cli_options *o)
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
 			 cli_options *o)
 {
-	enum { OPT_SET = 1000 };
+	enum { OPT_SET = 1000, OPT_NO_PLOTS };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "out", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-plots", no_argument, NULL, OPT_NO_PLOTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +155,9 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_NO_PLOTS:
+			o->no_plots = true;
+			break;
 		case 'h':
 			o->help = true;
 			break;
@@ -175,10 +193,14 @@ static char *join_command(int argc, char **argv)
 	return s;
 }
 
+typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE } run_mode;
+
 static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
-		   bool check_only, const char *command)
+		   run_mode mode, const char *command)
 {
-	const char *usage = check_only ? check_usage : run_usage;
+	bool check_only = mode == MODE_CHECK;
+	const char *usage = mode == MODE_CHECK ? check_usage :
+			    mode == MODE_VALIDATE ? validate_usage : run_usage;
 	cli_options o;
 	int first = parse_options(argc, argv, usage, !check_only, &o);
 	int status = SIM_EXIT_USAGE;
@@ -193,8 +215,8 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
 		goto done;
 	}
-	if (check_only && argc - first < 1) {
-		usage_error(usage, "%s: missing experiment FILE", "check");
+	if (mode != MODE_RUN && argc - first < 1) {
+		usage_error(usage, "%s: missing experiment FILE", argv[0]);
 		goto done;
 	}
 	sim_run_options opt = {
@@ -204,11 +226,14 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.out_dir = o.out_dir,
 		.quiet = o.quiet,
 		.check_only = check_only,
+		.validate = mode == MODE_VALIDATE,
+		.no_plots = o.no_plots || check_only,
 		.command = command,
 	};
 	sim_error err;
 	sim_error_clear(&err);
-	if (sim_run_experiment(registry, &opt, NULL, &err) != 0) {
+	sim_run_report rep = { 0 };
+	if (sim_run_experiment(registry, &opt, &rep, &err) != 0) {
 		sim_error_print(&err, stderr);
 		status = sim_error_exit_status(&err);
 		goto done;
@@ -216,6 +241,12 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 	if (check_only && !o.quiet)
 		printf("%s: ok\n", opt.config_path);
 	status = SIM_EXIT_OK;
+	fflush(stdout);
+	if (mode == MODE_VALIDATE && rep.targets_missed > 0) {
+		fprintf(stderr, "marketsim: %s: %d target%s missed\n", opt.config_path,
+			rep.targets_missed, rep.targets_missed == 1 ? "" : "s");
+		status = SIM_EXIT_RUNTIME;
+	}
 done:
 	cli_options_free(&o);
 	return status;
@@ -255,6 +286,8 @@ static int help(const char *command)
 		fputs(main_usage, stdout);
 	} else if (!strcmp(command, "run")) {
 		fputs(run_usage, stdout);
+	} else if (!strcmp(command, "validate")) {
+		fputs(validate_usage, stdout);
 	} else if (!strcmp(command, "check")) {
 		fputs(check_usage, stdout);
 	} else if (!strcmp(command, "config-doc")) {
@@ -280,9 +313,11 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
-	if (!strcmp(cmd, "run") || !strcmp(cmd, "check")) {
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate")) {
 		char *command = join_command(argc, argv);
-		int status = cmd_run(argc - 1, argv + 1, registry, !strcmp(cmd, "check"), command);
+		run_mode mode = !strcmp(cmd, "check") ? MODE_CHECK :
+				!strcmp(cmd, "validate") ? MODE_VALIDATE : MODE_RUN;
+		int status = cmd_run(argc - 1, argv + 1, registry, mode, command);
 		free(command);
 		return status;
 	}

@@ -1,5 +1,6 @@
 /* runner.c - one experiment end to end (see include/sim_runner.h). */
 #include "sim_runner.h"
+#include "sim_plot.h"
 #include "sim_version.h"
 
 #include <libgen.h>
@@ -18,6 +19,12 @@ static const sim_setting experiment_settings[] = {
 		   "empty: the file's base name"),
 	SIM_INT("seed", sim_experiment_params, seed, "1", 0, 9007199254740991.0,
 		"Master seed; every random stream derives from (seed, replication, stream)"),
+	SIM_INT("replications", sim_experiment_params, replications, "1", 1, 1000000,
+		"Independent replications; results give mean, sd and 95% t-interval "
+		"over them"),
+	SIM_STRING("targets", sim_experiment_params, targets, "",
+		   "Observed figures for `marketsim validate` (CSV), relative to this "
+		   "file's folder; empty: none"),
 };
 
 const sim_schema sim_experiment_schema =
@@ -77,7 +84,7 @@ static size_t model_offset(void)
 typedef struct loaded_experiment {
 	sim_config *cfg;
 	const sim_model_type *model;
-	sim_setting rows[4];
+	sim_setting rows[6];
 	sim_schema root;
 	void *params; /* experiment params, then the model's at model_offset() */
 } loaded_experiment;
@@ -181,6 +188,7 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	fprintf(f, "experiment = \"%s\"\n", name);
 	fprintf(f, "model = \"%s\"\n", x->model->name);
 	fprintf(f, "seed = %lld\n", (long long)ep->seed);
+	fprintf(f, "replications = %lld\n", (long long)ep->replications);
 	fprintf(f, "started_utc = \"%s\"\n", started);
 	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
 	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
@@ -200,16 +208,112 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	return sim_results_close_file(out, f, err);
 }
 
+/* The targets file named by the experiment, relative to its folder; heap. */
+static char *targets_path(const char *config_path, const char *targets)
+{
+	if (targets[0] == '/')
+		return strdup(targets);
+	char *copy = strdup(config_path);
+	if (!copy)
+		return NULL;
+	const char *dir = dirname(copy);
+	char *path = malloc(strlen(dir) + strlen(targets) + 2);
+	if (path)
+		sprintf(path, "%s/%s", dir, targets);
+	free(copy);
+	return path;
+}
+
+/* Checks what only makes sense once the model is known: replications of a
+   model that cannot record them, and validate's targets (parsed now, so
+   a bad file fails before anything runs). */
+static int check_run_settings(const loaded_experiment *x, const sim_run_options *opt,
+			      const void *model_params, char **targets, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	*targets = NULL;
+	if (ep->replications > 1 && !x->model->record)
+		return sim_config_error_at(x->cfg, "replications", err,
+					   "expected 1: model %s runs one replication",
+					   x->model->name);
+	if (!opt->validate)
+		return 0;
+	if (!x->model->validate || !ep->targets[0])
+		return sim_config_error_at(x->cfg, "targets", err,
+					   "`validate` needs a targets file (the setting "
+					   "`targets`) and a model that has targets");
+	*targets = targets_path(opt->config_path, ep->targets);
+	if (!*targets)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	return x->model->validate(model_params, NULL, *targets, NULL, err) < 0 ? -1 : 0;
+}
+
+/* One replication on a fresh engine; *state_out keeps the state of the
+   last replication for write_results and summarize. */
+static int run_replication(const loaded_experiment *x, const void *model_params,
+			   const sim_run_context *ctx, sim_table_set *tables,
+			   sim_engine **eng_out, void **state_out, uint64_t *events,
+			   sim_error *err)
+{
+	sim_engine *eng = sim_engine_new(err);
+	if (!eng)
+		return -1;
+	void *state = NULL;
+	if (x->model->init(&state, eng, model_params, ctx, err) != 0) {
+		sim_engine_free(eng);
+		return -1;
+	}
+	int rc = sim_engine_run(eng, x->model->horizon(model_params), err);
+	*events += sim_engine_get_stats(eng).executed;
+	if (rc == 0 && x->model->record)
+		rc = x->model->record(state, eng, tables, err);
+	*eng_out = eng;
+	*state_out = state;
+	return rc;
+}
+
+/* Runs the validation against the tables, printing to stdout and saving
+   the same text as validation.txt in the results. */
+static int report_validation(const loaded_experiment *x, const void *model_params,
+			     const sim_table_set *tables, const char *targets,
+			     sim_results *out, int *missed, sim_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	*missed = x->model->validate(model_params, tables, targets, mem, err);
+	fclose(mem);
+	int rc = *missed < 0 ? -1 : 0;
+	if (rc == 0) {
+		FILE *f = sim_results_create(out, "validation.txt", err);
+		if (!f || fwrite(text, 1, len, f) != len)
+			rc = -1;
+		if (f && sim_results_close_file(out, f, err) != 0)
+			rc = -1;
+		if (rc == 0)
+			fwrite(text, 1, len, stdout);
+	}
+	free(text);
+	return rc;
+}
+
 int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err)
 {
 	loaded_experiment x;
-	if (load(&x, registry, opt, err) != 0) {
+	char *targets = NULL;
+	if (load(&x, registry, opt, err) != 0 ||
+	    check_run_settings(&x, opt, (const char *)x.params + model_offset(),
+			       &targets, err) != 0) {
+		free(targets);
 		unload(&x);
 		return -1;
 	}
 	if (opt->check_only) {
+		free(targets);
 		unload(&x);
 		return 0;
 	}
@@ -223,10 +327,10 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		dir = strcat(strcpy(default_dir, "out/"), name);
 	sim_engine *eng = NULL;
 	sim_results *out = NULL;
+	sim_table_set *tables = sim_table_set_new();
 	void *state = NULL;
-	bool have_state = false;
 	int rc = -1;
-	if (!name || !dir) {
+	if (!name || !dir || !tables) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
@@ -240,47 +344,67 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	out = sim_results_open(dir, err);
 	if (!out)
 		goto done;
-	eng = sim_engine_new(err);
-	if (!eng)
-		goto done;
-	sim_run_context ctx = { (uint64_t)ep->seed, 0, name };
-	if (x.model->init(&state, eng, model_params, &ctx, err) != 0)
-		goto done;
-	have_state = true;
-	if (sim_engine_run(eng, x.model->horizon(model_params), err) != 0)
-		goto done;
-
 	sim_run_report rep = { 0 };
-	rep.events = sim_engine_get_stats(eng).executed;
+	for (int64_t r = 0; r < ep->replications; r++) {
+		if (state) {
+			x.model->destroy(state);
+			state = NULL;
+		}
+		sim_engine_free(eng);
+		eng = NULL;
+		sim_run_context ctx = { (uint64_t)ep->seed, (uint64_t)r, name };
+		if (run_replication(&x, model_params, &ctx, tables, &eng, &state,
+				    &rep.events, err) != 0)
+			goto done;
+	}
 	rep.wall_seconds = seconds(CLOCK_MONOTONIC) - wall0;
 	rep.cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		rep.peak_rss_kb = ru.ru_maxrss;
 
-	if (x.model->write_results(state, eng, out, err) != 0 ||
-	    write_manifest(out, &x, opt, name, ep, state, eng, &rep, started, err) != 0)
+	if (x.model->write_results && x.model->write_results(state, eng, out, err) != 0)
+		goto done;
+	if (sim_table_set_write(tables, out, err) != 0 ||
+	    (x.model->write_tables && x.model->write_tables(tables, out, err) != 0))
+		goto done;
+	if (targets && report_validation(&x, model_params, tables, targets, out,
+					 &rep.targets_missed, err) != 0)
+		goto done;
+	if (write_manifest(out, &x, opt, name, ep, state, eng, &rep, started, err) != 0)
 		goto done;
 	rc = sim_results_finish(out, err);
 	out = NULL;
-	if (rc == 0) {
-		if (report)
-			*report = rep;
-		if (!opt->quiet)
-			printf("%s (model %s): %llu events in %.2f s (%.2f M events/s), "
-			       "peak memory %.1f MB\nresults in %s/\n",
-			       name, x.model->name, (unsigned long long)rep.events,
-			       rep.wall_seconds,
-			       rep.wall_seconds > 0 ? rep.events / rep.wall_seconds / 1e6 : 0.0,
-			       rep.peak_rss_kb / 1024.0, dir);
+	if (rc != 0)
+		goto done;
+	if (report)
+		*report = rep;
+	if (!opt->quiet)
+		printf("%s (model %s): %lld replication%s, %llu events in %.2f s "
+		       "(%.2f M events/s), peak memory %.1f MB\nresults in %s/\n",
+		       name, x.model->name, (long long)ep->replications,
+		       ep->replications == 1 ? "" : "s", (unsigned long long)rep.events,
+		       rep.wall_seconds,
+		       rep.wall_seconds > 0 ? rep.events / rep.wall_seconds / 1e6 : 0.0,
+		       rep.peak_rss_kb / 1024.0, dir);
+	if (!opt->no_plots) {
+		/* The results are complete and safe: a plotting failure is
+		   reported but does not undo them. */
+		const char *plots = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
+		if (sim_plot_draw(plots, x.model->name, dir, err) != 0)
+			rc = -1;
+		else if (!opt->quiet)
+			printf("plots in %s/plots/\n", dir);
 	}
 done:
 	sim_results_abort(out);
-	if (have_state)
+	if (state)
 		x.model->destroy(state);
 	sim_engine_free(eng);
+	sim_table_set_free(tables);
 	free(default_dir);
 	free(name);
+	free(targets);
 	unload(&x);
 	return rc;
 }

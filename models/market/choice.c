@@ -1,5 +1,6 @@
 /* choice.c - multinomial logit choice (see include/mkt_choice.h). */
 #include "mkt_choice.h"
+#include "market_internal.h"
 
 #include <math.h>
 
@@ -48,4 +49,110 @@ size_t mkt_logit_choose(const double *v, size_t n, double mu, const sim_rng *rng
 			return i;
 	}
 	return last; /* rounding left target at the very top */
+}
+
+/* ---- The market's choices (models/market/market_internal.h) ---- */
+
+/* The logistic S-curve, then each agentic_shift in date order blending it
+   towards its level over its ramp. */
+double mkt_agentic_share(const mkt_segment_state *seg, double t)
+{
+	const mkt_segment_params *p = seg->p;
+	double x = (t - seg->midpoint_day) / p->agentic_width;
+	double share = p->agentic_start +
+		       (p->agentic_end - p->agentic_start) / (1.0 + exp(-x));
+	for (size_t i = 0; i < seg->shift_count; i++) {
+		const mkt_shift *sh = &seg->shifts[i];
+		if (t < sh->day)
+			break;
+		double w = sh->ramp > 0 ? fmin(1.0, (t - sh->day) / sh->ramp) : 1.0;
+		share = (1 - w) * share + w * sh->share;
+	}
+	return share;
+}
+
+/* Dollars a month that one task a day costs on model m: prices times the
+   mean tokens of the segment's task mix on that model. */
+static double spend_unit(const mkt_model_state *m, double agentic)
+{
+	double chat = m->chat.in * m->price_in + m->chat.out * m->price_out;
+	double agent = m->agentic.in * m->price_in + m->agentic.out * m->price_out;
+	return 30.0 * ((1 - agentic) * chat + agentic * agent) / 1e6;
+}
+
+/* Recomputes every segment's pull towards every model at time t: the part
+   of the utility all the segment's agents share. The agent's own terms
+   (its usage in the spend, inertia) are applied in mkt_agent_choose. */
+void mkt_refresh_pulls(mkt_state *s, double t)
+{
+	double *v = s->choice_weights;
+	for (size_t k = 0; k < s->segment_count; k++) {
+		mkt_segment_state *seg = &s->segments[k];
+		const mkt_segment_params *sp = seg->p;
+		double a = mkt_agentic_share(seg, t);
+		double vmax = -INFINITY;
+		for (size_t i = 0; i < s->model_count; i++) {
+			const mkt_model_state *m = &s->models[i];
+			seg->paid[i] = m->price_in > 0 || m->price_out > 0;
+			seg->spend_unit[i] = spend_unit(m, a);
+			if (!mkt_available(m, t) || seg->banned[m->origin]) {
+				v[i] = -INFINITY;
+				continue;
+			}
+			double age = fmax(0.0, t - m->launch_day);
+			double quality = m->p->quality + m->p->quality_drift * age / 365.0;
+			double u = sp->beta_quality * quality +
+				   sp->beta_agentic * a * m->p->competency -
+				   sp->beta_latency * m->latency -
+				   sp->beta_errors * m->error_rate +
+				   sp->beta_visibility * m->visibility -
+				   seg->penalty[m->origin];
+			if (seg->paid[i])
+				u -= sp->beta_price * log(seg->spend_unit[i]);
+			else
+				u += sp->zero_price_bonus;
+			v[i] = u;
+			vmax = fmax(vmax, u);
+		}
+		for (size_t i = 0; i < s->model_count; i++)
+			seg->pull[i] = isfinite(v[i]) ? exp((v[i] - vmax) / s->p->mu) : 0.0;
+	}
+}
+
+size_t mkt_agent_choose(const mkt_state *s, const mkt_agent *a, double t,
+			bool paid_only, size_t exclude)
+{
+	const mkt_segment_state *seg = &s->segments[a->segment];
+	double rate = mkt_agent_rate(s, a, t);
+	/* -beta_price ln(rate x spend_unit): the spend_unit part is in the pull. */
+	double paid_factor = pow(rate, -seg->p->beta_price / s->p->mu);
+	double stay = exp(seg->p->inertia / s->p->mu);
+	double *w = s->choice_weights;
+	double total = 0;
+	for (size_t i = 0; i < s->model_count; i++) {
+		double x = seg->pull[i];
+		if (seg->paid[i])
+			x *= paid_factor;
+		else if (paid_only)
+			x = 0;
+		if (i == a->primary)
+			x *= stay;
+		if (i == exclude)
+			x = 0;
+		w[i] = x;
+		total += x;
+	}
+	if (!(total > 0))
+		return MKT_NONE;
+	double u = sim_rng_uniform(s->choice_rng) * total;
+	size_t last = MKT_NONE;
+	for (size_t i = 0; i < s->model_count; i++) {
+		if (w[i] <= 0)
+			continue;
+		last = i;
+		if (u < w[i])
+			return i;
+		u -= w[i];
+	}
+	return last; /* rounding left u just past the end */
 }

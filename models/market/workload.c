@@ -41,7 +41,7 @@ void mkt_agentic_task(const mkt_task_shape *shape, double competency,
 	}
 }
 
-double mkt_mean_attempts(double competency, int max_retries)
+double mkt_mean_attempts(double competency, int64_t max_retries)
 {
 	return (1 - pow(1 - competency, max_retries + 1)) / competency;
 }

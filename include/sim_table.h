@@ -1,0 +1,71 @@
+/*
+ * sim_table.h - tidy result tables gathered over replications.
+ *
+ * A model records what one replication produced as rows of key columns
+ * (strings: week, model id, ...) and value columns (doubles). Every
+ * replication records the same rows in the same order, so row i means the
+ * same thing in each; the table keeps every replication's values and,
+ * once all have run, writes one CSV row per key with, for each value
+ * column x, the columns x_mean, x_sd, x_lo, x_hi: the mean over
+ * replications, the sample sd and the 95% Student-t confidence interval
+ * of the mean (t quantile from GSL). Non-finite values (a quantity that
+ * never happened in a replication, e.g. "the week CN first passes 50%")
+ * are left out of that key's statistics; with no finite value, or a single
+ * replication, the columns that cannot be estimated are written as they
+ * can be: one value gives sd 0 and lo = hi = mean.
+ *
+ * A sim_table_set holds the tables of a run by file name, in creation
+ * order, so a model can fetch-or-create its tables after each replication.
+ */
+#ifndef SIM_TABLE_H
+#define SIM_TABLE_H
+
+#include <stddef.h>
+
+#include "sim_error.h"
+#include "sim_results.h"
+
+typedef struct sim_table sim_table;
+typedef struct sim_table_set sim_table_set;
+
+/* An empty set; NULL on out of memory. */
+sim_table_set *sim_table_set_new(void);
+void sim_table_set_free(sim_table_set *set);
+
+/* The table written to `file` (e.g. "models_weekly.csv"), created with the
+   given columns on first use; a later call must name the same columns.
+   Starts the current replication's rows: the next sim_table_add is row 0.
+   Returns NULL with err filled on out of memory or a column mismatch. */
+sim_table *sim_table_begin(sim_table_set *set, const char *file,
+			   const char *const *keys, size_t key_count,
+			   const char *const *values, size_t value_count,
+			   sim_error *err);
+
+/* Appends the current replication's next row. In the first replication
+   the keys are stored; later ones must repeat them row for row (a model
+   whose rows differ between replications is a bug, reported in err). */
+int sim_table_add(sim_table *t, const char *const *keys, const double *values,
+		  sim_error *err);
+
+/* The table of that file name, or NULL. */
+sim_table *sim_table_find(const sim_table_set *set, const char *file);
+
+size_t sim_table_rows(const sim_table *t);
+size_t sim_table_replications(const sim_table *t);
+/* Index of the named key or value column, or -1. */
+long sim_table_key_index(const sim_table *t, const char *name);
+long sim_table_value_index(const sim_table *t, const char *name);
+/* Key k of row r, and value column c of row r in replication rep. */
+const char *sim_table_key(const sim_table *t, size_t row, size_t k);
+double sim_table_value(const sim_table *t, size_t rep, size_t row, size_t c);
+
+/* Mean, sample sd and 95% t-interval of n values, ignoring non-finite
+   ones (all four NaN when none is finite). */
+void sim_table_stats(const double *x, size_t n, double *mean, double *sd,
+		     double *lo, double *hi);
+
+/* Writes every table of the set into out, aggregated as described above. */
+int sim_table_set_write(const sim_table_set *set, sim_results *out,
+			sim_error *err);
+
+#endif

@@ -1,0 +1,438 @@
+/* config.c - the market model's settings: schema rows and the cross-checks
+   that need more than one setting (dates against the horizon, events
+   against the models they name, segment shares). */
+#include "mkt_market.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- dates ---- */
+
+static int parse_date(const char *s, long *day_number)
+{
+	int y, m, d;
+	char tail;
+	if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(s) != 10 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12 };
+	time_t t = timegm(&tm);
+	/* timegm normalises 31 April to 1 May: reject what it had to move. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
+		return -1;
+	*day_number = (long)(t / 86400);
+	return 0;
+}
+
+int mkt_days_between(const char *from, const char *to, long *days)
+{
+	long a, b;
+	if (parse_date(from, &a) != 0 || parse_date(to, &b) != 0)
+		return -1;
+	*days = b - a;
+	return 0;
+}
+
+void mkt_date_after(const char *from, long days, char *buf)
+{
+	long a = 0;
+	parse_date(from, &a);
+	time_t t = (time_t)(a + days) * 86400 + 43200;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+/* ---- schema ---- */
+
+static const sim_setting model_rows[] = {
+	SIM_STRING("name", mkt_model_params, name, "", "Display name; empty: the id"),
+	SIM_STRING("provider", mkt_model_params, provider, NULL, "Company serving the model"),
+	SIM_STRING("origin", mkt_model_params, origin, NULL,
+		   "Country of origin, e.g. \"CN\", \"US\", \"EU\""),
+	SIM_STRING("launch", mkt_model_params, launch, "",
+		   "Date it becomes available (YYYY-MM-DD); empty: from the start"),
+	SIM_FLOAT("quality", mkt_model_params, quality, "0", -100, 100,
+		  "Quality index (utility units, times the segment's beta_quality)"),
+	SIM_FLOAT("quality_drift", mkt_model_params, quality_drift, "0", -100, 100,
+		  "Change of quality per year of age since launch (or start_date): "
+		  "< 0 as newer models make an incumbent look worse"),
+	SIM_FLOAT_ABOVE("competency", mkt_model_params, competency, "0.8", 0, 1,
+			"Probability an agent task succeeds without a retry, in (0, 1]"),
+	SIM_FLOAT("price_in", mkt_model_params, price_in, "0", 0, 1e6,
+		  "Price of input tokens, $ per million; 0 with price_out 0: free"),
+	SIM_FLOAT("price_out", mkt_model_params, price_out, "0", 0, 1e6,
+		  "Price of output tokens, $ per million"),
+	SIM_INT("free_limit", mkt_model_params, free_limit, "0", 0, 1e9,
+		"Requests per developer per day on this model while it is free; "
+		"beyond it the overflow goes to a paid model; 0: no limit"),
+	SIM_FLOAT("cost", mkt_model_params, cost, "0.2", 0, 1e6,
+		  "Cost to serve, $ per million tokens"),
+	SIM_FLOAT("capacity", mkt_model_params, capacity, "1e12", 0, 1e18,
+		  "Serving capacity at launch, tokens per day"),
+	SIM_FLOAT("capacity_growth", mkt_model_params, capacity_growth, "1.0", -1, 1000,
+		  "Compound growth of capacity per year (1.0: doubles in a year)"),
+	SIM_FLOAT_ABOVE("latency", mkt_model_params, latency, "2.0", 0, 3600,
+			"Seconds per request at zero load"),
+	SIM_BOOL("ranked", mkt_model_params, ranked, "true",
+		 "Listed on the public leaderboard (false for an aggregate such as "
+		 "the long tail of small models)"),
+};
+static const sim_schema model_schema =
+	SIM_SCHEMA("model", model_rows, mkt_model_params, NULL);
+
+static const sim_setting origin_rows[] = {
+	SIM_STRING("origin", mkt_origin_rule, origin, NULL, "Origin the rule is about"),
+	SIM_FLOAT("penalty", mkt_origin_rule, penalty, "0", -100, 100,
+		  "Utility subtracted from that origin's models"),
+	SIM_BOOL("banned", mkt_origin_rule, banned, "false",
+		 "The segment may not use that origin's models at all"),
+};
+static const sim_schema origin_schema =
+	SIM_SCHEMA("origin rule", origin_rows, mkt_origin_rule, NULL);
+
+static const sim_setting segment_rows[] = {
+	SIM_STRING("name", mkt_segment_params, name, NULL, "Segment name"),
+	SIM_FLOAT("share", mkt_segment_params, share, NULL, 0, 1,
+		  "Share of arriving developers; the segments' shares sum to 1"),
+	SIM_FLOAT_ABOVE("tasks_mean", mkt_segment_params, tasks_mean, "5", 0, 1e6,
+			"Mean tasks per developer-day at arrival (lognormal across developers)"),
+	SIM_FLOAT("tasks_sd", mkt_segment_params, tasks_sd, "5", 0, 1e6,
+		  "Sd of tasks per developer-day across developers"),
+	SIM_FLOAT("app_growth", mkt_segment_params, app_growth, "0", -10, 10,
+		  "Growth rate of each developer's tasks, per year (continuous)"),
+	SIM_FLOAT("free_usage_boost", mkt_segment_params, free_usage_boost, "0", 0, 100,
+		  "A developer whose model is free runs (1 + this) times the tasks "
+		  "(agent loops left running when tokens cost nothing)"),
+	SIM_FLOAT("agentic_start", mkt_segment_params, agentic_start, "0", 0, 1,
+		  "Agentic share of tasks long before the midpoint"),
+	SIM_FLOAT("agentic_end", mkt_segment_params, agentic_end, "0", 0, 1,
+		  "Agentic share of tasks long after the midpoint"),
+	SIM_STRING("agentic_midpoint", mkt_segment_params, agentic_midpoint, "2026-07-01",
+		   "Date the agentic share is halfway (YYYY-MM-DD)"),
+	SIM_FLOAT_ABOVE("agentic_width", mkt_segment_params, agentic_width, "60", 0, 1e5,
+			"Days: scale of the logistic S-curve"),
+	SIM_FLOAT("beta_quality", mkt_segment_params, beta_quality, "1", -100, 100,
+		  "Utility per unit of quality"),
+	SIM_FLOAT("beta_agentic", mkt_segment_params, beta_agentic, "0", -100, 100,
+		  "Utility per unit of agentic share x competency"),
+	SIM_FLOAT("beta_price", mkt_segment_params, beta_price, "1", 0, 100,
+		  "Utility lost per unit of log expected monthly spend ($)"),
+	SIM_FLOAT("zero_price_bonus", mkt_segment_params, zero_price_bonus, "0", -100, 100,
+		  "Utility of a free model (its spend term), against spending $1 a month"),
+	SIM_FLOAT("beta_latency", mkt_segment_params, beta_latency, "0", 0, 100,
+		  "Utility lost per second of latency"),
+	SIM_FLOAT("beta_errors", mkt_segment_params, beta_errors, "0", 0, 1000,
+		  "Utility lost per unit of error rate"),
+	SIM_FLOAT("beta_visibility", mkt_segment_params, beta_visibility, "0", 0, 1000,
+		  "Utility per unit of last week's leaderboard token share"),
+	SIM_FLOAT("inertia", mkt_segment_params, inertia, "0", 0, 100,
+		  "Switching cost: utility bonus of the current model"),
+	SIM_FLOAT("review_days", mkt_segment_params, review_days, "30", 0, 1e5,
+		  "Mean days between reviews of the choice (exponential); 0: never"),
+	SIM_FLOAT("churn", mkt_segment_params, churn, "0", 0, 1000,
+		  "Rate at which developers leave the platform, per year"),
+	SIM_LIST("origins", mkt_segment_params, origins, &origin_schema, 0, 0,
+		 "Penalties and bans by origin"),
+};
+static const sim_schema segment_schema =
+	SIM_SCHEMA("segment", segment_rows, mkt_segment_params, NULL);
+
+#define DATE_ROW SIM_STRING("date", mkt_event, date, NULL, \
+			    "Date it takes effect (YYYY-MM-DD), within the horizon")
+#define MODEL_ROW SIM_STRING("model", mkt_event, model, NULL, "Id in market.models")
+
+static const sim_setting price_rows[] = {
+	DATE_ROW, MODEL_ROW,
+	SIM_FLOAT("price_in", mkt_event, price_in, NULL, 0, 1e6,
+		  "New input price, $ per million tokens"),
+	SIM_FLOAT("price_out", mkt_event, price_out, NULL, 0, 1e6,
+		  "New output price, $ per million tokens"),
+};
+static const sim_setting limit_rows[] = {
+	DATE_ROW, MODEL_ROW,
+	SIM_INT("limit", mkt_event, limit, NULL, 0, 1e9,
+		"New free-use limit, requests per developer-day; 0: none"),
+};
+static const sim_setting export_rows[] = {
+	DATE_ROW,
+	SIM_STRING("origin", mkt_event, origin, NULL, "Origin whose models are hit"),
+	SIM_FLOAT("capacity_cut", mkt_event, capacity_cut, "0", 0, 1,
+		  "Share of serving capacity lost at once"),
+	SIM_FLOAT("growth_cut", mkt_event, growth_cut, "0", 0, 1,
+		  "Share of capacity growth lost from then on"),
+	SIM_FLOAT_ABOVE("cost_multiplier", mkt_event, cost_multiplier, "1", 0, 1000,
+			"Cost to serve is multiplied by this"),
+};
+static const sim_setting ban_rows[] = {
+	DATE_ROW,
+	SIM_STRING("segment", mkt_event, segment, NULL, "Segment name"),
+	SIM_STRING("origin", mkt_event, origin, NULL, "Origin it may no longer use"),
+};
+static const sim_setting launch_rows[] = {
+	DATE_ROW, MODEL_ROW,
+};
+static const sim_setting outage_rows[] = {
+	DATE_ROW, MODEL_ROW,
+	SIM_FLOAT_ABOVE("days", mkt_event, days, "1", 0, 1e5, "How long it lasts"),
+	SIM_FLOAT("capacity_left", mkt_event, capacity_left, "0", 0, 1,
+		  "Share of capacity still serving meanwhile"),
+};
+static const sim_setting shift_rows[] = {
+	DATE_ROW,
+	SIM_STRING("segment", mkt_event, segment, "", "Segment name; empty: every segment"),
+	SIM_FLOAT("share", mkt_event, share, NULL, 0, 1, "Agentic share to move to"),
+	SIM_FLOAT("ramp_days", mkt_event, ramp_days, "30", 0, 1e5,
+		  "Days over which the share moves there"),
+};
+
+static const sim_schema price_schema = SIM_SCHEMA("price_change", price_rows, mkt_event, NULL);
+static const sim_schema limit_schema = SIM_SCHEMA("free_limit", limit_rows, mkt_event, NULL);
+static const sim_schema export_schema = SIM_SCHEMA("export_control", export_rows, mkt_event, NULL);
+static const sim_schema ban_schema = SIM_SCHEMA("compliance_ban", ban_rows, mkt_event, NULL);
+static const sim_schema launch_schema = SIM_SCHEMA("model_launch", launch_rows, mkt_event, NULL);
+static const sim_schema outage_schema = SIM_SCHEMA("outage", outage_rows, mkt_event, NULL);
+static const sim_schema shift_schema = SIM_SCHEMA("agentic_shift", shift_rows, mkt_event, NULL);
+
+/* In mkt_event_type order. */
+static const sim_variant event_variants[] = {
+	{ "price_change", &price_schema, "A model's prices change (e.g. a free promotion ends)" },
+	{ "free_limit", &limit_schema, "A model's free-use limit changes" },
+	{ "export_control", &export_schema,
+	  "An origin loses capacity and capacity growth; its cost to serve rises" },
+	{ "compliance_ban", &ban_schema, "A segment may no longer use an origin's models" },
+	{ "model_launch", &launch_schema, "A model becomes available on that date" },
+	{ "outage", &outage_schema, "A model loses capacity for some days" },
+	{ "agentic_shift", &shift_schema, "A segment's agentic share moves to a new level" },
+	{ NULL, NULL, NULL },
+};
+
+static const sim_setting arrival_rows[] = {
+	SIM_FLOAT_ABOVE("p", mkt_arrival_params, p, "0.02", 0, 1000,
+			"Bass innovation rate, per year"),
+	SIM_FLOAT("q", mkt_arrival_params, q, "0.38", 0, 1000, "Bass imitation rate, per year"),
+	SIM_FLOAT_ABOVE("potential", mkt_arrival_params, potential, "1e6", 0, 1e12,
+			"Developers who may ever join"),
+	SIM_FLOAT("initial", mkt_arrival_params, initial, "0", 0, 1e12,
+		  "Developers already on the platform at the start"),
+};
+static const sim_schema arrival_schema =
+	SIM_SCHEMA("arrivals", arrival_rows, mkt_arrival_params, NULL);
+
+static const sim_setting workload_rows[] = {
+	SIM_FLOAT_ABOVE("chat_in_mean", mkt_task_shape, chat_in_mean, "3000", 0, 1e9,
+			"Input tokens of a chat request, mean"),
+	SIM_FLOAT("chat_in_sd", mkt_task_shape, chat_in_sd, "3000", 0, 1e9, "... sd"),
+	SIM_FLOAT_ABOVE("chat_out_mean", mkt_task_shape, chat_out_mean, "500", 0, 1e9,
+			"Output tokens of a chat request, mean"),
+	SIM_FLOAT("chat_out_sd", mkt_task_shape, chat_out_sd, "500", 0, 1e9, "... sd"),
+	SIM_FLOAT("steps_mean", mkt_task_shape, steps_mean, "10", 1, 1e6,
+		  "Mean steps (requests) of an agent task (geometric on 1, 2, ...)"),
+	SIM_FLOAT_ABOVE("context_mean", mkt_task_shape, context_mean, "15000", 0, 1e9,
+			"Starting context of an agent task, tokens, mean"),
+	SIM_FLOAT("context_sd", mkt_task_shape, context_sd, "10000", 0, 1e9, "... sd"),
+	SIM_FLOAT("step_growth", mkt_task_shape, step_growth, "2000", 0, 1e9,
+		  "Tokens the context grows by per step (outputs, tool results)"),
+	SIM_FLOAT_ABOVE("step_out_mean", mkt_task_shape, step_out_mean, "800", 0, 1e9,
+			"Output tokens per agent step, mean"),
+	SIM_FLOAT("step_out_sd", mkt_task_shape, step_out_sd, "800", 0, 1e9, "... sd"),
+	SIM_INT("max_retries", mkt_task_shape, max_retries, "2", 0, 100,
+		"Retries of a failed agent task"),
+};
+static const sim_schema workload_schema =
+	SIM_SCHEMA("workload", workload_rows, mkt_task_shape, NULL);
+
+/* ---- cross-checks ---- */
+
+/* The day of `date` (at the setting `at`) from the start, which must lie
+   in [0, days); an empty date is allowed where `allow_empty`. */
+static int check_date(const mkt_market_params *m, const sim_config *cfg,
+		      const char *at, const char *date, bool allow_empty,
+		      sim_error *err)
+{
+	long d;
+	if (allow_empty && date[0] == '\0')
+		return 0;
+	if (mkt_days_between(m->start_date, date, &d) != 0)
+		return sim_config_error_at(cfg, at, err,
+					   "expected a date as \"YYYY-MM-DD\", found \"%s\"", date);
+	if (d < 0 || d >= m->days) {
+		char last[11];
+		mkt_date_after(m->start_date, m->days - 1, last);
+		return sim_config_error_at(cfg, at, err,
+					   "expected a date within the horizon, %s to %s; "
+					   "found \"%s\"", m->start_date, last, date);
+	}
+	return 0;
+}
+
+/* A name that must be one of `count` known names (ids of models, names of
+   segments, origins of models): reported with a did-you-mean hint. */
+static int check_known(const sim_config *cfg, const char *at, const char *what,
+		       const char *name, const char *const *known, size_t count,
+		       sim_error *err)
+{
+	const char *closest = NULL;
+	int best = 1 << 30;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(known[i], name) == 0)
+			return 0;
+		int d = sim_edit_distance(name, known[i]);
+		if (d < best) {
+			best = d;
+			closest = known[i];
+		}
+	}
+	if (closest && best <= 3)
+		return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"; did you mean \"%s\"?",
+					   what, name, closest);
+	return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"", what, name);
+}
+
+static int check_models(const mkt_market_params *m, const sim_config *cfg,
+			const char *path, sim_error *err)
+{
+	const mkt_model_params *mp = m->models.items;
+	char at[256];
+	if (m->models.count > 250)
+		return sim_config_error_at(cfg, path, err, "expected at most 250 models, found %zu",
+					   m->models.count);
+	for (size_t i = 0; i < m->models.count; i++) {
+		snprintf(at, sizeof at, "%s.models.%s.launch", path, m->models.ids[i]);
+		if (check_date(m, cfg, at, mp[i].launch, true, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_segments(const mkt_market_params *m, const sim_config *cfg,
+			  const char *path, sim_error *err)
+{
+	const mkt_segment_params *sp = m->segments.items;
+	char at[256];
+	double total = 0;
+	for (size_t i = 0; i < m->segments.count; i++) {
+		total += sp[i].share;
+		long d;
+		snprintf(at, sizeof at, "%s.segments.[%zu].agentic_midpoint", path, i);
+		if (mkt_days_between(m->start_date, sp[i].agentic_midpoint, &d) != 0)
+			return sim_config_error_at(cfg, at, err,
+						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
+						   sp[i].agentic_midpoint);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sp[i].name, sp[j].name) == 0) {
+				snprintf(at, sizeof at, "%s.segments.[%zu].name", path, i);
+				return sim_config_error_at(cfg, at, err,
+							   "segment \"%s\" is named twice", sp[i].name);
+			}
+	}
+	snprintf(at, sizeof at, "%s.segments", path);
+	if (fabs(total - 1.0) > 1e-6)
+		return sim_config_error_at(cfg, at, err,
+					   "expected the segments' shares to sum to 1, found %.6g",
+					   total);
+	if (m->segments.count > 250)
+		return sim_config_error_at(cfg, at, err, "expected at most 250 segments");
+	return 0;
+}
+
+static int check_event(const mkt_market_params *m, const sim_config *cfg,
+		       const char *path, size_t k, const char *const *segment_names,
+		       const char *const *origins, size_t origin_count, sim_error *err)
+{
+	const mkt_event *e = (const mkt_event *)m->events.items + k;
+	char at[256];
+	snprintf(at, sizeof at, "%s.events.[%zu].date", path, k);
+	if (check_date(m, cfg, at, e->date, false, err) != 0)
+		return -1;
+	if (e->model) {
+		snprintf(at, sizeof at, "%s.events.[%zu].model", path, k);
+		if (check_known(cfg, at, "model", e->model, (const char *const *)m->models.ids,
+				m->models.count, err) != 0)
+			return -1;
+	}
+	if (e->segment && e->segment[0]) {
+		snprintf(at, sizeof at, "%s.events.[%zu].segment", path, k);
+		if (check_known(cfg, at, "segment", e->segment, segment_names,
+				m->segments.count, err) != 0)
+			return -1;
+	}
+	if (e->origin) {
+		snprintf(at, sizeof at, "%s.events.[%zu].origin", path, k);
+		if (check_known(cfg, at, "origin (no model has it)", e->origin, origins,
+				origin_count, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_market(const void *params, const sim_config *cfg, const char *path,
+			sim_error *err)
+{
+	const mkt_market_params *m = params;
+	char at[256];
+	long d;
+	snprintf(at, sizeof at, "%s.start_date", path);
+	if (mkt_days_between(m->start_date, m->start_date, &d) != 0)
+		return sim_config_error_at(cfg, at, err,
+					   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
+					   m->start_date);
+	if (m->arrivals.initial > m->arrivals.potential) {
+		snprintf(at, sizeof at, "%s.arrivals.initial", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected at most the potential (%g), found %g",
+					   m->arrivals.potential, m->arrivals.initial);
+	}
+	if (check_models(m, cfg, path, err) != 0 || check_segments(m, cfg, path, err) != 0)
+		return -1;
+	const mkt_model_params *mp = m->models.items;
+	const mkt_segment_params *sp = m->segments.items;
+	const char *segment_names[256], *origins[256];
+	size_t origin_count = 0;
+	for (size_t i = 0; i < m->segments.count; i++)
+		segment_names[i] = sp[i].name;
+	for (size_t i = 0; i < m->models.count; i++) {
+		size_t j = 0;
+		while (j < origin_count && strcmp(origins[j], mp[i].origin) != 0)
+			j++;
+		if (j == origin_count)
+			origins[origin_count++] = mp[i].origin;
+	}
+	for (size_t k = 0; k < m->events.count; k++)
+		if (check_event(m, cfg, path, k, segment_names, origins, origin_count, err) != 0)
+			return -1;
+	return 0;
+}
+
+static const sim_setting market_rows[] = {
+	SIM_STRING("start_date", mkt_market_params, start_date, "2026-01-01",
+		   "Date of day 0 (YYYY-MM-DD); weeks are counted from it"),
+	SIM_INT("days", mkt_market_params, days, "365", 1, 36500, "Horizon, days"),
+	SIM_FLOAT_ABOVE("scale", mkt_market_params, scale, "1", 0, 1e9,
+			"Real developers each agent stands for"),
+	SIM_FLOAT_ABOVE("mu", mkt_market_params, mu, "1", 0, 1000,
+			"Logit scale: the spread of tastes around the utilities"),
+	SIM_FLOAT("fee", mkt_market_params, fee, "0.055", 0, 1,
+		  "Platform fee on developer spend (OpenRouter: 5.5%)"),
+	SIM_INT("leaderboard_size", mkt_market_params, leaderboard_size, "20", 1, 1000,
+		"Models shown on the public leaderboard; only they get visibility"),
+	SIM_FLOAT("latency_slope", mkt_market_params, latency_slope, "0.5", 0, 1000,
+		  "Latency = base x (1 + latency_slope x utilisation^latency_power)"),
+	SIM_FLOAT("latency_power", mkt_market_params, latency_power, "2", 1, 100,
+		  "See latency_slope"),
+	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
+		  "Bass diffusion of developers onto the platform"),
+	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,
+		  "Token demand of chat and agentic tasks"),
+	SIM_MAP("models", mkt_market_params, models, &model_schema, 1, 0,
+		"The AI models on offer, by id"),
+	SIM_LIST("segments", mkt_market_params, segments, &segment_schema, 1, 0,
+		 "Developer segments"),
+	SIM_VARIANT_LIST("events", mkt_market_params, events, mkt_event, type, "type",
+			 event_variants, 0, 0, "Dated shocks, each with its `type`"),
+};
+
+const sim_schema mkt_market_schema =
+	SIM_SCHEMA("market", market_rows, mkt_market_params, check_market);

@@ -1,0 +1,177 @@
+/* demand.c - developer agents: joining, choosing a model (and an overflow
+   model beyond a free limit), reviewing, leaving. Each agent's tasks are
+   not simulated one by one: its rate is added to its segment's load on its
+   models, and metrics.c draws each day's tasks from the loads. */
+#include "market_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+double mkt_agent_rate(const mkt_state *s, const mkt_agent *a, double t)
+{
+	return a->weight * exp(s->segments[a->segment].growth_per_day * t);
+}
+
+/* Moves the agent's load on and off its models' totals (sign +1 or -1). */
+static void apply_load(mkt_state *s, const mkt_agent *a, double sign)
+{
+	mkt_segment_state *seg = &s->segments[a->segment];
+	if (a->primary == MKT_NONE)
+		return;
+	double boost = a->boosted ? 1.0 + seg->p->free_usage_boost : 1.0;
+	seg->load[a->primary] += sign * a->weight * a->primary_frac * boost;
+	seg->members[a->primary] += sign > 0 ? 1 : (uint64_t)-1;
+	if (a->secondary != MKT_NONE)
+		seg->load[a->secondary] += sign * a->weight * (1.0 - a->primary_frac);
+}
+
+/* Requests a day the agent would send to model m at time t. */
+static double requests_per_day(const mkt_state *s, const mkt_agent *a, size_t m, double t)
+{
+	const mkt_model_state *ms = &s->models[m];
+	const mkt_segment_state *seg = &s->segments[a->segment];
+	double share = mkt_agentic_share(seg, t);
+	double per_task = (1 - share) * ms->chat.requests + share * ms->agentic.requests;
+	double boost = seg->paid[m] ? 1.0 : 1.0 + seg->p->free_usage_boost;
+	return mkt_agent_rate(s, a, t) * per_task * boost;
+}
+
+/* Chooses the agent's models afresh at time t and books the change. */
+static void choose(mkt_state *s, mkt_agent *a, double t)
+{
+	size_t before = a->primary;
+	size_t primary = mkt_agent_choose(s, a, t, false, MKT_NONE);
+	mkt_agent next = *a;
+	next.primary = (uint8_t)primary;
+	next.secondary = MKT_NONE;
+	next.primary_frac = 1.0f;
+	next.boosted = primary != MKT_NONE && !s->segments[a->segment].paid[primary];
+	if (primary != MKT_NONE) {
+		const mkt_model_state *m = &s->models[primary];
+		bool free_model = !s->segments[a->segment].paid[primary];
+		double wanted = free_model && m->free_limit > 0 ?
+				requests_per_day(s, a, primary, t) : 0;
+		if (wanted > (double)m->free_limit && m->free_limit > 0) {
+			/* The daily free quota is per account across free models
+			   (OpenRouter), so the overflow goes to a paid model. */
+			size_t second = mkt_agent_choose(s, &next, t, true, primary);
+			if (second != MKT_NONE) {
+				/* The free model takes `free_limit` requests of the
+				   boosted demand; the rest runs on the paid model at
+				   the unboosted rate (apply_load). */
+				next.secondary = (uint8_t)second;
+				next.primary_frac = (float)(m->free_limit / wanted);
+			}
+		}
+	}
+	apply_load(s, a, -1);
+	*a = next;
+	apply_load(s, a, +1);
+	if (primary == before || primary == MKT_NONE)
+		return;
+	size_t week = (size_t)(t / 7.0);
+	if (week >= s->weeks)
+		week = s->weeks - 1;
+	s->rows[week * s->model_count + primary].new_devs += s->p->scale;
+	if (before != MKT_NONE && !s->segments[a->segment].paid[before] &&
+	    s->segments[a->segment].paid[primary])
+		s->free_to_paid += s->p->scale;
+}
+
+/* The next review or departure of agent `index`, if it has any. */
+static void schedule_next(mkt_state *s, size_t index)
+{
+	const mkt_segment_params *sp = s->segments[s->agents[index].segment].p;
+	double rate = (sp->review_days > 0 ? 1.0 / sp->review_days : 0) + sp->churn / 365.0;
+	if (rate > 0)
+		sim_schedule_in(s->eng, sim_rng_exponential(s->choice_rng, 1.0 / rate),
+				s->on_agent, index);
+}
+
+int mkt_agent_add(mkt_state *s, double t, sim_error *err)
+{
+	if (s->agent_count == s->agent_capacity) {
+		size_t cap = s->agent_capacity ? 2 * s->agent_capacity : 1024;
+		mkt_agent *grown = realloc(s->agents, cap * sizeof *grown);
+		if (!grown)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+					     "out of memory for %zu developer agents", cap);
+		s->agents = grown;
+		s->agent_capacity = cap;
+	}
+	size_t k = sim_categorical_draw(s->segment_pick, s->choice_rng);
+	const mkt_segment_state *seg = &s->segments[k];
+	double tasks = seg->p->tasks_sd > 0 ?
+		       sim_rng_lognormal(s->choice_rng, seg->p->tasks_mean, seg->p->tasks_sd) :
+		       seg->p->tasks_mean;
+	mkt_agent *a = &s->agents[s->agent_count];
+	*a = (mkt_agent){
+		.weight = (float)(tasks * exp(-seg->growth_per_day * t)),
+		.primary_frac = 1.0f,
+		.segment = (uint8_t)k,
+		.primary = MKT_NONE,
+		.secondary = MKT_NONE,
+		.alive = 1,
+	};
+	choose(s, a, t);
+	schedule_next(s, s->agent_count);
+	s->agent_count++;
+	s->alive++;
+	return 0;
+}
+
+void mkt_agent_rechoose(mkt_state *s, size_t index, double t)
+{
+	if (s->agents[index].alive)
+		choose(s, &s->agents[index], t);
+}
+
+void mkt_agent_leave(mkt_state *s, size_t index)
+{
+	mkt_agent *a = &s->agents[index];
+	apply_load(s, a, -1);
+	a->alive = 0;
+	a->primary = a->secondary = MKT_NONE;
+	s->alive--;
+}
+
+/* Re-chooses every agent an event hits: those using `model` (or any model
+   of `origin`), limited to `segment` when it is not MKT_NONE. */
+void mkt_rechoose_where(mkt_state *s, double t, size_t model, size_t segment,
+			size_t origin)
+{
+	for (size_t i = 0; i < s->agent_count; i++) {
+		mkt_agent *a = &s->agents[i];
+		if (!a->alive || (segment != MKT_NONE && a->segment != segment))
+			continue;
+		bool hit = false;
+		uint8_t used[2] = { a->primary, a->secondary };
+		for (int j = 0; j < 2; j++) {
+			if (used[j] == MKT_NONE)
+				continue;
+			hit |= used[j] == model ||
+			       (origin != MKT_NONE && (size_t)s->models[used[j]].origin == origin);
+		}
+		if (hit)
+			choose(s, a, t);
+	}
+}
+
+void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev)
+{
+	mkt_state *s = ctx;
+	size_t index = ev->target;
+	mkt_agent *a = &s->agents[index];
+	if (!a->alive)
+		return;
+	const mkt_segment_params *sp = s->segments[a->segment].p;
+	double review = sp->review_days > 0 ? 1.0 / sp->review_days : 0;
+	double leave = sp->churn / 365.0;
+	if (sim_rng_uniform(s->choice_rng) * (review + leave) < leave) {
+		mkt_agent_leave(s, index);
+		return;
+	}
+	choose(s, a, ev->time);
+	(void)eng;
+	schedule_next(s, index);
+}

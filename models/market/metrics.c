@@ -1,0 +1,472 @@
+/* metrics.c - each day's usage drawn from the agents' loads, congestion,
+   money, and the weekly rows; after a replication, the tables. */
+#include "market_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mkt_platform.h"
+#include "mkt_supply.h"
+
+/* Below this many tasks a day's total is drawn task by task; above, the
+   sum is normal with the exact mean and the sampled variance (CLT). */
+#define EXACT_TASKS 24
+
+typedef struct day_draw {
+	double in, out, requests, tasks;
+} day_draw;
+
+static void draw_tasks(const mkt_state *s, double tasks, bool agentic, size_t model,
+		       day_draw *d)
+{
+	const mkt_model_state *m = &s->models[model];
+	const mkt_task_moments *mo = agentic ? &m->agentic : &m->chat;
+	/* GSL's Poisson returns an unsigned int; past 1e9 the normal limit is
+	   exact to far better than the counts' own noise. */
+	double n = tasks < 1e9 ? (double)sim_rng_poisson(s->usage_rng, tasks) :
+		   fmax(0.0, round(tasks + sqrt(tasks) * sim_rng_gaussian(s->usage_rng)));
+	d->tasks += n;
+	if (n <= EXACT_TASKS) {
+		for (int i = 0; i < (int)n; i++) {
+			mkt_task_tokens t;
+			if (agentic)
+				mkt_agentic_task(&s->p->workload, m->p->competency, s->usage_rng, &t);
+			else
+				mkt_chat_task(&s->p->workload, s->usage_rng, &t);
+			d->in += t.in;
+			d->out += t.out;
+			d->requests += t.requests;
+		}
+		return;
+	}
+	d->in += fmax(0.0, n * mo->in + sqrt(n * mo->var_in) * sim_rng_gaussian(s->usage_rng));
+	d->out += fmax(0.0, n * mo->out + sqrt(n * mo->var_out) * sim_rng_gaussian(s->usage_rng));
+	d->requests += fmax(0.0, n * mo->requests +
+			    sqrt(n * mo->var_requests) * sim_rng_gaussian(s->usage_rng));
+}
+
+/* Token demand of day `day` per segment and model, into s->demand. */
+static void draw_demand(mkt_state *s, double day)
+{
+	double t = day + 0.5;
+	size_t n = s->model_count;
+	for (size_t k = 0; k < s->segment_count; k++) {
+		const mkt_segment_state *seg = &s->segments[k];
+		double share = mkt_agentic_share(seg, t);
+		double growth = exp(seg->growth_per_day * t) * s->p->scale;
+		for (size_t i = 0; i < n; i++) {
+			mkt_demand *d = &s->demand[k * n + i];
+			*d = (mkt_demand){ 0 };
+			double rate = seg->load[i] * growth;
+			if (!(rate > 1e-12))
+				continue;
+			day_draw chat = { 0 }, agent = { 0 };
+			draw_tasks(s, rate * (1 - share), false, i, &chat);
+			draw_tasks(s, rate * share, true, i, &agent);
+			d->in = chat.in + agent.in;
+			d->out = chat.out + agent.out;
+			d->requests = chat.requests + agent.requests;
+			s->chat_tasks += chat.tasks;
+			s->chat_tokens += chat.in + chat.out;
+			s->agentic_tasks += agent.tasks;
+			s->agentic_tokens += agent.in + agent.out;
+		}
+	}
+}
+
+/* Fraction of model i's demand `demand` its capacity serves today. */
+static double served_fraction(double demand, double capacity)
+{
+	return demand > capacity ? (capacity > 0 ? capacity / demand : 0) : 1.0;
+}
+
+/* Requests a congested model fails are re-sent, as a router's fallback
+   does: each segment's failed demand on model i goes to the segment's
+   other models that still have room, in proportion to its logit pull on
+   them (a paid model's pull taken at the segment's mean usage). What the
+   fallbacks cannot serve either is lost. */
+static void fall_back(mkt_state *s, const double *first_served)
+{
+	size_t n = s->model_count;
+	for (size_t i = 0; i < n; i++)
+		s->fallback[i] = (mkt_demand){ 0 };
+	for (size_t k = 0; k < s->segment_count; k++) {
+		const mkt_segment_state *seg = &s->segments[k];
+		double paid = pow(seg->p->tasks_mean, -seg->p->beta_price / s->p->mu);
+		double room = 0;
+		for (size_t j = 0; j < n; j++)
+			if (first_served[j] >= 1.0)
+				room += seg->pull[j] * (seg->paid[j] ? paid : 1.0);
+		if (!(room > 0))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const mkt_demand *d = &s->demand[k * n + i];
+			double failed = 1.0 - first_served[i];
+			if (!(failed > 0) || !(d->in + d->out > 0))
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				if (first_served[j] < 1.0)
+					continue;
+				double w = failed * seg->pull[j] * (seg->paid[j] ? paid : 1.0) / room;
+				s->fallback[j].in += w * d->in;
+				s->fallback[j].out += w * d->out;
+				s->fallback[j].requests += w * d->requests;
+			}
+		}
+	}
+}
+
+/* Leaderboard of the week just closed: ranks among ranked, available
+   models by tokens; the top `leaderboard_size` get their token share as
+   visibility for the next week's choices. */
+static void close_week(mkt_state *s, size_t week)
+{
+	size_t n = s->model_count;
+	mkt_week_row *rows = s->rows + week * n;
+	double tokens[256] = { 0 }, share[256];
+	int rank[256];
+	size_t scratch[256], listed[256], count = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < s->segment_count; k++)
+			rows[i].active_devs += (double)s->segments[k].members[i] * s->p->scale;
+		if (s->models[i].p->ranked && rows[i].tokens_in + rows[i].tokens_out > 0) {
+			listed[count] = i;
+			tokens[count++] = rows[i].tokens_in + rows[i].tokens_out;
+		}
+	}
+	mkt_leaderboard(tokens, count, rank, share, scratch);
+	for (size_t i = 0; i < n; i++)
+		s->models[i].visibility = 0;
+	for (size_t j = 0; j < count; j++) {
+		rows[listed[j]].rank = rank[j];
+		if (rank[j] <= s->p->leaderboard_size)
+			s->models[listed[j]].visibility = share[j];
+	}
+}
+
+void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
+{
+	mkt_state *s = ctx;
+	double day = ev->time - 1; /* the tick at time d accounts for day d-1 */
+	size_t week = (size_t)(day / 7);
+	size_t n = s->model_count;
+	double first[256], capacity[256];
+	mkt_demand own[256];
+	(void)eng;
+	s->agent_days += (double)s->alive;
+	draw_demand(s, day);
+	for (size_t i = 0; i < n; i++) {
+		own[i] = (mkt_demand){ 0 };
+		for (size_t k = 0; k < s->segment_count; k++) {
+			own[i].in += s->demand[k * n + i].in;
+			own[i].out += s->demand[k * n + i].out;
+			own[i].requests += s->demand[k * n + i].requests;
+		}
+		capacity[i] = mkt_capacity_on(&s->models[i], day);
+		first[i] = served_fraction(own[i].in + own[i].out, capacity[i]);
+	}
+	fall_back(s, first);
+	for (size_t i = 0; i < n; i++) {
+		mkt_model_state *m = &s->models[i];
+		mkt_week_row *r = &s->rows[week * n + i];
+		double in_all = own[i].in + s->fallback[i].in;
+		double out_all = own[i].out + s->fallback[i].out;
+		double demand = in_all + out_all;
+		mkt_latency_curve curve = { m->p->latency, s->p->latency_slope,
+					    s->p->latency_power };
+		mkt_congestion c = mkt_congest(demand, capacity[i], &curve);
+		double served = demand > 0 ? c.served / demand : 1.0;
+		double in = in_all * served, out = out_all * served;
+		double spend = mkt_spend(in, out, m->price_in, m->price_out);
+		r->tokens_in += in;
+		r->tokens_out += out;
+		r->demanded += demand;
+		r->failed += c.failed;
+		r->fallback += s->fallback[i].in + s->fallback[i].out;
+		r->requests += (own[i].requests + s->fallback[i].requests) * served;
+		r->spend += spend;
+		r->fee += s->p->fee * spend;
+		r->revenue += spend;
+		r->cost += (in + out) * m->cost / 1e6;
+		r->price_in = m->price_in;
+		r->price_out = m->price_out;
+		r->capacity += capacity[i];
+		/* What developers see: the share of their own requests that
+		   failed before any fallback. */
+		m->error_rate = 1.0 - first[i];
+		m->latency = c.latency_seconds;
+	}
+	bool week_ends = ((long)day + 1) % 7 == 0 || (long)day + 1 == s->p->days;
+	if (week_ends)
+		close_week(s, week);
+	mkt_refresh_pulls(s, ev->time);
+}
+
+/* Expected token demand per model per day at time t, from the loads. */
+static void expected_demand(const mkt_state *s, double t, double *demand)
+{
+	size_t n = s->model_count;
+	for (size_t i = 0; i < n; i++)
+		demand[i] = 0;
+	for (size_t k = 0; k < s->segment_count; k++) {
+		const mkt_segment_state *seg = &s->segments[k];
+		double share = mkt_agentic_share(seg, t);
+		double growth = exp(seg->growth_per_day * t) * s->p->scale;
+		for (size_t i = 0; i < n; i++) {
+			const mkt_model_state *m = &s->models[i];
+			double per_task = (1 - share) * (m->chat.in + m->chat.out) +
+					  share * (m->agentic.in + m->agentic.out);
+			demand[i] += seg->load[i] * growth * per_task;
+		}
+	}
+}
+
+void mkt_warm_start(mkt_state *s, int rounds)
+{
+	size_t n = s->model_count;
+	double demand[256], tokens[256] = { 0 }, share[256];
+	int rank[256];
+	size_t scratch[256], listed[256];
+	for (int r = 0; r < rounds; r++) {
+		expected_demand(s, 0, demand);
+		size_t count = 0;
+		for (size_t i = 0; i < n; i++) {
+			mkt_model_state *m = &s->models[i];
+			double capacity = mkt_capacity_on(m, 0);
+			m->error_rate = 1.0 - served_fraction(demand[i], capacity);
+			mkt_latency_curve curve = { m->p->latency, s->p->latency_slope,
+						    s->p->latency_power };
+			m->latency = mkt_congest(demand[i], capacity, &curve).latency_seconds;
+			if (m->p->ranked && demand[i] > 0) {
+				listed[count] = i;
+				tokens[count++] = fmin(demand[i], capacity);
+			}
+			m->visibility = 0;
+		}
+		mkt_leaderboard(tokens, count, rank, share, scratch);
+		for (size_t j = 0; j < count; j++)
+			if (rank[j] <= s->p->leaderboard_size)
+				s->models[listed[j]].visibility = share[j];
+		mkt_refresh_pulls(s, 0);
+		for (size_t a = 0; a < s->agent_count; a++)
+			mkt_agent_rechoose(s, a, 0);
+	}
+}
+
+/* ---- tables ---- */
+
+static const char *const model_keys[] = { "week", "week_start", "model", "name",
+					   "provider", "origin" };
+static const char *const model_values[] = {
+	"tokens_in", "tokens_out", "tokens", "tokens_demanded", "tokens_failed",
+	"tokens_fallback", "requests",
+	"active_devs", "new_devs", "token_share", "rank", "spend", "fee", "revenue",
+	"cost", "profit", "price_in", "price_out", "capacity", "utilisation", "error_rate",
+};
+enum { MODEL_VALUES = sizeof model_values / sizeof model_values[0] };
+
+static const char *const group_values[] = {
+	"tokens", "token_share", "active_devs", "spend", "fee", "revenue", "cost",
+	"profit", "cum_revenue", "cum_profit",
+};
+enum { GROUP_VALUES = sizeof group_values / sizeof group_values[0] };
+
+static const char *display_name(const mkt_state *s, size_t i)
+{
+	const char *n = s->models[i].p->name;
+	return n && n[0] ? n : s->p->models.ids[i];
+}
+
+static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *err)
+{
+	sim_table *t = sim_table_begin(tables, "models_weekly.csv", model_keys, 6,
+				       model_values, MODEL_VALUES, err);
+	if (!t)
+		return -1;
+	for (size_t w = 0; w < s->weeks; w++) {
+		const mkt_week_row *rows = s->rows + w * s->model_count;
+		double total = 0;
+		for (size_t i = 0; i < s->model_count; i++)
+			total += rows[i].tokens_in + rows[i].tokens_out;
+		char week[24], start[11];
+		snprintf(week, sizeof week, "%zu", w);
+		mkt_date_after(s->p->start_date, (long)w * 7, start);
+		for (size_t i = 0; i < s->model_count; i++) {
+			const mkt_week_row *r = &rows[i];
+			const mkt_model_state *m = &s->models[i];
+			double tokens = r->tokens_in + r->tokens_out;
+			const char *keys[6] = { week, start, s->p->models.ids[i],
+						display_name(s, i),
+						s->provider_names[m->provider],
+						s->origin_names[m->origin] };
+			double v[MODEL_VALUES] = {
+				r->tokens_in, r->tokens_out, tokens, r->demanded, r->failed,
+				r->fallback, r->requests, r->active_devs, r->new_devs,
+				total > 0 ? tokens / total : 0, r->rank, r->spend, r->fee,
+				r->revenue, r->cost, r->revenue - r->cost, r->price_in,
+				r->price_out, r->capacity,
+				r->capacity > 0 ? r->demanded / r->capacity : 0,
+				r->demanded > 0 ? r->failed / r->demanded : 0,
+			};
+			if (sim_table_add(t, keys, v, err) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Weekly sums over providers (by = 0) or origins (by = 1). */
+static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
+			 sim_error *err)
+{
+	const char *key = by ? "origin" : "provider";
+	const char *const keys_names[] = { "week", "week_start", key };
+	size_t groups = by ? s->origin_count : s->provider_count;
+	const char **names = by ? s->origin_names : s->provider_names;
+	sim_table *t = sim_table_begin(tables, by ? "origins_weekly.csv" : "providers_weekly.csv",
+				       keys_names, 3, group_values, GROUP_VALUES, err);
+	double *cum = calloc(2 * groups, sizeof *cum);
+	if (!t || !cum) {
+		free(cum);
+		return t ? sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory") : -1;
+	}
+	int rc = 0;
+	for (size_t w = 0; w < s->weeks && rc == 0; w++) {
+		const mkt_week_row *rows = s->rows + w * s->model_count;
+		double total = 0;
+		for (size_t i = 0; i < s->model_count; i++)
+			total += rows[i].tokens_in + rows[i].tokens_out;
+		char week[24], start[11];
+		snprintf(week, sizeof week, "%zu", w);
+		mkt_date_after(s->p->start_date, (long)w * 7, start);
+		for (size_t g = 0; g < groups && rc == 0; g++) {
+			double v[GROUP_VALUES] = { 0 };
+			for (size_t i = 0; i < s->model_count; i++) {
+				const mkt_model_state *m = &s->models[i];
+				if ((size_t)(by ? m->origin : m->provider) != g)
+					continue;
+				const mkt_week_row *r = &rows[i];
+				v[0] += r->tokens_in + r->tokens_out;
+				v[2] += r->active_devs;
+				v[3] += r->spend;
+				v[4] += r->fee;
+				v[5] += r->revenue;
+				v[6] += r->cost;
+			}
+			v[1] = total > 0 ? v[0] / total : 0;
+			v[7] = v[5] - v[6];
+			cum[2 * g] += v[5];
+			cum[2 * g + 1] += v[7];
+			v[8] = cum[2 * g];
+			v[9] = cum[2 * g + 1];
+			const char *keys[3] = { week, start, names[g] };
+			rc = sim_table_add(t, keys, v, err);
+		}
+	}
+	free(cum);
+	return rc;
+}
+
+static int summary_row(sim_table *t, const char *metric, const char *subject,
+		       double value, sim_error *err)
+{
+	const char *keys[2] = { metric, subject };
+	return sim_table_add(t, keys, &value, err);
+}
+
+static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *err)
+{
+	static const char *const keys[] = { "metric", "subject" };
+	static const char *const values[] = { "value" };
+	sim_table *t = sim_table_begin(tables, "summary.csv", keys, 2, values, 1, err);
+	if (!t)
+		return -1;
+	size_t n = s->model_count;
+	for (size_t g = 0; g < s->provider_count; g++) {
+		double revenue = 0, profit = 0;
+		for (size_t w = 0; w < s->weeks; w++)
+			for (size_t i = 0; i < n; i++)
+				if ((size_t)s->models[i].provider == g) {
+					revenue += s->rows[w * n + i].revenue;
+					profit += s->rows[w * n + i].revenue - s->rows[w * n + i].cost;
+				}
+		if (summary_row(t, "cum_revenue", s->provider_names[g], revenue, err) != 0 ||
+		    summary_row(t, "cum_profit", s->provider_names[g], profit, err) != 0)
+			return -1;
+	}
+	for (size_t g = 0; g < s->origin_count; g++) {
+		double first = NAN;
+		for (size_t w = 0; w < s->weeks && isnan(first); w++) {
+			double mine = 0, all = 0;
+			for (size_t i = 0; i < n; i++) {
+				const mkt_week_row *r = &s->rows[w * n + i];
+				all += r->tokens_in + r->tokens_out;
+				if ((size_t)s->models[i].origin == g)
+					mine += r->tokens_in + r->tokens_out;
+			}
+			if (all > 0 && mine > 0.5 * all)
+				first = (double)w;
+		}
+		if (summary_row(t, "first_week_over_half", s->origin_names[g], first, err) != 0)
+			return -1;
+	}
+	double chat = s->chat_tasks > 0 ? s->chat_tokens / s->chat_tasks : NAN;
+	double agent = s->agentic_tasks > 0 ? s->agentic_tokens / s->agentic_tasks : NAN;
+	double tokens = 0;
+	for (size_t j = 0; j < s->weeks * n; j++)
+		tokens += s->rows[j].tokens_in + s->rows[j].tokens_out;
+	double active = 0;
+	for (size_t i = 0; i < n; i++)
+		active += s->rows[(s->weeks - 1) * n + i].active_devs;
+	if (summary_row(t, "free_to_paid_switches", "all", s->free_to_paid, err) != 0 ||
+	    summary_row(t, "agentic_token_multiplier", "all", agent / chat, err) != 0 ||
+	    summary_row(t, "tokens_total", "all", tokens, err) != 0 ||
+	    summary_row(t, "active_devs_end", "all", active, err) != 0 ||
+	    summary_row(t, "developers_joined", "all",
+			(double)s->agent_count * s->p->scale, err) != 0)
+		return -1;
+	return 0;
+}
+
+int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,
+	       sim_error *err)
+{
+	const mkt_state *s = state;
+	(void)eng;
+	if (record_models(s, tables, err) != 0 || record_groups(s, tables, 0, err) != 0 ||
+	    record_groups(s, tables, 1, err) != 0 || record_summary(s, tables, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* models_tokens_wide.csv: mean weekly tokens, one column per model, for
+   the stacked chart and for spreadsheets. */
+int mkt_write_tables(const sim_table_set *tables, sim_results *out, sim_error *err)
+{
+	const sim_table *t = sim_table_find(tables, "models_weekly.csv");
+	if (!t)
+		return 0;
+	long tokens = sim_table_value_index(t, "tokens");
+	size_t rows = sim_table_rows(t), reps = sim_table_replications(t);
+	size_t models = 0;
+	while (models < rows && strcmp(sim_table_key(t, models, 0), "0") == 0)
+		models++;
+	FILE *f = sim_results_create(out, "models_tokens_wide.csv", err);
+	if (!f)
+		return -1;
+	fputs("week,week_start", f);
+	for (size_t i = 0; i < models; i++)
+		fprintf(f, ",%s", sim_table_key(t, i, 3));
+	for (size_t r = 0; r < rows; r++) {
+		if (r % models == 0)
+			fprintf(f, "\n%s,%s", sim_table_key(t, r, 0), sim_table_key(t, r, 1));
+		double sum = 0;
+		for (size_t k = 0; k < reps; k++)
+			sum += sim_table_value(t, k, r, (size_t)tokens);
+		fprintf(f, ",%.10g", sum / (double)reps);
+	}
+	fputc('\n', f);
+	return sim_results_close_file(out, f, err);
+}

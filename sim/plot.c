@@ -1,0 +1,369 @@
+/* plot.c - drawing a run's charts with gnuplot (see include/sim_plot.h). */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "sim_plot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GNUPLOT "gnuplot"
+#define TMP_NAME "plots.tmp"
+#define FINAL_NAME "plots"
+/* gnuplot's output kept for the error message; it stops at the first
+   error, so its diagnostics come early and this is plenty. */
+#define CAPTURE_MAX 8192
+
+const char *sim_plot_default_dir(void)
+{
+	const char *dir = getenv("MARKETSIM_PLOTS");
+	return dir && dir[0] ? dir : SIM_PLOTS_DIR;
+}
+
+/* "dir/name" in a new string, or NULL when out of memory. */
+static char *join_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* True when name is "<model>_<something>.gp". */
+static bool is_script_of(const char *name, const char *model)
+{
+	size_t m = strlen(model), n = strlen(name);
+	return n > m + 1 + 3 && strncmp(name, model, m) == 0 && name[m] == '_' &&
+	       strcmp(name + n - 3, ".gp") == 0;
+}
+
+/* The file names (not paths) of model's scripts in dir, sorted so that
+   every run draws in the same order. *count may be 0. */
+static int list_scripts(const char *dir, const char *model, char ***names,
+			size_t *count, sim_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
+				     "cannot read the plot scripts directory: %s "
+				     "(set MARKETSIM_PLOTS to where the .gp files are)",
+				     strerror(errno));
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!is_script_of(e->d_name, model))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			char **grown = realloc(list, cap * sizeof *grown);
+			if (!grown)
+				goto oom;
+			list = grown;
+		}
+		if (!(list[n] = strdup(e->d_name)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(list, n, sizeof *list, compare_names);
+	*names = list;
+	*count = n;
+	return 0;
+oom:
+	closedir(d);
+	free_names(list, n);
+	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL, "out of memory");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* rm -rf path; a path that does not exist is already removed. */
+static int remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* fsync every file in dir, then dir itself: the images must be on disk
+   before their directory takes its final name. */
+static int sync_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0)
+			rc = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc == 0 && fsync(dirfd(d)) != 0)
+		rc = -1;
+	closedir(d);
+	return rc;
+}
+
+static int pipe_cloexec(int fds[2])
+{
+	if (pipe(fds) != 0)
+		return -1;
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+/* In the forked child: gnuplot's stdin is /dev/null, its stdout and
+   stderr go to out_fd; if exec fails, errno goes down exec_fd. Only
+   async-signal-safe calls here. */
+static void exec_gnuplot(char *const argv[], int out_fd, int exec_fd)
+{
+	int null = open("/dev/null", O_RDONLY);
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	dup2(out_fd, STDOUT_FILENO);
+	dup2(out_fd, STDERR_FILENO);
+	execvp(argv[0], argv);
+	int e = errno;
+	ssize_t w = write(exec_fd, &e, sizeof e);
+	(void)w; /* nothing more a failed child can report */
+	_exit(127);
+}
+
+/* Reads fd to its end, keeping the first size-1 bytes in buf (a string). */
+static void read_all(int fd, char *buf, size_t size)
+{
+	size_t used = 0;
+	char sink[512];
+	for (;;) {
+		char *to = used + 1 < size ? buf + used : sink;
+		size_t room = used + 1 < size ? size - 1 - used : sizeof sink;
+		ssize_t n = read(fd, to, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (to == buf + used)
+			used += (size_t)n;
+	}
+	buf[used] = '\0';
+}
+
+static bool is_blank(const char *s)
+{
+	return s[strspn(s, " \t\r")] == '\0';
+}
+
+/* gnuplot echoes a failing command and a line with a caret under the
+   fault before its diagnostic; those are noise in a one-line message. */
+static bool is_caret(const char *s)
+{
+	return s && s[strspn(s, " \t")] == '^';
+}
+
+/* Condenses gnuplot's output into out: its non-blank lines other than
+   echoed commands and carets, joined by "; ". */
+static void summarize(char *text, char *out, size_t size)
+{
+	char *lines[64];
+	size_t n = 0;
+	for (char *save, *l = strtok_r(text, "\n", &save); l && n < 64;
+	     l = strtok_r(NULL, "\n", &save))
+		if (!is_blank(l))
+			lines[n++] = l;
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < size; i++) {
+		if (is_caret(lines[i]) || (i + 1 < n && is_caret(lines[i + 1])))
+			continue;
+		int w = snprintf(out + used, size - used, "%s%s", used ? "; " : "",
+				 lines[i] + strspn(lines[i], " \t"));
+		used += w > 0 ? (size_t)w : 0;
+	}
+	if (!out[0])
+		snprintf(out, size, "no message");
+}
+
+/* Describes how the child ended when it did not exit with 0. */
+static int child_failed(const char *script, int status, char *output,
+			sim_error *err)
+{
+	char why[900];
+	summarize(output, why, sizeof why);
+	if (WIFSIGNALED(status))
+		return sim_error_set(err, SIM_ERROR_RUNTIME, script, 0, NULL,
+				     "gnuplot killed by signal %d: %s",
+				     WTERMSIG(status), why);
+	return sim_error_set(err, SIM_ERROR_RUNTIME, script, 0, NULL,
+			     "gnuplot exited with status %d: %s",
+			     WEXITSTATUS(status), why);
+}
+
+/* Runs argv (gnuplot on script) and waits for it; its output is kept for
+   the error message. Returns 0 when it exits with 0. */
+static int spawn_and_wait(char *const argv[], const char *script, sim_error *err)
+{
+	int out[2], exec_status[2];
+	if (pipe_cloexec(out) != 0)
+		goto sys_fail;
+	if (pipe_cloexec(exec_status) != 0) {
+		close(out[0]);
+		close(out[1]);
+		goto sys_fail;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_gnuplot(argv, out[1], exec_status[1]);
+	int fork_errno = errno;
+	close(out[1]);
+	close(exec_status[1]);
+	if (pid < 0) {
+		close(out[0]);
+		close(exec_status[0]);
+		errno = fork_errno;
+		goto sys_fail;
+	}
+	char *output = malloc(CAPTURE_MAX);
+	if (output)
+		read_all(out[0], output, CAPTURE_MAX);
+	close(out[0]);
+	int exec_errno = 0;
+	ssize_t got;
+	while ((got = read(exec_status[0], &exec_errno, sizeof exec_errno)) < 0 &&
+	       errno == EINTR)
+		;
+	close(exec_status[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int rc = 0;
+	if (got == (ssize_t)sizeof exec_errno)
+		rc = exec_errno == ENOENT
+			? sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+					"gnuplot not found; install gnuplot-nox "
+					"or run with --no-plots")
+			: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+					"cannot run gnuplot: %s", strerror(exec_errno));
+	else if (!output)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, script, 0, NULL,
+				   "out of memory");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		rc = child_failed(script, status, output, err);
+	free(output);
+	return rc;
+sys_fail:
+	return sim_error_set(err, SIM_ERROR_RUNTIME, script, 0, NULL,
+			     "cannot start gnuplot: %s", strerror(errno));
+}
+
+/* Runs one script with gnuplot, datadir = results_dir, outdir = out_dir.
+   Returns 0 when gnuplot exits with 0. */
+static int run_script(const char *script, const char *results_dir,
+		      const char *out_dir, sim_error *err)
+{
+	size_t size = strlen(results_dir) + strlen(out_dir) + 32;
+	char *setup = malloc(size);
+	if (!setup)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				     "out of memory");
+	snprintf(setup, size, "datadir='%s'; outdir='%s'", results_dir, out_dir);
+	char *argv[] = {GNUPLOT, "-e", setup, (char *)script, NULL};
+	int rc = spawn_and_wait(argv, script, err);
+	free(setup);
+	return rc;
+}
+
+/* Runs every script into tmp_dir, then puts tmp_dir in final_dir's place.
+   On failure tmp_dir is removed and final_dir untouched. */
+static int draw_all(const char *scripts_dir, char **names, size_t count,
+		    const char *results_dir, const char *tmp_dir,
+		    const char *final_dir, sim_error *err)
+{
+	if (remove_tree(tmp_dir) != 0 || mkdir(tmp_dir, 0777) != 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
+				     "cannot create: %s", strerror(errno));
+	for (size_t i = 0; i < count; i++) {
+		char *script = join_path(scripts_dir, names[i]);
+		int rc = script ? run_script(script, results_dir, tmp_dir, err)
+				: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0,
+						NULL, "out of memory");
+		free(script);
+		if (rc != 0) {
+			remove_tree(tmp_dir);
+			return -1;
+		}
+	}
+	if (sync_dir(tmp_dir) != 0 || remove_tree(final_dir) != 0 ||
+	    rename(tmp_dir, final_dir) != 0) {
+		int e = errno;
+		remove_tree(tmp_dir);
+		return sim_error_set(err, SIM_ERROR_RUNTIME, final_dir, 0, NULL,
+				     "cannot put the plots in place: %s", strerror(e));
+	}
+	return 0;
+}
+
+int sim_plot_draw(const char *scripts_dir, const char *model,
+		  const char *results_dir, sim_error *err)
+{
+	/* The paths travel inside gnuplot's single-quoted strings (and the
+	   scripts' shell commands), where a quote cannot be escaped. */
+	if (strchr(results_dir, '\''))
+		return sim_error_set(err, SIM_ERROR_RUNTIME, results_dir, 0, NULL,
+				     "cannot plot into a path containing a "
+				     "single quote (');"
+				     " choose another output directory");
+	char **names = NULL;
+	size_t count = 0;
+	if (list_scripts(scripts_dir, model, &names, &count, err) != 0)
+		return -1;
+	if (count == 0) {
+		free(names);
+		return 0;
+	}
+	char *tmp_dir = join_path(results_dir, TMP_NAME);
+	char *final_dir = join_path(results_dir, FINAL_NAME);
+	int rc = tmp_dir && final_dir
+		? draw_all(scripts_dir, names, count, results_dir, tmp_dir,
+			   final_dir, err)
+		: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				"out of memory");
+	free(tmp_dir);
+	free(final_dir);
+	free_names(names, count);
+	return rc;
+}
