@@ -7,7 +7,10 @@
 #  2. PHOLD through the whole engine on experiments/phold_bench.cfg and
 #     experiments/phold_small.cfg: events/s and peak memory, and the ratio of
 #     PHOLD's event rate to the hold loop's at the same number of pending
-#     events.
+#     events;
+#  3. the market model on experiments/bench_1m.cfg (about 10^6 developer
+#     agents, 20 models, 365 days): wall time, events/s, developer-days/s
+#     and peak memory.
 # Timings are machine-dependent and noisy; nothing here is a pass/fail test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +58,24 @@ for cfg in experiments/phold_bench.cfg experiments/phold_small.cfg; do
 				"", p, h, 100 * h / ns
 	}'
 done
+
+echo
+echo "== market model: experiments/bench_1m.cfg (median of $RUNS runs)"
+: > "$OUT/m.wall"; : > "$OUT/m.rss"; : > "$OUT/m.rate"; : > "$OUT/m.days"
+for i in $(seq "$RUNS"); do
+	"$BIN/marketsim" run experiments/bench_1m.cfg --quiet --no-plots --out "$OUT/bench_1m"
+	m="$OUT/bench_1m/manifest.txt"
+	awk '$1 == "wall_seconds" {print $3}' "$m" >> "$OUT/m.wall"
+	awk '$1 == "peak_rss_kb" {print $3}' "$m" >> "$OUT/m.rss"
+	awk '$1 == "events_per_second" {print $3}' "$m" >> "$OUT/m.rate"
+	awk '$1 == "agent_days" {a = $3} $1 == "wall_seconds" {w = $3} END {print a / w}' "$m" >> "$OUT/m.days"
+done
+m="$OUT/bench_1m/manifest.txt"
+agents=$(awk '$1 == "agents_joined" {print $3}' "$m")
+events=$(awk '$1 == "events_executed" {print $3}' "$m")
+awk -v a="$agents" -v e="$events" -v w="$(median < "$OUT/m.wall")" \
+    -v r="$(median < "$OUT/m.rate")" -v d="$(median < "$OUT/m.days")" \
+    -v m="$(median < "$OUT/m.rss")" 'BEGIN {
+	printf "bench_1m     %.2f M agents, 365 days, %.1f M events in %.2f s: %.2f M events/s, %.1f M developer-days/s, peak %.1f MB\n",
+		a / 1e6, e / 1e6, w, r / 1e6, d / 1e6, m / 1024
+}'

@@ -51,7 +51,7 @@ double mkt_capacity_on(const mkt_model_state *m, double day)
 static void sample_variances(const mkt_task_shape *shape, double competency,
 			     bool agentic, const sim_rng *rng, mkt_task_moments *mo)
 {
-	enum { SAMPLES = 4000 };
+	enum { SAMPLES = 2000 };
 	double s[3] = { 0 }, s2[3] = { 0 };
 	for (int i = 0; i < SAMPLES; i++) {
 		mkt_task_tokens t;
