@@ -288,7 +288,20 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 	if (closest && best <= 3)
 		return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"; did you mean \"%s\"?",
 					   what, name, closest);
-	return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"", what, name);
+	return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"%s", what, name,
+				   strcmp(what, "origin") == 0 ? " (no model has it)" : "");
+}
+
+/* Names are written unquoted into CSV key columns and plot legends. */
+static int check_label(const sim_config *cfg, const char *at, const char *label,
+		       sim_error *err)
+{
+	for (const char *c = label; *c; c++)
+		if (*c == ',' || *c == '"' || (unsigned char)*c < 0x20)
+			return sim_config_error_at(cfg, at, err,
+						   "expected a name without commas, quotes or "
+						   "control characters, found \"%s\"", label);
+	return 0;
 }
 
 static int check_models(const mkt_market_params *m, const sim_config *cfg,
@@ -300,9 +313,17 @@ static int check_models(const mkt_market_params *m, const sim_config *cfg,
 		return sim_config_error_at(cfg, path, err, "expected at most 250 models, found %zu",
 					   m->models.count);
 	for (size_t i = 0; i < m->models.count; i++) {
-		snprintf(at, sizeof at, "%s.models.%s.launch", path, m->models.ids[i]);
+		const char *id = m->models.ids[i];
+		snprintf(at, sizeof at, "%s.models.%s.launch", path, id);
 		if (check_date(m, cfg, at, mp[i].launch, true, err) != 0)
 			return -1;
+		const char *labels[3] = { mp[i].name, mp[i].provider, mp[i].origin };
+		const char *fields[3] = { "name", "provider", "origin" };
+		for (int f = 0; f < 3; f++) {
+			snprintf(at, sizeof at, "%s.models.%s.%s", path, id, fields[f]);
+			if (check_label(cfg, at, labels[f], err) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -361,8 +382,7 @@ static int check_event(const mkt_market_params *m, const sim_config *cfg,
 	}
 	if (e->origin) {
 		snprintf(at, sizeof at, "%s.events.[%zu].origin", path, k);
-		if (check_known(cfg, at, "origin (no model has it)", e->origin, origins,
-				origin_count, err) != 0)
+		if (check_known(cfg, at, "origin", e->origin, origins, origin_count, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -400,9 +420,31 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 		if (j == origin_count)
 			origins[origin_count++] = mp[i].origin;
 	}
-	for (size_t k = 0; k < m->events.count; k++)
+	char at2[256];
+	for (size_t i = 0; i < m->segments.count; i++) {
+		const mkt_origin_rule *rules = sp[i].origins.items;
+		for (size_t r = 0; r < sp[i].origins.count; r++) {
+			snprintf(at2, sizeof at2, "%s.segments.[%zu].origins.[%zu].origin", path, i, r);
+			if (check_known(cfg, at2, "origin", rules[r].origin, origins, origin_count,
+					err) != 0)
+				return -1;
+		}
+		snprintf(at2, sizeof at2, "%s.segments.[%zu].name", path, i);
+		if (check_label(cfg, at2, sp[i].name, err) != 0)
+			return -1;
+	}
+	const mkt_event *ev = m->events.items;
+	for (size_t k = 0; k < m->events.count; k++) {
 		if (check_event(m, cfg, path, k, segment_names, origins, origin_count, err) != 0)
 			return -1;
+		for (size_t j = 0; j < k && ev[k].type == MKT_MODEL_LAUNCH; j++)
+			if (ev[j].type == MKT_MODEL_LAUNCH && strcmp(ev[j].model, ev[k].model) == 0) {
+				snprintf(at2, sizeof at2, "%s.events.[%zu].model", path, k);
+				return sim_config_error_at(cfg, at2, err,
+							   "model \"%s\" already has a model_launch "
+							   "event (events.[%zu])", ev[k].model, j);
+			}
+	}
 	return 0;
 }
 
