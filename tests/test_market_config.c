@@ -11,48 +11,9 @@
  * must run and write its results. Must run from the repository root after
  * `make` (make test does both).
  */
-#include "test_util.h"
-
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "test_run.h"
 
 #define OUT "build/test-market-config"
-
-static const char *prog = "bin/marketsim";
-
-typedef struct result {
-	int status;
-	char out[16384]; /* stdout and stderr together */
-} result;
-
-static result *run(const char *args)
-{
-	result *r = calloc(1, sizeof *r);
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", prog, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
-	r->out[n] = '\0';
-	int st = pclose(p);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return r;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
-static void expect_contains(const result *r, const char *needle)
-{
-	if (!strstr(r->out, needle))
-		fail_msg("expected \"%s\" in output:\n%s", needle, r->out);
-}
 
 /* Runs tests/data/<fixture>.cfg, expects status 2 with
    "tests/data/<fixture>.cfg:<line>: <path>: ...<what>...", and no output. */
@@ -62,19 +23,19 @@ static void expect_rejected(const char *fixture, int line, const char *path, con
 	snprintf(out, sizeof out, OUT "/%s", fixture);
 	snprintf(where, sizeof where, "tests/data/%s.cfg:%d: %s: ", fixture, line, path);
 	snprintf(args, sizeof args, "run tests/data/%s.cfg --no-plots --out %s", fixture, out);
-	result *r = run(args);
+	test_result *r = test_run(args);
 	if (r->status != 2)
 		fail_msg("%s: exit %d, expected 2; output:\n%s", fixture, r->status, r->out);
-	expect_contains(r, where);
-	expect_contains(r, what);
-	if (exists(out))
+	test_expect_output(r, where);
+	test_expect_output(r, what);
+	if (test_exists(out))
 		fail_msg("%s: rejected, yet %s was created", fixture, out);
 	free(r);
 
 	snprintf(args, sizeof args, "check tests/data/%s.cfg", fixture);
-	r = run(args);
+	r = test_run(args);
 	assert_int_equal(r->status, 2);
-	expect_contains(r, where);
+	test_expect_output(r, where);
 	free(r);
 }
 
@@ -83,7 +44,7 @@ static void expect_rejected(const char *fixture, int line, const char *path, con
 static void test_valid_fixture_runs(void **unused)
 {
 	(void)unused;
-	result *r = run("run tests/data/market_ok.cfg --no-plots -q --out " OUT "/ok");
+	test_result *r = test_run("run tests/data/market_ok.cfg --no-plots -q --out " OUT "/ok");
 	if (r->status != 0)
 		fail_msg("market_ok: exit %d; output:\n%s", r->status, r->out);
 	free(r);
@@ -92,10 +53,10 @@ static void test_valid_fixture_runs(void **unused)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[256];
 		snprintf(path, sizeof path, OUT "/ok/%s", files[i]);
-		if (!exists(path))
+		if (!test_exists(path))
 			fail_msg("market_ok: %s not written", path);
 	}
-	r = run("check tests/data/market_ok.cfg");
+	r = test_run("check tests/data/market_ok.cfg");
 	assert_int_equal(r->status, 0);
 	free(r);
 }
@@ -175,11 +136,9 @@ static void test_comma_in_name(void **unused)
 
 int main(void)
 {
-	if (getenv("MARKETSIM"))
-		prog = getenv("MARKETSIM");
-	if (access(prog, X_OK) != 0) {
+	if (access(test_program(), X_OK) != 0) {
 		fprintf(stderr, "test_market_config: %s not built; run from the repository root "
-			"after make\n", prog);
+			"after make\n", test_program());
 		return 1;
 	}
 	/* Start clean: "no output directory" checks must see this run only. */

@@ -1,0 +1,59 @@
+/*
+ * test_run.h - running the built program from a cmocka suite.
+ *
+ * Suites that test marketsim end to end run $MARKETSIM (default
+ * bin/marketsim) from the repository root, as make test does, and look at
+ * its exit status, its output and the files it wrote.
+ */
+#ifndef TEST_RUN_H
+#define TEST_RUN_H
+
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct test_result {
+	int status;
+	char out[32768]; /* stdout and stderr together */
+} test_result;
+
+/* The program under test: $MARKETSIM, else bin/marketsim. */
+static inline const char *test_program(void)
+{
+	const char *p = getenv("MARKETSIM");
+	return p && p[0] ? p : "bin/marketsim";
+}
+
+/* Runs the program with `args` (shell words); the caller frees the result. */
+static inline test_result *test_run(const char *args)
+{
+	test_result *r = calloc(1, sizeof *r);
+	char cmd[4096];
+	assert_non_null(r);
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", test_program(), args);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
+	r->out[n] = '\0';
+	int st = pclose(p);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return r;
+}
+
+static inline bool test_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static inline void test_expect_output(const test_result *r, const char *needle)
+{
+	if (!strstr(r->out, needle))
+		fail_msg("expected \"%s\" in output:\n%s", needle, r->out);
+}
+
+#endif
