@@ -273,6 +273,13 @@ static const char *const group_values[] = {
 };
 enum { GROUP_VALUES = sizeof group_values / sizeof group_values[0] };
 
+/* The key columns of week w: its index and the date it starts. */
+static void week_labels(const mkt_state *s, size_t w, char week[24], char start[11])
+{
+	snprintf(week, 24, "%zu", w);
+	mkt_date_after(s->p->start_date, (long)w * 7, start);
+}
+
 static const char *display_name(const mkt_state *s, size_t i)
 {
 	const char *n = s->models[i].p->name;
@@ -291,8 +298,7 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 		for (size_t i = 0; i < s->model_count; i++)
 			total += rows[i].tokens_in + rows[i].tokens_out;
 		char week[24], start[11];
-		snprintf(week, sizeof week, "%zu", w);
-		mkt_date_after(s->p->start_date, (long)w * 7, start);
+		week_labels(s, w, week, start);
 		for (size_t i = 0; i < s->model_count; i++) {
 			const mkt_week_row *r = &rows[i];
 			const mkt_model_state *m = &s->models[i];
@@ -339,8 +345,7 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 		for (size_t i = 0; i < s->model_count; i++)
 			total += rows[i].tokens_in + rows[i].tokens_out;
 		char week[24], start[11];
-		snprintf(week, sizeof week, "%zu", w);
-		mkt_date_after(s->p->start_date, (long)w * 7, start);
+		week_labels(s, w, week, start);
 		for (size_t g = 0; g < groups && rc == 0; g++) {
 			double v[GROUP_VALUES] = { 0 };
 			for (size_t i = 0; i < s->model_count; i++) {
