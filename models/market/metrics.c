@@ -269,8 +269,14 @@ enum { MODEL_VALUES = sizeof model_values / sizeof model_values[0] };
 
 static const char *const group_values[] = {
 	"tokens", "token_share", "active_devs", "spend", "fee", "revenue", "cost",
-	"profit", "cum_revenue", "cum_profit",
+	"profit", "cum_revenue", "cum_profit", "tokens_in", "tokens_out",
+	"tokens_demanded", "tokens_failed", "requests", "new_devs", "capacity",
+	"utilisation", "error_rate",
 };
+/* Their indices, so the sums below read as what they add up. */
+enum { G_TOKENS, G_SHARE, G_ACTIVE, G_SPEND, G_FEE, G_REVENUE, G_COST, G_PROFIT,
+       G_CUM_REVENUE, G_CUM_PROFIT, G_IN, G_OUT, G_DEMANDED, G_FAILED, G_REQUESTS,
+       G_NEW, G_CAPACITY, G_UTILISATION, G_ERRORS };
 enum { GROUP_VALUES = sizeof group_values / sizeof group_values[0] };
 
 /* The key columns of week w: its index and the date it starts. */
@@ -353,19 +359,28 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 				if ((size_t)(by ? m->origin : m->provider) != g)
 					continue;
 				const mkt_week_row *r = &rows[i];
-				v[0] += r->tokens_in + r->tokens_out;
-				v[2] += r->active_devs;
-				v[3] += r->spend;
-				v[4] += r->fee;
-				v[5] += r->revenue;
-				v[6] += r->cost;
+				v[G_TOKENS] += r->tokens_in + r->tokens_out;
+				v[G_ACTIVE] += r->active_devs;
+				v[G_SPEND] += r->spend;
+				v[G_FEE] += r->fee;
+				v[G_REVENUE] += r->revenue;
+				v[G_COST] += r->cost;
+				v[G_IN] += r->tokens_in;
+				v[G_OUT] += r->tokens_out;
+				v[G_DEMANDED] += r->demanded;
+				v[G_FAILED] += r->failed;
+				v[G_REQUESTS] += r->requests;
+				v[G_NEW] += r->new_devs;
+				v[G_CAPACITY] += r->capacity;
 			}
-			v[1] = total > 0 ? v[0] / total : 0;
-			v[7] = v[5] - v[6];
-			cum[2 * g] += v[5];
-			cum[2 * g + 1] += v[7];
-			v[8] = cum[2 * g];
-			v[9] = cum[2 * g + 1];
+			v[G_SHARE] = total > 0 ? v[G_TOKENS] / total : 0;
+			v[G_PROFIT] = v[G_REVENUE] - v[G_COST];
+			cum[2 * g] += v[G_REVENUE];
+			cum[2 * g + 1] += v[G_PROFIT];
+			v[G_CUM_REVENUE] = cum[2 * g];
+			v[G_CUM_PROFIT] = cum[2 * g + 1];
+			v[G_UTILISATION] = v[G_CAPACITY] > 0 ? v[G_DEMANDED] / v[G_CAPACITY] : 0;
+			v[G_ERRORS] = v[G_DEMANDED] > 0 ? v[G_FAILED] / v[G_DEMANDED] : 0;
 			const char *keys[3] = { week, start, names[g] };
 			rc = sim_table_add(t, keys, v, err);
 		}
