@@ -69,6 +69,15 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# The revision is compiled into the manifest writer and --version: rebuild
+# those two whenever it changes (the stamp is rewritten only then).
+$(BUILD)/git_rev.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
+$(BUILD)/sim/runner.o $(BUILD)/sim/cli.o: $(BUILD)/git_rev.stamp
+.PHONY: FORCE
+FORCE:
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

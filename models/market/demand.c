@@ -53,29 +53,27 @@ static void choose(mkt_state *s, mkt_agent *a, double t)
 				requests_per_day(s, a, primary, t) : 0;
 		if (wanted > (double)m->free_limit && m->free_limit > 0) {
 			/* The daily free quota is per account across free models
-			   (OpenRouter), so the overflow goes to a paid model. */
+			   (OpenRouter), so the overflow goes to a paid model; with
+			   none open to the developer it is refused (HTTP 429). */
 			size_t second = mkt_agent_choose(s, &next, t, true, primary);
-			if (second != MKT_NONE) {
-				/* The free model takes `free_limit` requests of the
-				   boosted demand; the rest runs on the paid model at
-				   the unboosted rate (apply_load). */
-				next.secondary = (uint8_t)second;
-				next.primary_frac = (float)(m->free_limit / wanted);
-			}
+			next.secondary = (uint8_t)second;
+			next.primary_frac = (float)(m->free_limit / wanted);
 		}
 	}
+	/* A developer who was on a free model and now pays converted, whether
+	   it moved or its model started charging. */
+	bool was_free = a->primary != MKT_NONE && a->boosted;
 	apply_load(s, a, -1);
 	*a = next;
 	apply_load(s, a, +1);
+	if (was_free && primary != MKT_NONE && s->segments[a->segment].paid[primary])
+		s->free_to_paid += s->p->scale;
 	if (primary == before || primary == MKT_NONE)
 		return;
 	size_t week = (size_t)(t / 7.0);
 	if (week >= s->weeks)
 		week = s->weeks - 1;
 	s->rows[week * s->model_count + primary].new_devs += s->p->scale;
-	if (before != MKT_NONE && !s->segments[a->segment].paid[before] &&
-	    s->segments[a->segment].paid[primary])
-		s->free_to_paid += s->p->scale;
 }
 
 /* The next review or departure of agent `index`, if it has any. */

@@ -57,7 +57,6 @@ typedef struct mkt_model_state {
 	mkt_task_moments chat, agentic;
 	double error_rate, latency, visibility; /* as developers last saw them */
 	int origin, provider;                   /* indices into the name lists */
-	double week_tokens;                     /* this week so far, for the leaderboard */
 } mkt_model_state;
 
 /* A shift of a segment's agentic share: from `day`, over `ramp` days, the

@@ -118,8 +118,8 @@ static void fall_back(mkt_state *s, const double *first_served)
 	}
 }
 
-/* Leaderboard of the week just closed: ranks among ranked, available
-   models by tokens; the top `leaderboard_size` get their token share as
+/* Leaderboard of the week just closed: ranks the ranked models that
+   processed tokens, by tokens; the top `leaderboard_size` get their token share as
    visibility for the next week's choices. */
 static void close_week(mkt_state *s, size_t week)
 {
@@ -193,9 +193,10 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 		r->price_in = m->price_in;
 		r->price_out = m->price_out;
 		r->capacity += capacity[i];
-		/* What developers see: the share of their own requests that
-		   failed before any fallback. */
-		m->error_rate = 1.0 - first[i];
+		/* What its developers see: the share of requests it failed,
+		   whether its own demand or other models' fallback overloaded
+		   it. */
+		m->error_rate = c.error_rate;
 		m->latency = c.latency_seconds;
 	}
 	bool week_ends = ((long)day + 1) % 7 == 0 || (long)day + 1 == s->p->days;
