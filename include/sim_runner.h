@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sim_model.h"
+#include "sim_sweep.h"
 
 /* The settings every experiment file has besides the model's group. */
 typedef struct sim_experiment_params {
@@ -23,6 +24,7 @@ typedef struct sim_experiment_params {
 	int64_t replications; /* independent runs, streams keyed by index */
 	char *targets;        /* observed figures for `validate`, relative to
 				 the experiment file's folder; "" none */
+	sim_sweep_params sweep; /* points for `marketsim sweep`; ignored by run */
 } sim_experiment_params;
 
 /* The engine's own schema (model, name, seed), for config-doc. */
@@ -56,5 +58,34 @@ typedef struct sim_run_report {
 int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err);
+
+/* A loaded, validated experiment (file, --set overrides, schema), for
+   callers that need its settings before running it (the sweep). */
+typedef struct sim_experiment sim_experiment;
+/* Loads opt->config_path with opt's overrides; NULL with err on failure. */
+sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
+				    const sim_run_options *opt, sim_error *err);
+void sim_experiment_free(sim_experiment *x);
+const sim_experiment_params *sim_experiment_settings(const sim_experiment *x);
+/* The parsed tree (for error lines) and the root schema it was checked
+   against (for sim_config_set). */
+sim_config *sim_experiment_config(sim_experiment *x);
+const sim_schema *sim_experiment_root(const sim_experiment *x);
+/* The experiment's name: its `name`, else the file's base name; heap. */
+char *sim_experiment_name(const sim_experiment *x, const char *config_path);
+
+/* What a sweep did. */
+typedef struct sim_sweep_report {
+	size_t points, done, skipped, failed;
+} sim_sweep_report;
+
+/* Runs every point of the experiment's sweep (see sim_sweep.h) into
+   opt->out_dir (default out/<name>); with `resume`, points already
+   written are kept. Returns 0 when the sweep ran (report->failed counts
+   points that failed), -1 with err when it could not (bad input: kind
+   CONFIG, nothing written). */
+int sim_sweep_experiment(const sim_model_type *const *registry,
+			 const sim_run_options *opt, bool resume,
+			 sim_sweep_report *report, sim_error *err);
 
 #endif

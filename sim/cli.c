@@ -23,6 +23,7 @@ static const char main_usage[] =
 	"commands:\n"
 	"  run [FILE]          run an experiment (default: " SIM_DEFAULT_EXPERIMENT ")\n"
 	"  validate FILE       run an experiment and check it against its targets\n"
+	"  sweep FILE          run an experiment at every point of its `sweep`\n"
 	"  check FILE          validate an experiment file; run nothing, write nothing\n"
 	"  config-doc [MODEL]  list every setting of MODEL (or list the models)\n"
 	"  help [COMMAND]      show help for a command\n"
@@ -46,6 +47,26 @@ static const char run_usage[] =
 	"                      (repeatable; validated like the file)\n"
 	"  -o, --out DIR       output directory\n"
 	"      --no-plots      do not draw the model's gnuplot charts\n"
+	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n";
+
+static const char sweep_usage[] =
+	"usage: marketsim sweep [OPTIONS] FILE\n"
+	"\n"
+	"Runs the experiment FILE, all its replications, at every point of its\n"
+	"`sweep` group (settings by path, with a list of values or a range;\n"
+	"`marketsim config-doc MODEL` lists the sweep's settings). Replication r\n"
+	"uses the same random streams at every point. Each point is written to\n"
+	"DIR/points/pNNNN/ like a run; DIR/sweep_summary.csv has one row per point\n"
+	"with its parameter values and every summary metric's mean and 95% CI.\n"
+	"A point that fails is listed in DIR/sweep_failures.csv and the sweep goes\n"
+	"on. Exit status 0 when every point ran, 1 when some failed, 2 on bad input.\n"
+	"\n"
+	"options:\n"
+	"  -s, --seed N        master seed\n"
+	"      --set PATH=VAL  override one setting (repeatable)\n"
+	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
+	"      --resume        keep the points a killed sweep already wrote\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -95,6 +116,7 @@ typedef struct cli_options {
 	const char *out_dir;
 	bool quiet;
 	bool no_plots;
+	bool resume;
 	bool help;
 } cli_options;
 
@@ -109,13 +131,14 @@ static void cli_options_free(cli_options *o)
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
 			 cli_options *o)
 {
-	enum { OPT_SET = 1000, OPT_NO_PLOTS };
+	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "out", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-plots", no_argument, NULL, OPT_NO_PLOTS },
+		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +181,9 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		case OPT_NO_PLOTS:
 			o->no_plots = true;
 			break;
+		case OPT_RESUME:
+			o->resume = true;
+			break;
 		case 'h':
 			o->help = true;
 			break;
@@ -193,14 +219,35 @@ static char *join_command(int argc, char **argv)
 	return s;
 }
 
-typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE } run_mode;
+typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;
+
+/* `marketsim sweep`: the status is 1 when some point failed. */
+static int run_sweep(const sim_model_type *const *registry, const sim_run_options *opt,
+		     bool resume)
+{
+	sim_error err;
+	sim_error_clear(&err);
+	sim_sweep_report rep = { 0 };
+	if (sim_sweep_experiment(registry, opt, resume, &rep, &err) != 0) {
+		sim_error_print(&err, stderr);
+		return sim_error_exit_status(&err);
+	}
+	fflush(stdout);
+	if (rep.failed) {
+		fprintf(stderr, "marketsim: %s: %zu of %zu sweep points failed (see "
+			"sweep_failures.csv)\n", opt->config_path, rep.failed, rep.points);
+		return SIM_EXIT_RUNTIME;
+	}
+	return SIM_EXIT_OK;
+}
 
 static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		   run_mode mode, const char *command)
 {
 	bool check_only = mode == MODE_CHECK;
 	const char *usage = mode == MODE_CHECK ? check_usage :
-			    mode == MODE_VALIDATE ? validate_usage : run_usage;
+			    mode == MODE_VALIDATE ? validate_usage :
+			    mode == MODE_SWEEP ? sweep_usage : run_usage;
 	cli_options o;
 	int first = parse_options(argc, argv, usage, !check_only, &o);
 	int status = SIM_EXIT_USAGE;
@@ -213,6 +260,10 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 	}
 	if (argc - first > 1) {
 		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
+		goto done;
+	}
+	if (o.resume && mode != MODE_SWEEP) {
+		usage_error(usage, "%s: only `sweep` can resume", "--resume");
 		goto done;
 	}
 	if (mode != MODE_RUN && argc - first < 1) {
@@ -230,6 +281,10 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.no_plots = o.no_plots || check_only,
 		.command = command,
 	};
+	if (mode == MODE_SWEEP) {
+		status = run_sweep(registry, &opt, o.resume);
+		goto done;
+	}
 	sim_error err;
 	sim_error_clear(&err);
 	sim_run_report rep = { 0 };
@@ -286,6 +341,8 @@ static int help(const char *command)
 		fputs(main_usage, stdout);
 	} else if (!strcmp(command, "run")) {
 		fputs(run_usage, stdout);
+	} else if (!strcmp(command, "sweep")) {
+		fputs(sweep_usage, stdout);
 	} else if (!strcmp(command, "validate")) {
 		fputs(validate_usage, stdout);
 	} else if (!strcmp(command, "check")) {
@@ -313,10 +370,12 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
-	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate")) {
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate") ||
+	    !strcmp(cmd, "sweep")) {
 		char *command = join_command(argc, argv);
 		run_mode mode = !strcmp(cmd, "check") ? MODE_CHECK :
-				!strcmp(cmd, "validate") ? MODE_VALIDATE : MODE_RUN;
+				!strcmp(cmd, "validate") ? MODE_VALIDATE :
+				!strcmp(cmd, "sweep") ? MODE_SWEEP : MODE_RUN;
 		int status = cmd_run(argc - 1, argv + 1, registry, mode, command);
 		free(command);
 		return status;

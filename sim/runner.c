@@ -25,6 +25,8 @@ static const sim_setting experiment_settings[] = {
 	SIM_STRING("targets", sim_experiment_params, targets, "",
 		   "Observed figures for `marketsim validate` (CSV), relative to this "
 		   "file's folder; empty: none"),
+	SIM_GROUP("sweep", sim_experiment_params, sweep, &sim_sweep_schema,
+		  "Points for `marketsim sweep`: settings by path and their values"),
 };
 
 const sim_schema sim_experiment_schema =
@@ -84,7 +86,7 @@ static size_t model_offset(void)
 typedef struct loaded_experiment {
 	sim_config *cfg;
 	const sim_model_type *model;
-	sim_setting rows[6];
+	sim_setting rows[7];
 	sim_schema root;
 	void *params; /* experiment params, then the model's at model_offset() */
 } loaded_experiment;
@@ -206,6 +208,53 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 		return -1;
 	}
 	return sim_results_close_file(out, f, err);
+}
+
+struct sim_experiment {
+	loaded_experiment x;
+};
+
+sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
+				    const sim_run_options *opt, sim_error *err)
+{
+	sim_experiment *e = calloc(1, sizeof *e);
+	if (!e) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return NULL;
+	}
+	if (load(&e->x, registry, opt, err) != 0) {
+		sim_experiment_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void sim_experiment_free(sim_experiment *e)
+{
+	if (!e)
+		return;
+	unload(&e->x);
+	free(e);
+}
+
+const sim_experiment_params *sim_experiment_settings(const sim_experiment *e)
+{
+	return e->x.params;
+}
+
+sim_config *sim_experiment_config(sim_experiment *e)
+{
+	return e->x.cfg;
+}
+
+const sim_schema *sim_experiment_root(const sim_experiment *e)
+{
+	return &e->x.root;
+}
+
+char *sim_experiment_name(const sim_experiment *e, const char *config_path)
+{
+	return experiment_name(e->x.params, config_path);
 }
 
 /* The targets file named by the experiment, relative to its folder; heap. */

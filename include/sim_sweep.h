@@ -1,0 +1,60 @@
+/*
+ * sim_sweep.h - parameter sweeps: one experiment run at many points.
+ *
+ * An experiment file may hold a `sweep` group naming settings by path and
+ * the values each takes, as a list or a range:
+ *
+ *     sweep = {
+ *       mode = "grid";                      # or "zip": the i-th values together
+ *       parameters = (
+ *         { path = "market.events.[1].price_out"; from = 0.0; to = 4.0; steps = 17; },
+ *         { path = "market.fee"; values = [0.05, 0.055]; }
+ *       );
+ *     };
+ *
+ * `marketsim sweep FILE` runs the experiment, all its replications, at
+ * every point (the grid product, or the zipped lists). Replication r uses
+ * the same random streams at every point (common random numbers): streams
+ * are keyed by (seed, replication, stream), never by the point. Each point
+ * is a complete result directory `points/pNNNN/`, so a killed sweep rerun
+ * with --resume skips the points already written; `sweep_summary.csv`
+ * has one row per point: its parameter values and every summary metric's
+ * mean and 95% interval. A point that fails is recorded in
+ * `sweep_failures.csv` and the sweep goes on.
+ */
+#ifndef SIM_SWEEP_H
+#define SIM_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_config.h"
+
+/* One swept setting: `values`, or `steps` values from `from` to `to`. */
+typedef struct sim_sweep_param {
+	char *path;
+	sim_numbers values;
+	double from, to;
+	int64_t steps;
+	int scale;          /* 0 linear, 1 log (geometric steps) */
+} sim_sweep_param;
+
+typedef struct sim_sweep_params {
+	int mode;           /* 0 grid, 1 zip */
+	sim_list parameters;/* sim_sweep_param */
+} sim_sweep_params;
+
+/* The `sweep` group's schema (part of every experiment's top level). */
+extern const sim_schema sim_sweep_schema;
+
+/* Number of values parameter p takes. */
+size_t sim_sweep_value_count(const sim_sweep_param *p);
+/* Its k-th value (k < sim_sweep_value_count(p)). */
+double sim_sweep_value(const sim_sweep_param *p, size_t k);
+/* Number of points of the sweep (0 when it has no parameters). */
+size_t sim_sweep_point_count(const sim_sweep_params *s);
+/* Index into parameter j's values at point `point`: grid points vary the
+   last parameter fastest. */
+size_t sim_sweep_value_index(const sim_sweep_params *s, size_t point, size_t j);
+
+#endif

@@ -1,0 +1,128 @@
+/* sweep.c - the `sweep` group: schema, checks and point expansion
+   (include/sim_sweep.h). The command is in sweep_run.c. */
+#include "sim_sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static const char *const sweep_modes[] = { "grid", "zip", NULL };
+static const char *const sweep_scales[] = { "linear", "log", NULL };
+
+static const sim_setting param_rows[] = {
+	SIM_STRING("path", sim_sweep_param, path, NULL,
+		   "The setting swept, as for --set (e.g. market.models.qwen3_6_plus.price_out)"),
+	SIM_NUMBERS("values", sim_sweep_param, values, "[]", -INFINITY, INFINITY, 0, 0,
+		    "The values it takes; or give from, to and steps"),
+	SIM_FLOAT("from", sim_sweep_param, from, "0", -INFINITY, INFINITY,
+		  "First value of a range"),
+	SIM_FLOAT("to", sim_sweep_param, to, "0", -INFINITY, INFINITY, "Last value of a range"),
+	SIM_INT("steps", sim_sweep_param, steps, "0", 0, 1000000,
+		"Values in the range, ends included (at least 2); 0: use `values`"),
+	SIM_CHOICE("scale", sim_sweep_param, scale, "linear", sweep_scales,
+		   "Spacing of a range: linear, or log (equal ratios; from and to of one sign)"),
+};
+
+/* A parameter has a list or a range, not both; a range has two steps or
+   more, and a log range stays on one side of zero. */
+static int check_param(const void *params, const sim_config *cfg, const char *path,
+		       sim_error *err)
+{
+	const sim_sweep_param *p = params;
+	char at[512];
+	if (p->values.count > 0 && p->steps > 0) {
+		snprintf(at, sizeof at, "%s.steps", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected either values or a range (from, to, steps), "
+					   "found both");
+	}
+	if (p->values.count == 0 && p->steps == 0) {
+		snprintf(at, sizeof at, "%s.values", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected values, or a range with from, to and steps");
+	}
+	if (p->values.count == 0 && p->steps < 2) {
+		snprintf(at, sizeof at, "%s.steps", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected at least 2 steps (both ends), found %lld",
+					   (long long)p->steps);
+	}
+	if (p->values.count == 0 && p->scale == 1 && !(p->from * p->to > 0)) {
+		snprintf(at, sizeof at, "%s.scale", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected a log range with from and to of one sign, "
+					   "found %g to %g (through 0)", p->from, p->to);
+	}
+	return 0;
+}
+
+static const sim_schema param_schema =
+	SIM_SCHEMA("sweep parameter", param_rows, sim_sweep_param, check_param);
+
+/* Zipped parameters must have as many values each. */
+static int check_sweep(const void *params, const sim_config *cfg, const char *path,
+		       sim_error *err)
+{
+	const sim_sweep_params *s = params;
+	const sim_sweep_param *p = s->parameters.items;
+	char at[512];
+	for (size_t j = 1; s->mode == 1 && j < s->parameters.count; j++)
+		if (sim_sweep_value_count(&p[j]) != sim_sweep_value_count(&p[0])) {
+			snprintf(at, sizeof at, "%s.parameters.[%zu]", path, j);
+			return sim_config_error_at(cfg, at, err,
+						   "expected %zu values to zip with parameters.[0], "
+						   "found %zu", sim_sweep_value_count(&p[0]),
+						   sim_sweep_value_count(&p[j]));
+		}
+	return 0;
+}
+
+static const sim_setting sweep_rows[] = {
+	SIM_CHOICE("mode", sim_sweep_params, mode, "grid", sweep_modes,
+		   "grid: every combination of the parameters' values; zip: their i-th "
+		   "values together"),
+	SIM_LIST("parameters", sim_sweep_params, parameters, &param_schema, 0, 0,
+		 "The swept settings"),
+};
+
+const sim_schema sim_sweep_schema =
+	SIM_SCHEMA("sweep", sweep_rows, sim_sweep_params, check_sweep);
+
+size_t sim_sweep_value_count(const sim_sweep_param *p)
+{
+	return p->values.count ? p->values.count : (size_t)p->steps;
+}
+
+double sim_sweep_value(const sim_sweep_param *p, size_t k)
+{
+	if (p->values.count)
+		return p->values.values[k];
+	double f = (double)k / (double)(p->steps - 1);
+	if (k + 1 == (size_t)p->steps)
+		return p->to; /* exactly, not through rounding */
+	if (p->scale == 1)
+		return p->from * pow(p->to / p->from, f);
+	return p->from + (p->to - p->from) * f;
+}
+
+size_t sim_sweep_point_count(const sim_sweep_params *s)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	if (s->parameters.count == 0)
+		return 0;
+	if (s->mode == 1)
+		return sim_sweep_value_count(&p[0]);
+	size_t n = 1;
+	for (size_t j = 0; j < s->parameters.count; j++)
+		n *= sim_sweep_value_count(&p[j]);
+	return n;
+}
+
+size_t sim_sweep_value_index(const sim_sweep_params *s, size_t point, size_t j)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	if (s->mode == 1)
+		return point;
+	for (size_t k = s->parameters.count; k-- > j + 1;)
+		point /= sim_sweep_value_count(&p[k]);
+	return point % sim_sweep_value_count(&p[j]);
+}

@@ -1,0 +1,152 @@
+/*
+ * test_sweep.c - `marketsim sweep`: every point runs with common random
+ * numbers, a resumed sweep ends identical to an uninterrupted one, and
+ * bad sweep input is refused at its line with nothing written.
+ */
+#include "test_csv.h"
+#include "test_run.h"
+
+#define OUT "build/test-sweep"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot read %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *s = calloc((size_t)n + 1, 1);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+/* Three points, one row each with the swept value; a point equals a plain
+   run with the same value set (the sweep adds nothing but the --set). */
+static void test_points_and_summary(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/ok");
+	if (r->status != 0)
+		fail_msg("sweep exited %d:\n%s", r->status, r->out);
+	free(r);
+	csv *t = csv_load(OUT "/ok", "sweep_summary.csv");
+	assert_int_equal(t->rows, 3);
+	size_t price = csv_col(t, "market.events.[0].price_out");
+	assert_string_equal(t->cell[0][price], "0");
+	assert_string_equal(t->cell[2][price], "3.6");
+	size_t revenue = csv_col(t, "cum_revenue:FreeCo_mean");
+	/* Free until 6 April, then $0.30 in and the swept price out: the
+	   provider's revenue rises with the output price here (measured
+	   451, 523, 551 dollars). */
+	double r0 = strtod(t->cell[0][revenue], NULL), r1 = strtod(t->cell[1][revenue], NULL);
+	double r2 = strtod(t->cell[2][revenue], NULL);
+	assert_true(r0 > 0 && r1 > r0 && r2 > r1);
+	csv_free(t);
+
+	r = test_run("run tests/data/sweep_ok.cfg -q --no-plots --set market.events.[0].price_out=1.8 "
+		     "-o " OUT "/plain");
+	assert_int_equal(r->status, 0);
+	free(r);
+	char *a = slurp(OUT "/ok/points/p0001/models_weekly.csv");
+	char *b = slurp(OUT "/plain/models_weekly.csv");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* Common random numbers: two points with the same value are the same run,
+   byte for byte, whatever runs between them. */
+static void test_common_random_numbers(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/crn "
+				  "--set 'sweep.parameters.[0].values=[1.8,0,1.8]'");
+	if (r->status != 0)
+		fail_msg("sweep exited %d:\n%s", r->status, r->out);
+	free(r);
+	char *a = slurp(OUT "/crn/points/p0000/models_weekly.csv");
+	char *b = slurp(OUT "/crn/points/p0002/models_weekly.csv");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* A sweep interrupted after some points, rerun with --resume, keeps them
+   and ends with the same summary as one that ran straight through. */
+static void test_resume(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/straight");
+	assert_int_equal(r->status, 0);
+	free(r);
+	/* The interrupted sweep: point 2 never finished, no summary yet. */
+	r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/resumed");
+	assert_int_equal(r->status, 0);
+	free(r);
+	assert_int_equal(system("rm -rf " OUT "/resumed/points/p0002 " OUT
+				"/resumed/sweep_summary.csv"), 0);
+	r = test_run("sweep tests/data/sweep_ok.cfg --resume -o " OUT "/resumed");
+	assert_int_equal(r->status, 0);
+	test_expect_output(r, "3 points (1 run, 2 kept from before, 0 failed)");
+	free(r);
+	char *a = slurp(OUT "/straight/sweep_summary.csv");
+	char *b = slurp(OUT "/resumed/sweep_summary.csv");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* Runs a bad sweep fixture: exit 2, file:line and the message, nothing
+   written. */
+static void expect_bad(const char *fixture, int line, const char *path, const char *what)
+{
+	char args[512], where[256], dir[256];
+	snprintf(dir, sizeof dir, OUT "/%s", fixture);
+	snprintf(args, sizeof args, "sweep tests/data/%s.cfg -o %s", fixture, dir);
+	test_result *r = test_run(args);
+	assert_int_equal(r->status, 2);
+	snprintf(where, sizeof where, "tests/data/%s.cfg:%d: %s: ", fixture, line, path);
+	test_expect_output(r, where);
+	test_expect_output(r, what);
+	assert_false(test_exists(dir));
+	free(r);
+}
+
+static void test_bad_input(void **unused)
+{
+	(void)unused;
+	expect_bad("sweep_bad_path", 7, "sweep.parameters.[0].path",
+		   "market.models.free_cn.price_ot: unknown setting; did you mean 'price_out'?");
+	expect_bad("sweep_bad_type", 7, "sweep.parameters.[0].path",
+		   "market.leaderboard_size: expected an integer in [1, 1000], found \"2.5\"");
+	expect_bad("sweep_bad_steps", 8, "sweep.parameters.[0].steps",
+		   "expected at least 2 steps (both ends), found 1");
+	expect_bad("sweep_bad_log", 8, "sweep.parameters.[0].scale",
+		   "expected a log range with from and to of one sign, found 0 to 0.1");
+	/* No sweep at all. */
+	test_result *r = test_run("sweep tests/data/market_ok.cfg -o " OUT "/none");
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, "sweep: expected a `sweep` group with at least one parameter");
+	assert_false(test_exists(OUT "/none"));
+	free(r);
+}
+
+int main(void)
+{
+	if (access(test_program(), X_OK) != 0) {
+		fprintf(stderr, "test_sweep: %s not built; run from the repository root after "
+			"make\n", test_program());
+		return 1;
+	}
+	if (system("rm -rf " OUT) != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_points_and_summary),
+		cmocka_unit_test(test_common_random_numbers),
+		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
