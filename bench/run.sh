@@ -10,7 +10,8 @@
 #     events;
 #  3. the market model on experiments/bench_1m.cfg (about 10^6 developer
 #     agents, 20 models, 365 days): wall time, events/s, developer-days/s
-#     and peak memory.
+#     and peak memory;
+#  4. experiments/price_sweep.cfg with one and two worker processes.
 # Timings are machine-dependent and noisy; nothing here is a pass/fail test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,4 +79,28 @@ awk -v a="$agents" -v e="$events" -v w="$(median < "$OUT/m.wall")" \
     -v m="$(median < "$OUT/m.rss")" 'BEGIN {
 	printf "bench_1m     %.2f M agents, 365 days, %.1f M events in %.2f s: %.2f M events/s, %.1f M developer-days/s, peak %.1f MB\n",
 		a / 1e6, e / 1e6, w, r / 1e6, d / 1e6, m / 1024
+}'
+
+# The sweep with worker processes: experiments/price_sweep.cfg at -j 1 and
+# -j 2 (SWEEP_REPLICATIONS per point, default 5 to keep make bench short;
+# the file's own 20 with SWEEP_REPLICATIONS=20), the ratio of wall times.
+SWEEP_REPS=${SWEEP_REPLICATIONS:-5}
+SWEEP_RUNS=${SWEEP_RUNS:-3}
+echo
+echo "== sweep: experiments/price_sweep.cfg, $SWEEP_REPS replications per point (median of $SWEEP_RUNS runs)"
+: > "$OUT/s1"; : > "$OUT/s2"
+for i in $(seq "$SWEEP_RUNS"); do
+	for j in 1 2; do
+		rm -rf "$OUT/sweep$j"
+		t0=$(date +%s.%N)
+		"$BIN/marketsim" sweep experiments/price_sweep.cfg -q -j "$j" \
+			--set replications="$SWEEP_REPS" --out "$OUT/sweep$j"
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >> "$OUT/s$j"
+	done
+	cmp -s "$OUT/sweep1/sweep_summary.csv" "$OUT/sweep2/sweep_summary.csv" ||
+		{ echo "sweep: -j 1 and -j 2 summaries differ" >&2; exit 1; }
+done
+awk -v a="$(median < "$OUT/s1")" -v b="$(median < "$OUT/s2")" 'BEGIN {
+	printf "price_sweep  -j 1 %.1f s, -j 2 %.1f s: -j 2 takes %.2f of -j 1 (summaries identical)\n", a, b, b / a
 }'

@@ -80,12 +80,13 @@ typedef struct sim_sweep_report {
 } sim_sweep_report;
 
 /* Runs every point of the experiment's sweep (see sim_sweep.h) into
-   opt->out_dir (default out/<name>); with `resume`, points already
-   written are kept. Returns 0 when the sweep ran (report->failed counts
+   opt->out_dir (default out/<name>), `jobs` points at a time in worker
+   processes (1: in this process); with `resume`, points already written
+   are kept. The results do not depend on `jobs`. Returns 0 when the sweep ran (report->failed counts
    points that failed), -1 with err when it could not (bad input: kind
    CONFIG, nothing written). */
 int sim_sweep_experiment(const sim_model_type *const *registry,
-			 const sim_run_options *opt, bool resume,
+			 const sim_run_options *opt, bool resume, size_t jobs,
 			 sim_sweep_report *report, sim_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SIM_DEFAULT_EXPERIMENT
 #define SIM_DEFAULT_EXPERIMENT "experiments/openrouter_2026.cfg"
@@ -66,6 +67,8 @@ static const char sweep_usage[] =
 	"  -s, --seed N        master seed\n"
 	"      --set PATH=VAL  override one setting (repeatable)\n"
 	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
+	"  -j, --jobs N        points run at once, in worker processes (default: the\n"
+	"                      number of cores); the results do not depend on N\n"
 	"      --resume        keep the points a killed sweep already wrote\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
@@ -117,6 +120,7 @@ typedef struct cli_options {
 	bool quiet;
 	bool no_plots;
 	bool resume;
+	long jobs;     /* sweep -j N; 0: not given */
 	bool help;
 } cli_options;
 
@@ -139,6 +143,7 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-plots", no_argument, NULL, OPT_NO_PLOTS },
 		{ "resume", no_argument, NULL, OPT_RESUME },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -149,7 +154,7 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":s:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:o:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': {
 			char *end;
@@ -184,6 +189,16 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		case OPT_RESUME:
 			o->resume = true;
 			break;
+		case 'j': {
+			char *end;
+			o->jobs = strtol(optarg, &end, 10);
+			if (!optarg[0] || *end || o->jobs < 1 || o->jobs > 4096) {
+				usage_error(usage, "-j: expected a number of workers in [1, 4096], "
+					    "found \"%s\"", optarg);
+				return -1;
+			}
+			break;
+		}
 		case 'h':
 			o->help = true;
 			break;
@@ -223,12 +238,16 @@ typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mo
 
 /* `marketsim sweep`: the status is 1 when some point failed. */
 static int run_sweep(const sim_model_type *const *registry, const sim_run_options *opt,
-		     bool resume)
+		     bool resume, long jobs)
 {
 	sim_error err;
 	sim_error_clear(&err);
 	sim_sweep_report rep = { 0 };
-	if (sim_sweep_experiment(registry, opt, resume, &rep, &err) != 0) {
+	if (jobs == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cores > 0 ? cores : 1;
+	}
+	if (sim_sweep_experiment(registry, opt, resume, (size_t)jobs, &rep, &err) != 0) {
 		sim_error_print(&err, stderr);
 		return sim_error_exit_status(&err);
 	}
@@ -266,6 +285,10 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		usage_error(usage, "%s: only `sweep` can resume", "--resume");
 		goto done;
 	}
+	if (o.jobs && mode != MODE_SWEEP) {
+		usage_error(usage, "%s: only `sweep` runs workers", "-j");
+		goto done;
+	}
 	if (mode != MODE_RUN && argc - first < 1) {
 		usage_error(usage, "%s: missing experiment FILE", argv[0]);
 		goto done;
@@ -282,7 +305,7 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.command = command,
 	};
 	if (mode == MODE_SWEEP) {
-		status = run_sweep(registry, &opt, o.resume);
+		status = run_sweep(registry, &opt, o.resume, o.jobs);
 		goto done;
 	}
 	sim_error err;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The assignments of point `point`: "path=value" for each parameter, in
    heap strings owned by the caller (free with free_assignments). */
@@ -249,8 +251,62 @@ static int run_point(const sim_model_type *const *registry, const sim_run_option
 	return rc;
 }
 
+/* A worker process's point: its failure line goes to pNNNN.failed for
+   the parent to read. Returns the exit status. */
+static int run_point_in_worker(const sim_model_type *const *registry,
+			       const sim_run_options *opt, const sim_sweep_params *s, size_t i,
+			       const char *dir)
+{
+	char fail[1600], path[4200];
+	if (run_point(registry, opt, s, i, dir, fail, sizeof fail) == 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/points/p%04zu.failed", dir, i);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(fail, f);
+		fclose(f);
+	}
+	return 1;
+}
+
+/* The failure line of point i's worker: what it wrote, or how it died. */
+static char *worker_failure(const char *dir, size_t i, int status)
+{
+	char path[4200], line[1600] = "";
+	snprintf(path, sizeof path, "%s/points/p%04zu.failed", dir, i);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = '\0';
+		fclose(f);
+		remove(path);
+	}
+	if (!line[0]) {
+		if (WIFSIGNALED(status))
+			snprintf(line, sizeof line, "p%04zu,the worker was killed by signal %d", i,
+				 WTERMSIG(status));
+		else
+			snprintf(line, sizeof line, "p%04zu,the worker exited with status %d", i,
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	return strdup(line);
+}
+
+static void point_done(sim_sweep_report *rep, bool failed, size_t i, const char *name,
+		       bool quiet, double t0)
+{
+	if (failed)
+		rep->failed++;
+	else
+		rep->done++;
+	if (!quiet)
+		fprintf(stderr, "sweep %s: point p%04zu %s (%zu of %zu finished), %.1f s elapsed\n",
+			name, i, failed ? "FAILED" : "done", rep->done + rep->failed + rep->skipped,
+			rep->points, now_seconds() - t0);
+}
+
 int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
-			 bool resume, sim_sweep_report *report, sim_error *err)
+			 bool resume, size_t jobs, sim_sweep_report *report, sim_error *err)
 {
 	sim_sweep_report rep = { 0 };
 	sim_experiment *x = sim_experiment_load(registry, opt, err);
@@ -285,24 +341,75 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 	if (!out)
 		goto done;
 	double t0 = now_seconds();
-	for (size_t i = 0; i < rep.points; i++) {
-		char manifest[4200], fail[1600];
-		snprintf(manifest, sizeof manifest, "%s/points/p%04zu/manifest.txt", dir, i);
-		if (resume && file_exists(manifest)) {
-			rep.skipped++;
+	pid_t *worker = calloc(rep.points, sizeof *worker);
+	if (!worker) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	size_t running = 0, next = 0, finished = 0;
+	while (finished + rep.skipped < rep.points) {
+		/* Start points while a worker slot is free. */
+		while (next < rep.points && (running < jobs || jobs <= 1) &&
+		       err->kind == SIM_ERROR_NONE) {
+			size_t i = next++;
+			char manifest[4200];
+			snprintf(manifest, sizeof manifest, "%s/points/p%04zu/manifest.txt", dir, i);
+			if (resume && file_exists(manifest)) {
+				rep.skipped++;
+				continue;
+			}
+			if (jobs <= 1) {
+				char fail[1600];
+				if (run_point(registry, opt, s, i, dir, fail, sizeof fail) != 0) {
+					failed[i] = true;
+					failures[i] = strdup(fail);
+				}
+				point_done(&rep, failed[i], i, name, opt->quiet, t0);
+				finished++;
+				continue;
+			}
+			fflush(stdout);
+			fflush(stderr);
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(run_point_in_worker(registry, opt, s, i, dir));
+			if (pid < 0) {
+				sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+					      "cannot start a worker: %s", strerror(errno));
+				next--;
+				break;
+			}
+			worker[i] = pid;
+			running++;
+		}
+		if (running == 0) {
+			if (err->kind != SIM_ERROR_NONE) {
+				free(worker);
+				goto done;
+			}
 			continue;
 		}
-		if (run_point(registry, opt, s, i, dir, fail, sizeof fail) != 0) {
-			failed[i] = true;
-			failures[i] = strdup(fail);
-			rep.failed++;
-		} else {
-			rep.done++;
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
 		}
-		if (!opt->quiet)
-			fprintf(stderr, "sweep %s: point %zu/%zu %s, %.1f s elapsed\n", name, i + 1,
-				rep.points, failed[i] ? "FAILED" : "done", now_seconds() - t0);
+		size_t i = 0;
+		while (i < rep.points && worker[i] != pid)
+			i++;
+		if (i == rep.points)
+			continue;
+		running--;
+		finished++;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			failed[i] = true;
+			failures[i] = worker_failure(dir, i, status);
+		}
+		point_done(&rep, failed[i], i, name, opt->quiet, t0);
 	}
+	free(worker);
 	if (write_summary(dir, s, failed, out, err) != 0)
 		goto done;
 	if (rep.failed) {

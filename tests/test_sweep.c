@@ -98,6 +98,58 @@ static void test_resume(void **unused)
 	free(b);
 }
 
+/* Worker processes change nothing: -j 2 writes what -j 1 writes. */
+static void test_jobs_identical(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -j 1 -o " OUT "/j1");
+	assert_int_equal(r->status, 0);
+	free(r);
+	r = test_run("sweep tests/data/sweep_ok.cfg -q -j 2 -o " OUT "/j2");
+	assert_int_equal(r->status, 0);
+	free(r);
+	const char *files[] = { "sweep_summary.csv", "points/p0000/models_weekly.csv",
+				"points/p0002/summary.csv" };
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+		char a_path[256], b_path[256];
+		snprintf(a_path, sizeof a_path, OUT "/j1/%s", files[k]);
+		snprintf(b_path, sizeof b_path, OUT "/j2/%s", files[k]);
+		char *a = slurp(a_path), *b = slurp(b_path);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+}
+
+/* A point that fails (here: its folder cannot be made, a plain file is in
+   the way) is recorded with its error, the others run, and the exit
+   status says so; in-process and in a worker alike. */
+static void test_failed_point(void **unused)
+{
+	(void)unused;
+	const char *jobs[] = { "1", "2" };
+	for (int k = 0; k < 2; k++) {
+		char dir[128], cmd[512];
+		snprintf(dir, sizeof dir, OUT "/fail%s", jobs[k]);
+		snprintf(cmd, sizeof cmd, "mkdir -p %s/points && touch %s/points/p0001", dir, dir);
+		assert_int_equal(system(cmd), 0);
+		snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg -j %s -o %s", jobs[k], dir);
+		test_result *r = test_run(cmd);
+		assert_int_equal(r->status, 1);
+		test_expect_output(r, "1 of 3 sweep points failed");
+		free(r);
+		csv *f = csv_load(dir, "sweep_failures.csv");
+		assert_int_equal(f->rows, 1);
+		assert_string_equal(f->cell[0][csv_col(f, "point")], "p0001");
+		csv_free(f);
+		csv *t = csv_load(dir, "sweep_summary.csv");
+		size_t revenue = csv_col(t, "cum_revenue:FreeCo_mean");
+		assert_string_equal(t->cell[1][revenue], "nan");
+		assert_string_not_equal(t->cell[2][revenue], "nan");
+		csv_free(t);
+	}
+}
+
 /* Runs a bad sweep fixture: exit 2, file:line and the message, nothing
    written. */
 static void expect_bad(const char *fixture, int line, const char *path, const char *what)
@@ -146,6 +198,8 @@ int main(void)
 		cmocka_unit_test(test_points_and_summary),
 		cmocka_unit_test(test_common_random_numbers),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_jobs_identical),
+		cmocka_unit_test(test_failed_point),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
