@@ -20,7 +20,9 @@
  * with --resume skips the points already written; `sweep_summary.csv`
  * has one row per point: its parameter values and every summary metric's
  * mean and 95% interval. A point that fails is recorded in
- * `sweep_failures.csv` and the sweep goes on.
+ * `sweep_failures.csv` and the sweep goes on. `plot = "cum_revenue:Alibaba,
+ * ..."` charts those summary metrics against the first parameter, with
+ * error bars and the best point marked (plots/sweep_metric.gp).
  */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
@@ -42,6 +44,7 @@ typedef struct sim_sweep_param {
 typedef struct sim_sweep_params {
 	int mode;           /* 0 grid, 1 zip */
 	sim_list parameters;/* sim_sweep_param */
+	char *plot;         /* summary metrics to chart, comma-separated */
 } sim_sweep_params;
 
 /* The `sweep` group's schema (part of every experiment's top level). */

@@ -65,6 +65,14 @@ static int check_sweep(const void *params, const sim_config *cfg, const char *pa
 	const sim_sweep_params *s = params;
 	const sim_sweep_param *p = s->parameters.items;
 	char at[512];
+	for (const char *c = s->plot; *c; c++)
+		if (*c == ' ' || *c == '\'' || *c == '"' || (unsigned char)*c < 0x20) {
+			snprintf(at, sizeof at, "%s.plot", path);
+			return sim_config_error_at(cfg, at, err,
+						   "expected metric:subject names separated by "
+						   "commas, without spaces or quotes; found \"%s\"",
+						   s->plot);
+		}
 	for (size_t j = 1; s->mode == 1 && j < s->parameters.count; j++)
 		if (sim_sweep_value_count(&p[j]) != sim_sweep_value_count(&p[0])) {
 			snprintf(at, sizeof at, "%s.parameters.[%zu]", path, j);
@@ -82,6 +90,9 @@ static const sim_setting sweep_rows[] = {
 		   "values together"),
 	SIM_LIST("parameters", sim_sweep_params, parameters, &param_schema, 0, 0,
 		 "The swept settings"),
+	SIM_STRING("plot", sim_sweep_params, plot, "",
+		   "Summary metrics to chart against the first parameter, comma-separated "
+		   "as metric:subject (e.g. \"cum_revenue:Alibaba,cum_profit:Alibaba\")"),
 };
 
 const sim_schema sim_sweep_schema =

@@ -2,6 +2,7 @@
    each a complete result directory, then one summary row per point
    (include/sim_sweep.h, include/sim_runner.h). */
 #include "sim_runner.h"
+#include "sim_plot.h"
 
 #include <errno.h>
 #include <math.h>
@@ -211,6 +212,24 @@ done:
 	free(stats);
 	free(first);
 	return rc;
+}
+
+/* sweep_plots.txt: one chart per line for plots/sweep_metric.gp, the
+   metric's column stem and the first parameter's column. */
+static int write_plot_list(const sim_sweep_params *s, sim_results *out, sim_error *err)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	FILE *f = sim_results_create(out, "sweep_plots.txt", err);
+	if (!f)
+		return -1;
+	const char *c = s->plot;
+	while (*c) {
+		size_t n = strcspn(c, ",");
+		if (n > 0)
+			fprintf(f, "%.*s %s\n", (int)n, c, p[0].path);
+		c += n + (c[n] == ',');
+	}
+	return sim_results_close_file(out, f, err);
 }
 
 /* Runs point i into dir/points/pNNNN; fills fail (a line for
@@ -423,8 +442,17 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		if (sim_results_close_file(out, f, err) != 0)
 			goto done;
 	}
+	if (s->plot[0] && write_plot_list(s, out, err) != 0)
+		goto done;
 	rc = sim_results_finish(out, err);
 	out = NULL;
+	if (rc == 0 && s->plot[0] && !opt->no_plots) {
+		/* The results are safe; a chart that fails is reported after. */
+		const char *scripts = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
+		rc = sim_plot_draw(scripts, "sweep", dir, err);
+		if (rc == 0 && !opt->quiet)
+			printf("plots in %s/plots/\n", dir);
+	}
 	if (rc == 0 && report)
 		*report = rep;
 	if (rc == 0 && !opt->quiet)

@@ -44,6 +44,11 @@ static void test_points_and_summary(void **unused)
 	double r2 = strtod(t->cell[2][revenue], NULL);
 	assert_true(r0 > 0 && r1 > r0 && r2 > r1);
 	csv_free(t);
+	/* The chart the file asks for (plot = "cum_revenue:FreeCo"). */
+	if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
+		assert_true(test_exists(OUT "/ok/plots/sweep_1.png"));
+		assert_true(test_exists(OUT "/ok/plots/sweep_1.svg"));
+	}
 
 	r = test_run("run tests/data/sweep_ok.cfg -q --no-plots --set market.events.[0].price_out=1.8 "
 		     "-o " OUT "/plain");
@@ -61,7 +66,7 @@ static void test_points_and_summary(void **unused)
 static void test_common_random_numbers(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/crn "
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -o " OUT "/crn "
 				  "--set 'sweep.parameters.[0].values=[1.8,0,1.8]'");
 	if (r->status != 0)
 		fail_msg("sweep exited %d:\n%s", r->status, r->out);
@@ -102,10 +107,10 @@ static void test_resume(void **unused)
 static void test_jobs_identical(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -j 1 -o " OUT "/j1");
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 -o " OUT "/j1");
 	assert_int_equal(r->status, 0);
 	free(r);
-	r = test_run("sweep tests/data/sweep_ok.cfg -q -j 2 -o " OUT "/j2");
+	r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 -o " OUT "/j2");
 	assert_int_equal(r->status, 0);
 	free(r);
 	const char *files[] = { "sweep_summary.csv", "points/p0000/models_weekly.csv",
@@ -133,7 +138,7 @@ static void test_failed_point(void **unused)
 		snprintf(dir, sizeof dir, OUT "/fail%s", jobs[k]);
 		snprintf(cmd, sizeof cmd, "mkdir -p %s/points && touch %s/points/p0001", dir, dir);
 		assert_int_equal(system(cmd), 0);
-		snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg -j %s -o %s", jobs[k], dir);
+		snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg --no-plots -j %s -o %s", jobs[k], dir);
 		test_result *r = test_run(cmd);
 		assert_int_equal(r->status, 1);
 		test_expect_output(r, "1 of 3 sweep points failed");
