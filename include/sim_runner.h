@@ -40,6 +40,8 @@ typedef struct sim_run_options {
 	bool validate;                /* run, then check against the targets */
 	bool no_plots;                /* do not draw plots/<model>_*.gp */
 	const char *plots_dir;        /* NULL: sim_plot_default_dir() */
+	bool keep_tables;             /* hand the result tables to the caller
+					 (report->tables) */
 	const char *command;          /* the command line, for the manifest */
 } sim_run_options;
 
@@ -47,6 +49,8 @@ typedef struct sim_run_options {
 typedef struct sim_run_report {
 	uint64_t events;
 	int targets_missed;  /* validate: targets not met */
+	sim_table_set *tables; /* with opt->keep_tables: every replication's
+				  rows; the caller frees it */
 	double wall_seconds, cpu_seconds;
 	long peak_rss_kb;
 } sim_run_report;
@@ -73,6 +77,18 @@ sim_config *sim_experiment_config(sim_experiment *x);
 const sim_schema *sim_experiment_root(const sim_experiment *x);
 /* The experiment's name: its `name`, else the file's base name; heap. */
 char *sim_experiment_name(const sim_experiment *x, const char *config_path);
+
+/* Runs experiments A and B (opt_a, opt_b: their files and overrides)
+   into out_dir/a and out_dir/b, pairs their replications (replication r
+   of each uses the same random streams when their seeds agree: common
+   random numbers) and writes out_dir/compare.csv: per summary metric the
+   means of A and B, the difference B - A with its 95% t interval from the
+   paired differences, and the variance reduction against independent
+   runs, var(A) + var(B) over var(B - A). Prints the same table to report
+   (may be NULL). Returns 0 or -1 with err. */
+int sim_compare_experiments(const sim_model_type *const *registry,
+			    const sim_run_options *opt_a, const sim_run_options *opt_b,
+			    const char *out_dir, FILE *report, sim_error *err);
 
 /* What a sweep did. */
 typedef struct sim_sweep_report {

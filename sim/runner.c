@@ -426,8 +426,14 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	out = NULL;
 	if (rc != 0)
 		goto done;
+	if (opt->keep_tables) {
+		rep.tables = tables;
+		tables = NULL;
+	}
 	if (report)
 		*report = rep;
+	else
+		sim_table_set_free(rep.tables);
 	if (!opt->quiet)
 		printf("%s (model %s): %lld replication%s, %llu events in %.2f s "
 		       "(%.2f M events/s), peak memory %.1f MB\nresults in %s/\n",

@@ -1,0 +1,169 @@
+/* compare.c - `marketsim compare A B`: paired differences of two
+   experiments' summary metrics (include/sim_runner.h). */
+#include "sim_runner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sample variance of x[0, n) (NaN below two values). */
+static double variance(const double *x, size_t n)
+{
+	double mean, sd, lo, hi;
+	sim_table_stats(x, n, &mean, &sd, &lo, &hi);
+	return n > 1 ? sd * sd : NAN;
+}
+
+static long find_row(const sim_table *t, const char *metric, const char *subject)
+{
+	for (size_t r = 0; r < sim_table_rows(t); r++)
+		if (strcmp(sim_table_key(t, r, 0), metric) == 0 &&
+		    strcmp(sim_table_key(t, r, 1), subject) == 0)
+			return (long)r;
+	return -1;
+}
+
+/* One experiment of the pair, run with its tables kept. */
+static int run_side(const sim_model_type *const *registry, const sim_run_options *opt,
+		    const char *out_dir, const char *side, sim_table_set **tables,
+		    sim_error *err)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", out_dir, side);
+	sim_run_options o = *opt;
+	o.out_dir = dir;
+	o.quiet = true;
+	o.no_plots = true;
+	o.keep_tables = true;
+	sim_run_report rep = { 0 };
+	int rc = sim_run_experiment(registry, &o, &rep, err);
+	*tables = rep.tables;
+	return rc;
+}
+
+static void put(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs(",nan", f);
+	else if (isinf(v))
+		fputs(",inf", f);
+	else
+		fprintf(f, ",%.10g", v);
+}
+
+/* Writes compare.csv from the two summary tables. */
+static int write_comparison(const sim_table *a, const sim_table *b, sim_results *out,
+			    FILE *report, sim_error *err)
+{
+	size_t reps = sim_table_replications(a);
+	double *xa = calloc(reps, sizeof *xa), *xb = calloc(reps, sizeof *xb);
+	double *d = calloc(reps, sizeof *d);
+	FILE *f = xa && xb && d ? sim_results_create(out, "compare.csv", err) : NULL;
+	if (!f) {
+		free(xa);
+		free(xb);
+		free(d);
+		return err->kind ? -1 : sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+						      "out of memory");
+	}
+	fputs("metric,subject,a_mean,b_mean,diff_mean,diff_lo,diff_hi,sd_paired,"
+	      "sd_independent,variance_reduction\n", f);
+	if (report)
+		fprintf(report, "%-26s %-12s %14s %14s %30s %9s\n", "metric", "subject",
+			"A mean", "B mean", "B - A [95% CI]", "var. red.");
+	for (size_t r = 0; r < sim_table_rows(a); r++) {
+		const char *metric = sim_table_key(a, r, 0), *subject = sim_table_key(a, r, 1);
+		long rb = find_row(b, metric, subject);
+		if (rb < 0)
+			continue; /* e.g. a provider only A has */
+		for (size_t k = 0; k < reps; k++) {
+			xa[k] = sim_table_value(a, k, r, 0);
+			xb[k] = sim_table_value(b, k, (size_t)rb, 0);
+			d[k] = xb[k] - xa[k];
+		}
+		double ma, mb, mean, sd, lo, hi, unused;
+		sim_table_stats(xa, reps, &ma, &unused, &unused, &unused);
+		sim_table_stats(xb, reps, &mb, &unused, &unused, &unused);
+		sim_table_stats(d, reps, &mean, &sd, &lo, &hi);
+		double independent = variance(xa, reps) + variance(xb, reps);
+		double paired = sd * sd;
+		double reduction = paired > 0 ? independent / paired :
+				   independent > 0 ? INFINITY : NAN;
+		fprintf(f, "%s,%s", metric, subject);
+		put(f, ma);
+		put(f, mb);
+		put(f, mean);
+		put(f, lo);
+		put(f, hi);
+		put(f, sd);
+		put(f, sqrt(independent));
+		put(f, reduction);
+		fputc('\n', f);
+		if (report) {
+			char diff[64];
+			snprintf(diff, sizeof diff, "%.4g [%.4g, %.4g]", mean, lo, hi);
+			fprintf(report, "%-26s %-12s %14.4g %14.4g %30s %9.3g\n", metric, subject,
+				ma, mb, diff, reduction);
+		}
+	}
+	free(xa);
+	free(xb);
+	free(d);
+	return sim_results_close_file(out, f, err);
+}
+
+int sim_compare_experiments(const sim_model_type *const *registry,
+			    const sim_run_options *opt_a, const sim_run_options *opt_b,
+			    const char *out_dir, FILE *report, sim_error *err)
+{
+	sim_table_set *ta = NULL, *tb = NULL;
+	sim_results *out = NULL;
+	int rc = -1;
+	/* Both files are checked before either runs. */
+	sim_run_options ca = *opt_a, cb = *opt_b;
+	ca.check_only = cb.check_only = true;
+	if (sim_run_experiment(registry, &ca, NULL, err) != 0 ||
+	    sim_run_experiment(registry, &cb, NULL, err) != 0)
+		return -1;
+	sim_experiment *xa = sim_experiment_load(registry, opt_a, err);
+	sim_experiment *xb = xa ? sim_experiment_load(registry, opt_b, err) : NULL;
+	if (!xb) {
+		sim_experiment_free(xa);
+		return -1;
+	}
+	long long seed_a = sim_experiment_settings(xa)->seed;
+	long long seed_b = sim_experiment_settings(xb)->seed;
+	sim_experiment_free(xa);
+	sim_experiment_free(xb);
+	if (seed_a != seed_b && report)
+		fprintf(report, "note: the seeds differ (%lld, %lld): replications are paired "
+			"by index but do not share random numbers, so expect no variance "
+			"reduction\n", seed_a, seed_b);
+	if (run_side(registry, opt_a, out_dir, "a", &ta, err) != 0 ||
+	    run_side(registry, opt_b, out_dir, "b", &tb, err) != 0)
+		goto done;
+	const sim_table *sa = sim_table_find(ta, "summary.csv");
+	const sim_table *sb = sim_table_find(tb, "summary.csv");
+	if (!sa || !sb) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+			      "compare needs a model that writes summary.csv tables");
+		goto done;
+	}
+	if (sim_table_replications(sa) != sim_table_replications(sb)) {
+		sim_error_set(err, SIM_ERROR_CONFIG, opt_b->config_path, 0, "replications",
+			      "expected as many replications as %s (%zu), found %zu",
+			      opt_a->config_path, sim_table_replications(sa),
+			      sim_table_replications(sb));
+		goto done;
+	}
+	out = sim_results_open(out_dir, err);
+	if (!out || write_comparison(sa, sb, out, report, err) != 0)
+		goto done;
+	rc = sim_results_finish(out, err);
+	out = NULL;
+done:
+	sim_results_abort(out);
+	sim_table_set_free(ta);
+	sim_table_set_free(tb);
+	return rc;
+}
