@@ -1,6 +1,7 @@
 /* runner.c - one experiment end to end (see include/sim_runner.h). */
 #include "sim_runner.h"
 #include "sim_plot.h"
+#include "sim_progress.h"
 #include "sim_version.h"
 
 #include <libgen.h>
@@ -377,6 +378,7 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	sim_engine *eng = NULL;
 	sim_results *out = NULL;
 	sim_table_set *tables = sim_table_set_new();
+	sim_progress *progress = NULL;
 	void *state = NULL;
 	int rc = -1;
 	if (!name || !dir || !tables) {
@@ -394,6 +396,9 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	if (!out)
 		goto done;
 	sim_run_report rep = { 0 };
+	/* One replication reports itself when done; more show their progress. */
+	progress = sim_progress_new(stderr, opt->quiet || ep->replications < 2, name,
+				    "replications", (size_t)ep->replications);
 	for (int64_t r = 0; r < ep->replications; r++) {
 		if (state) {
 			x.model->destroy(state);
@@ -405,7 +410,10 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		if (run_replication(&x, model_params, &ctx, tables, &eng, &state,
 				    &rep.events, err) != 0)
 			goto done;
+		sim_progress_update(progress, (size_t)r + 1, rep.events);
 	}
+	sim_progress_finish(progress);
+	progress = NULL;
 	rep.wall_seconds = seconds(CLOCK_MONOTONIC) - wall0;
 	rep.cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	struct rusage ru;
@@ -452,6 +460,7 @@ int sim_run_experiment(const sim_model_type *const *registry,
 			printf("plots in %s/plots/\n", dir);
 	}
 done:
+	sim_progress_finish(progress);
 	sim_results_abort(out);
 	if (state)
 		x.model->destroy(state);

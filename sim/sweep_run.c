@@ -3,6 +3,7 @@
    (include/sim_sweep.h, include/sim_runner.h). */
 #include "sim_runner.h"
 #include "sim_plot.h"
+#include "sim_progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -109,13 +110,6 @@ static bool file_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* A point's summary.csv: rows metric,subject,value_mean,value_sd,value_lo,
@@ -311,17 +305,13 @@ static char *worker_failure(const char *dir, size_t i, int status)
 	return strdup(line);
 }
 
-static void point_done(sim_sweep_report *rep, bool failed, size_t i, const char *name,
-		       bool quiet, double t0)
+static void point_done(sim_sweep_report *rep, bool failed, sim_progress *progress)
 {
 	if (failed)
 		rep->failed++;
 	else
 		rep->done++;
-	if (!quiet)
-		fprintf(stderr, "sweep %s: point p%04zu %s (%zu of %zu finished), %.1f s elapsed\n",
-			name, i, failed ? "FAILED" : "done", rep->done + rep->failed + rep->skipped,
-			rep->points, now_seconds() - t0);
+	sim_progress_update(progress, rep->done + rep->failed + rep->skipped, 0);
 }
 
 int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
@@ -359,7 +349,9 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 	out = sim_results_open(dir, err);
 	if (!out)
 		goto done;
-	double t0 = now_seconds();
+	char label[300];
+	snprintf(label, sizeof label, "sweep %s", name);
+	sim_progress *progress = sim_progress_new(stderr, opt->quiet, label, "points", rep.points);
 	pid_t *worker = calloc(rep.points, sizeof *worker);
 	if (!worker) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
@@ -383,7 +375,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 					failed[i] = true;
 					failures[i] = strdup(fail);
 				}
-				point_done(&rep, failed[i], i, name, opt->quiet, t0);
+				point_done(&rep, failed[i], progress);
 				finished++;
 				continue;
 			}
@@ -404,6 +396,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		if (running == 0) {
 			if (err->kind != SIM_ERROR_NONE) {
 				free(worker);
+				sim_progress_finish(progress);
 				goto done;
 			}
 			continue;
@@ -426,9 +419,10 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 			failed[i] = true;
 			failures[i] = worker_failure(dir, i, status);
 		}
-		point_done(&rep, failed[i], i, name, opt->quiet, t0);
+		point_done(&rep, failed[i], progress);
 	}
 	free(worker);
+	sim_progress_finish(progress);
 	if (write_summary(dir, s, failed, out, err) != 0)
 		goto done;
 	if (rep.failed) {

@@ -155,6 +155,26 @@ static void test_failed_point(void **unused)
 	}
 }
 
+/* Progress goes to stderr: not a terminal here, so plain lines, the last
+   one when done; nothing at all with --quiet. */
+static void test_progress(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --no-plots -o " OUT "/progress");
+	assert_int_equal(r->status, 0);
+	test_expect_output(r, "sweep sweep_ok: 3/3 points, ");
+	free(r);
+	r = test_run("run tests/data/sweep_ok.cfg --no-plots -o " OUT "/progress-run");
+	assert_int_equal(r->status, 0);
+	test_expect_output(r, "sweep_ok: 2/2 replications, ");
+	test_expect_output(r, "M events/s");
+	free(r);
+	r = test_run("sweep tests/data/sweep_ok.cfg --no-plots -q -o " OUT "/progress-quiet");
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, "");
+	free(r);
+}
+
 /* Runs a bad sweep fixture: exit 2, file:line and the message, nothing
    written. */
 static void expect_bad(const char *fixture, int line, const char *path, const char *what)
@@ -205,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_jobs_identical),
 		cmocka_unit_test(test_failed_point),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
