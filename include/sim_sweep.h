@@ -27,18 +27,22 @@
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sim_config.h"
 
-/* One swept setting: `values`, or `steps` values from `from` to `to`. */
+/* One swept setting: `values`, or `steps` values from `from` to `to`, or
+   (for a date setting) `steps` dates from `from_date`, `step_days` apart. */
 typedef struct sim_sweep_param {
 	char *path;
 	sim_numbers values;
 	double from, to;
 	int64_t steps;
 	int scale;          /* 0 linear, 1 log (geometric steps) */
+	char *from_date;    /* "YYYY-MM-DD", or "" for numbers */
+	int64_t step_days;
 } sim_sweep_param;
 
 typedef struct sim_sweep_params {
@@ -52,8 +56,12 @@ extern const sim_schema sim_sweep_schema;
 
 /* Number of values parameter p takes. */
 size_t sim_sweep_value_count(const sim_sweep_param *p);
-/* Its k-th value (k < sim_sweep_value_count(p)). */
+/* Its k-th value (k < sim_sweep_value_count(p)); NaN for a date. */
 double sim_sweep_value(const sim_sweep_param *p, size_t k);
+/* Its k-th value as a --set value: a number exactly ("%.17g", as
+   `digits` 17) or shorter (digits 10, for tables), or a quoted date. */
+void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool quoted,
+			  char *buf, size_t size);
 /* Number of points of the sweep (0 when it has no parameters). */
 size_t sim_sweep_point_count(const sim_sweep_params *s);
 /* Index into parameter j's values at point `point`: grid points vary the

@@ -32,18 +32,22 @@ do for [k = 1:charts] {
 	line = system("sed -n " . k . "p '" . list . "'")
 	metric = word(line, 1)
 	param = word(line, 2)
+	if (words(line) > 2) {
+		continue   # a 2-D grid: sweep_heatmap.gp draws it
+	}
 	cm = col(metric . "_mean"); cl = col(metric . "_lo"); ch = col(metric . "_hi"); cx = col(param)
 	if (cm == 0 || cx == 0) {
 		exit error sprintf("sweep_plots.txt line %d: no column %s_mean or %s in %s", k, metric, param, file)
 	}
+	# A fresh state each chart: the last chart's ranges would filter stats.
+	reset
+	set datafile separator ","
+	set datafile missing NaN
 	stats file skip 1 using cm name "M" nooutput
 	stats file skip 1 every ::(M_index_max)::(M_index_max) using cx name "X" nooutput
 	stats file skip 1 using cx name "XR" nooutput
 	unit = money(metric) ? (abs(M_max) >= 1e9 || abs(M_min) >= 1e9 ? 1e9 : 1e6) : 1
 	suffix = unit == 1e9 ? "B" : unit == 1e6 ? "M" : ""
-	reset
-	set datafile separator ","
-	set datafile missing NaN
 	set key top left box opaque
 	set grid lc rgb "#dddddd"
 	set border 3

@@ -4,6 +4,23 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Day number of "YYYY-MM-DD", or -1 when it is not a date. */
+static int day_number(const char *s, long *day)
+{
+	int y, m, d;
+	char tail;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(s) != 10)
+		return -1;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12 };
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
+		return -1;
+	*day = (long)(t / 86400);
+	return 0;
+}
 
 static const char *const sweep_modes[] = { "grid", "zip", NULL };
 static const char *const sweep_scales[] = { "linear", "log", NULL };
@@ -20,6 +37,10 @@ static const sim_setting param_rows[] = {
 		"Values in the range, ends included (at least 2); 0: use `values`"),
 	SIM_CHOICE("scale", sim_sweep_param, scale, "linear", sweep_scales,
 		   "Spacing of a range: linear, or log (equal ratios; from and to of one sign)"),
+	SIM_STRING("from_date", sim_sweep_param, from_date, "",
+		   "For a date setting: the first date (YYYY-MM-DD) of `steps` dates"),
+	SIM_INT("step_days", sim_sweep_param, step_days, "7", 1, 36500,
+		"Days between the dates of a from_date range"),
 };
 
 /* A parameter has a list or a range, not both; a range has two steps or
@@ -29,6 +50,17 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 {
 	const sim_sweep_param *p = params;
 	char at[512];
+	long day;
+	if (p->from_date[0]) {
+		snprintf(at, sizeof at, "%s.from_date", path);
+		if (day_number(p->from_date, &day) != 0)
+			return sim_config_error_at(cfg, at, err,
+						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
+						   p->from_date);
+		if (p->values.count > 0)
+			return sim_config_error_at(cfg, at, err,
+						   "expected either values or a date range, found both");
+	}
 	if (p->values.count > 0 && p->steps > 0) {
 		snprintf(at, sizeof at, "%s.steps", path);
 		return sim_config_error_at(cfg, at, err,
@@ -46,7 +78,8 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 					   "expected at least 2 steps (both ends), found %lld",
 					   (long long)p->steps);
 	}
-	if (p->values.count == 0 && p->scale == 1 && !(p->from * p->to > 0)) {
+	if (p->values.count == 0 && !p->from_date[0] && p->scale == 1 &&
+	    !(p->from * p->to > 0)) {
 		snprintf(at, sizeof at, "%s.scale", path);
 		return sim_config_error_at(cfg, at, err,
 					   "expected a log range with from and to of one sign, "
@@ -103,8 +136,26 @@ size_t sim_sweep_value_count(const sim_sweep_param *p)
 	return p->values.count ? p->values.count : (size_t)p->steps;
 }
 
+void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool quoted,
+			  char *buf, size_t size)
+{
+	long day;
+	if (p->from_date[0] && day_number(p->from_date, &day) == 0) {
+		time_t t = (time_t)(day + (long)k * p->step_days) * 86400 + 43200;
+		struct tm tm;
+		char date[16];
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof date, "%Y-%m-%d", &tm);
+		snprintf(buf, size, quoted ? "\"%s\"" : "%s", date);
+		return;
+	}
+	snprintf(buf, size, "%.*g", digits, sim_sweep_value(p, k));
+}
+
 double sim_sweep_value(const sim_sweep_param *p, size_t k)
 {
+	if (p->from_date[0])
+		return NAN;
 	if (p->values.count)
 		return p->values.values[k];
 	double f = (double)k / (double)(p->steps - 1);

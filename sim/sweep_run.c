@@ -21,12 +21,14 @@ static char **point_assignments(const sim_sweep_params *s, size_t point)
 	const sim_sweep_param *p = s->parameters.items;
 	char **a = calloc(s->parameters.count, sizeof *a);
 	for (size_t j = 0; a && j < s->parameters.count; j++) {
-		double v = sim_sweep_value(&p[j], sim_sweep_value_index(s, point, j));
-		size_t len = strlen(p[j].path) + 40;
+		char v[64];
+		/* 17 digits: the value the point ran with, exactly. */
+		sim_sweep_value_text(&p[j], sim_sweep_value_index(s, point, j), 17, true, v,
+				     sizeof v);
+		size_t len = strlen(p[j].path) + strlen(v) + 2;
 		if (!(a[j] = malloc(len)))
 			return a; /* the caller sees the NULL */
-		/* %.17g: the value the point ran with, exactly. */
-		snprintf(a[j], len, "%s=%.17g", p[j].path, v);
+		snprintf(a[j], len, "%s=%s", p[j].path, v);
 	}
 	return a;
 }
@@ -59,9 +61,9 @@ static int check_paths(sim_experiment *x, sim_error *err)
 	const sim_sweep_param *p = s->parameters.items;
 	for (size_t j = 0; j < s->parameters.count; j++)
 		for (size_t k = 0; k < sim_sweep_value_count(&p[j]); k++) {
-			char assignment[1024], at[64];
-			snprintf(assignment, sizeof assignment, "%s=%.17g", p[j].path,
-				 sim_sweep_value(&p[j], k));
+			char assignment[1024], at[64], v[64];
+			sim_sweep_value_text(&p[j], k, 17, true, v, sizeof v);
+			snprintf(assignment, sizeof assignment, "%s=%s", p[j].path, v);
 			sim_error e;
 			sim_error_clear(&e);
 			if (sim_config_set(sim_experiment_config(x), sim_experiment_root(x),
@@ -69,8 +71,8 @@ static int check_paths(sim_experiment *x, sim_error *err)
 				continue;
 			snprintf(at, sizeof at, "sweep.parameters.[%zu].path", j);
 			return sim_config_error_at(sim_experiment_config(x), at, err,
-						   "%s%s%s (value %g)", e.path, e.path[0] ? ": " : "",
-						   e.message, sim_sweep_value(&p[j], k));
+						   "%s%s%s (value %s)", e.path, e.path[0] ? ": " : "",
+						   e.message, v);
 		}
 	return 0;
 }
@@ -180,8 +182,12 @@ static int write_summary(const char *dir, const sim_sweep_params *s, const bool 
 	fputc('\n', f);
 	for (size_t i = 0; i < points; i++) {
 		fprintf(f, "p%04zu", i);
-		for (size_t j = 0; j < np; j++)
-			fprintf(f, ",%.10g", sim_sweep_value(&p[j], sim_sweep_value_index(s, i, j)));
+		for (size_t j = 0; j < np; j++) {
+			char v[64];
+			sim_sweep_value_text(&p[j], sim_sweep_value_index(s, i, j), 10, false, v,
+					     sizeof v);
+			fprintf(f, ",%s", v);
+		}
 		snprintf(pd, sizeof pd, "%s/points/p%04zu", dir, i);
 		long got = failed[i] ? -1 : read_summary(pd, names, stats, MAX_METRICS);
 		for (long m = 0; m < metrics; m++) {
@@ -208,8 +214,9 @@ done:
 	return rc;
 }
 
-/* sweep_plots.txt: one chart per line for plots/sweep_metric.gp, the
-   metric's column stem and the first parameter's column. */
+/* sweep_plots.txt: one chart per line for plots/sweep_*.gp, the metric's
+   column stem, the first parameter's column and, for a grid of two or
+   more, the second's. */
 static int write_plot_list(const sim_sweep_params *s, sim_results *out, sim_error *err)
 {
 	const sim_sweep_param *p = s->parameters.items;
@@ -219,7 +226,11 @@ static int write_plot_list(const sim_sweep_params *s, sim_results *out, sim_erro
 	const char *c = s->plot;
 	while (*c) {
 		size_t n = strcspn(c, ",");
-		if (n > 0)
+		/* A grid over two or more parameters also gets a heat map
+		   over the first two. */
+		if (n > 0 && s->mode == 0 && s->parameters.count >= 2)
+			fprintf(f, "%.*s %s %s\n", (int)n, c, p[0].path, p[1].path);
+		else if (n > 0)
 			fprintf(f, "%.*s %s\n", (int)n, c, p[0].path);
 		c += n + (c[n] == ',');
 	}

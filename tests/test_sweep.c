@@ -155,6 +155,30 @@ static void test_failed_point(void **unused)
 	}
 }
 
+/* A grid over a date range and a list: four points in row-major order,
+   dates written as dates, and a heat map. */
+static void test_date_grid(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_grid.cfg -q -o " OUT "/grid");
+	if (r->status != 0)
+		fail_msg("sweep exited %d:\n%s", r->status, r->out);
+	free(r);
+	csv *t = csv_load(OUT "/grid", "sweep_summary.csv");
+	assert_int_equal(t->rows, 4);
+	size_t date = csv_col(t, "market.events.[0].date");
+	size_t price = csv_col(t, "market.events.[0].price_out");
+	const char *want[4][2] = { { "2026-03-16", "1" }, { "2026-03-16", "3" },
+				   { "2026-03-30", "1" }, { "2026-03-30", "3" } };
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(t->cell[i][date], want[i][0]);
+		assert_string_equal(t->cell[i][price], want[i][1]);
+	}
+	csv_free(t);
+	if (system("command -v gnuplot >/dev/null 2>&1") == 0)
+		assert_true(test_exists(OUT "/grid/plots/sweep_1.png"));
+}
+
 /* Progress goes to stderr: not a terminal here, so plain lines, the last
    one when done; nothing at all with --quiet. */
 static void test_progress(void **unused)
@@ -202,6 +226,8 @@ static void test_bad_input(void **unused)
 		   "expected at least 2 steps (both ends), found 1");
 	expect_bad("sweep_bad_log", 8, "sweep.parameters.[0].scale",
 		   "expected a log range with from and to of one sign, found 0 to 0.1");
+	expect_bad("sweep_bad_date", 7, "sweep.parameters.[0].from_date",
+		   "expected a date as \"YYYY-MM-DD\", found \"2026-02-30\"");
 	/* No sweep at all. */
 	test_result *r = test_run("sweep tests/data/market_ok.cfg -o " OUT "/none");
 	assert_int_equal(r->status, 2);
@@ -226,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_identical),
 		cmocka_unit_test(test_failed_point),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_date_grid),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
