@@ -5,22 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-/* Day number of "YYYY-MM-DD", or -1 when it is not a date. */
-static int day_number(const char *s, long *day)
-{
-	int y, m, d;
-	char tail;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(s) != 10)
-		return -1;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12 };
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;
-	*day = (long)(t / 86400);
-	return 0;
-}
+#include "sim_date.h"
 
 static const char *const sweep_modes[] = { "grid", "zip", NULL };
 static const char *const sweep_scales[] = { "linear", "log", NULL };
@@ -53,7 +39,7 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 	long day;
 	if (p->from_date[0]) {
 		snprintf(at, sizeof at, "%s.from_date", path);
-		if (day_number(p->from_date, &day) != 0)
+		if (sim_date_parse(p->from_date, &day) != 0)
 			return sim_config_error_at(cfg, at, err,
 						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
 						   p->from_date);
@@ -140,12 +126,9 @@ void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool q
 			  char *buf, size_t size)
 {
 	long day;
-	if (p->from_date[0] && day_number(p->from_date, &day) == 0) {
-		time_t t = (time_t)(day + (long)k * p->step_days) * 86400 + 43200;
-		struct tm tm;
+	if (p->from_date[0] && sim_date_parse(p->from_date, &day) == 0) {
 		char date[16];
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof date, "%Y-%m-%d", &tm);
+		sim_date_format(day + (long)k * p->step_days, date, sizeof date);
 		snprintf(buf, size, quoted ? "\"%s\"" : "%s", date);
 		return;
 	}

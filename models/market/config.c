@@ -6,30 +6,15 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "sim_date.h"
 
 /* ---- dates ---- */
-
-static int parse_date(const char *s, long *day_number)
-{
-	int y, m, d;
-	char tail;
-	if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(s) != 10 ||
-	    m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12 };
-	time_t t = timegm(&tm);
-	/* timegm normalises 31 April to 1 May: reject what it had to move. */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return -1;
-	*day_number = (long)(t / 86400);
-	return 0;
-}
 
 int mkt_days_between(const char *from, const char *to, long *days)
 {
 	long a, b;
-	if (parse_date(from, &a) != 0 || parse_date(to, &b) != 0)
+	if (sim_date_parse(from, &a) != 0 || sim_date_parse(to, &b) != 0)
 		return -1;
 	*days = b - a;
 	return 0;
@@ -38,11 +23,8 @@ int mkt_days_between(const char *from, const char *to, long *days)
 void mkt_date_after(const char *from, long days, char *buf)
 {
 	long a = 0;
-	parse_date(from, &a);
-	time_t t = (time_t)(a + days) * 86400 + 43200;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, 11, "%Y-%m-%d", &tm);
+	sim_date_parse(from, &a);
+	sim_date_format(a + days, buf, 11);
 }
 
 /* ---- schema ---- */
