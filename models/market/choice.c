@@ -126,7 +126,6 @@ size_t mkt_agent_choose(const mkt_state *s, const mkt_agent *a, double t,
 	double rate = mkt_agent_rate(s, a, t);
 	/* -beta_price ln(rate x spend_unit): the spend_unit part is in the pull. */
 	double paid_factor = pow(rate, -seg->p->beta_price / s->p->mu);
-	double stay = exp(seg->p->inertia / s->p->mu);
 	double *w = s->choice_weights;
 	double total = 0;
 	for (size_t i = 0; i < s->model_count; i++) {
@@ -136,7 +135,7 @@ size_t mkt_agent_choose(const mkt_state *s, const mkt_agent *a, double t,
 		else if (paid_only)
 			x = 0;
 		if (i == a->primary)
-			x *= stay;
+			x *= seg->stay;
 		if (i == exclude)
 			x = 0;
 		w[i] = x;

@@ -113,6 +113,7 @@ static int init_segments(mkt_state *s, sim_error *err)
 		mkt_segment_state *seg = &s->segments[k];
 		seg->p = &sp[k];
 		seg->growth_per_day = sp[k].app_growth / 365.0;
+		seg->stay = exp(sp[k].inertia / p->mu);
 		seg->midpoint_day = day_of(p, sp[k].agentic_midpoint);
 		seg->shifts = calloc(p->events.count + 1, sizeof *seg->shifts);
 		seg->banned = calloc(o, sizeof *seg->banned);

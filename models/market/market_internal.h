@@ -69,6 +69,7 @@ typedef struct mkt_segment_state {
 	const mkt_segment_params *p;
 	double growth_per_day;
 	double midpoint_day;
+	double stay;         /* exp(inertia / mu): the pull of the current model */
 	mkt_shift *shifts;
 	size_t shift_count;
 	bool *banned;        /* per origin */

@@ -280,6 +280,15 @@ enum { G_TOKENS, G_SHARE, G_ACTIVE, G_SPEND, G_FEE, G_REVENUE, G_COST, G_PROFIT,
        G_NEW, G_CAPACITY, G_UTILISATION, G_ERRORS };
 enum { GROUP_VALUES = sizeof group_values / sizeof group_values[0] };
 
+/* Tokens served by all models in one week's rows. */
+static double week_tokens(const mkt_state *s, const mkt_week_row *rows)
+{
+	double total = 0;
+	for (size_t i = 0; i < s->model_count; i++)
+		total += rows[i].tokens_in + rows[i].tokens_out;
+	return total;
+}
+
 /* The key columns of week w: its index and the date it starts. */
 static void week_labels(const mkt_state *s, size_t w, char week[24], char start[11])
 {
@@ -301,9 +310,7 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 		return -1;
 	for (size_t w = 0; w < s->weeks; w++) {
 		const mkt_week_row *rows = s->rows + w * s->model_count;
-		double total = 0;
-		for (size_t i = 0; i < s->model_count; i++)
-			total += rows[i].tokens_in + rows[i].tokens_out;
+		double total = week_tokens(s, rows);
 		char week[24], start[11];
 		week_labels(s, w, week, start);
 		for (size_t i = 0; i < s->model_count; i++) {
@@ -348,9 +355,7 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 	int rc = 0;
 	for (size_t w = 0; w < s->weeks && rc == 0; w++) {
 		const mkt_week_row *rows = s->rows + w * s->model_count;
-		double total = 0;
-		for (size_t i = 0; i < s->model_count; i++)
-			total += rows[i].tokens_in + rows[i].tokens_out;
+		double total = week_tokens(s, rows);
 		char week[24], start[11];
 		week_labels(s, w, week, start);
 		for (size_t g = 0; g < groups && rc == 0; g++) {
