@@ -7,7 +7,7 @@
  * a rejected experiment writes no output directory at all. Must run from
  * the repository root after `make` (make test does both).
  */
-#include "test_util.h"
+#include "test_run.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,40 +20,6 @@
 
 /* The program under test: $MARKETSIM (make test sets it to the build's
    own binary, e.g. the sanitizer build's), else bin/marketsim. */
-static const char *prog = "bin/marketsim";
-
-typedef struct result {
-	int status;
-	char out[16384]; /* stdout and stderr together */
-} result;
-
-/* Runs `prog args` through the shell and captures status and output. */
-static result *run(const char *args)
-{
-	result *r = calloc(1, sizeof *r);
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", prog, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
-	r->out[n] = '\0';
-	int st = pclose(p);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return r;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
-static void expect_contains(const result *r, const char *needle)
-{
-	if (!strstr(r->out, needle))
-		fail_msg("expected \"%s\" in output:\n%s", needle, r->out);
-}
-
 /* Runs a bad fixture and checks status 2, the message, and no output. */
 static void expect_config_error(const char *fixture, const char *location,
 				const char *message)
@@ -61,17 +27,17 @@ static void expect_config_error(const char *fixture, const char *location,
 	char args[512], out[256];
 	snprintf(out, sizeof out, OUT "/%s", fixture);
 	snprintf(args, sizeof args, "run tests/data/%s.cfg --out %s", fixture, out);
-	result *r = run(args);
+	test_result *r = test_run(args);
 	if (r->status != 2)
 		fail_msg("%s: exit %d, expected 2; output:\n%s", fixture, r->status, r->out);
-	expect_contains(r, location);
-	expect_contains(r, message);
-	assert_false(exists(out));
+	test_expect_output(r, location);
+	test_expect_output(r, message);
+	assert_false(test_exists(out));
 	/* check reports the same problem with the same status. */
 	snprintf(args, sizeof args, "check tests/data/%s.cfg", fixture);
-	result *c = run(args);
+	test_result *c = test_run(args);
 	assert_int_equal(c->status, 2);
-	expect_contains(c, location);
+	test_expect_output(c, location);
 	free(c);
 	free(r);
 }
@@ -140,10 +106,10 @@ static void test_model_level_errors(void **unused)
 static void test_missing_file(void **unused)
 {
 	(void)unused;
-	result *r = run("run tests/data/no_such_file.cfg --out " OUT "/nofile");
+	test_result *r = test_run("run tests/data/no_such_file.cfg --out " OUT "/nofile");
 	assert_int_equal(r->status, 2);
-	expect_contains(r, "tests/data/no_such_file.cfg");
-	assert_false(exists(OUT "/nofile"));
+	test_expect_output(r, "tests/data/no_such_file.cfg");
+	assert_false(test_exists(OUT "/nofile"));
 	free(r);
 }
 
@@ -151,27 +117,27 @@ static void test_missing_file(void **unused)
 static void test_set_overrides(void **unused)
 {
 	(void)unused;
-	result *r = run("run tests/data/cli_ok.cfg --set phold.lps=abc --out " OUT "/set_bad");
+	test_result *r = test_run("run tests/data/cli_ok.cfg --set phold.lps=abc --out " OUT "/set_bad");
 	assert_int_equal(r->status, 2);
-	expect_contains(r, "--set");
-	expect_contains(r, "phold.lps");
-	assert_false(exists(OUT "/set_bad"));
+	test_expect_output(r, "--set");
+	test_expect_output(r, "phold.lps");
+	assert_false(test_exists(OUT "/set_bad"));
 	free(r);
 
-	r = run("run tests/data/cli_ok.cfg --set phold.mean=nan --out " OUT "/set_nan");
+	r = test_run("run tests/data/cli_ok.cfg --set phold.mean=nan --out " OUT "/set_nan");
 	assert_int_equal(r->status, 2);
 	free(r);
 
-	r = run("run tests/data/cli_ok.cfg --set phold.lp=3 --out " OUT "/set_unknown");
+	r = test_run("run tests/data/cli_ok.cfg --set phold.lp=3 --out " OUT "/set_unknown");
 	assert_int_equal(r->status, 2);
-	expect_contains(r, "did you mean");
+	test_expect_output(r, "did you mean");
 	free(r);
 
-	r = run("run tests/data/cli_ok.cfg --quiet --set phold.lps=3 --seed 77 --out " OUT "/set_ok");
+	r = test_run("run tests/data/cli_ok.cfg --quiet --set phold.lps=3 --seed 77 --out " OUT "/set_ok");
 	assert_int_equal(r->status, 0);
 	assert_string_equal(r->out, ""); /* --quiet */
 	free(r);
-	r = run("check tests/data/cli_ok.cfg --set phold.lps=3");
+	r = test_run("check tests/data/cli_ok.cfg --set phold.lps=3");
 	assert_int_equal(r->status, 0);
 	free(r);
 	FILE *f = fopen(OUT "/set_ok/phold_lps.csv", "r");
@@ -195,12 +161,12 @@ static void test_set_overrides(void **unused)
 static void test_include_and_run(void **unused)
 {
 	(void)unused;
-	result *r = run("run tests/data/cli_include_main.cfg --out " OUT "/include");
+	test_result *r = test_run("run tests/data/cli_include_main.cfg --out " OUT "/include");
 	assert_int_equal(r->status, 0);
-	expect_contains(r, "events/s");
-	expect_contains(r, OUT "/include");
-	assert_true(exists(OUT "/include/manifest.txt"));
-	assert_true(exists(OUT "/include/phold_summary.csv"));
+	test_expect_output(r, "events/s");
+	test_expect_output(r, OUT "/include");
+	assert_true(test_exists(OUT "/include/manifest.txt"));
+	assert_true(test_exists(OUT "/include/phold_summary.csv"));
 	free(r);
 }
 
@@ -212,16 +178,16 @@ static void test_usage(void **unused)
 			      "run tests/data/cli_ok.cfg extra", "run --seed -4 tests/data/cli_ok.cfg",
 			      "check", "config-doc nomodel", "run --out" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		result *r = run(bad[i]);
+		test_result *r = test_run(bad[i]);
 		if (r->status != 2)
 			fail_msg("`marketsim %s`: exit %d, expected 2", bad[i], r->status);
-		expect_contains(r, "usage:");
+		test_expect_output(r, "usage:");
 		free(r);
 	}
 	const char *good[] = { "--help", "--version", "run --help", "check --help",
 			       "config-doc --help", "help run", "config-doc" };
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-		result *r = run(good[i]);
+		test_result *r = test_run(good[i]);
 		if (r->status != 0)
 			fail_msg("`marketsim %s`: exit %d, expected 0", good[i], r->status);
 		free(r);
@@ -232,14 +198,14 @@ static void test_usage(void **unused)
 static void test_config_doc(void **unused)
 {
 	(void)unused;
-	result *r = run("config-doc phold");
+	test_result *r = test_run("config-doc phold");
 	assert_int_equal(r->status, 0);
 	const char *want[] = { "phold.lps", "phold.start_events", "phold.remote",
 			       "phold.lookahead", "phold.mean", "phold.end_time",
 			       "phold.lp_table", "seed", "model", "0.25",
 			       "Number of logical processes" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		expect_contains(r, want[i]);
+		test_expect_output(r, want[i]);
 	free(r);
 }
 
@@ -247,18 +213,17 @@ static void test_config_doc(void **unused)
 static void test_runtime_failure(void **unused)
 {
 	(void)unused;
-	result *r = run("run tests/data/cli_ok.cfg --out tests/data/cli_ok.cfg/sub");
+	test_result *r = test_run("run tests/data/cli_ok.cfg --out tests/data/cli_ok.cfg/sub");
 	assert_int_equal(r->status, 1);
-	expect_contains(r, "cannot create output directory");
+	test_expect_output(r, "cannot create output directory");
 	free(r);
 }
 
 int main(void)
 {
-	if (getenv("MARKETSIM"))
-		prog = getenv("MARKETSIM");
-	if (access(prog, X_OK) != 0) {
-		fprintf(stderr, "test_cli: %s not built; run from the repository root after make\n", prog);
+	if (access(test_program(), X_OK) != 0) {
+		fprintf(stderr, "test_cli: %s not built; run from the repository root after make\n",
+			test_program());
 		return 1;
 	}
 	/* Start clean: "no output directory" checks must see this run only. */

@@ -44,6 +44,43 @@ static inline test_result *test_run(const char *args)
 	return r;
 }
 
+/* Runs the program and fails the test, showing its output, unless it
+   exits 0. */
+static inline void test_run_ok(const char *args)
+{
+	test_result *r = test_run(args);
+	if (r->status != 0)
+		fail_msg("marketsim %s exited %d:\n%s", args, r->status, r->out);
+	free(r);
+}
+
+/* The whole file at path, NUL-terminated (heap); fails the test if it
+   cannot be read. */
+static inline char *test_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot read %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *s = calloc((size_t)n + 1, 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+/* Fails unless the two files hold the same bytes. */
+static inline void test_same_file(const char *a, const char *b)
+{
+	char *x = test_read_file(a), *y = test_read_file(b);
+	if (strcmp(x, y) != 0)
+		fail_msg("%s and %s differ", a, b);
+	free(x);
+	free(y);
+}
+
 static inline bool test_exists(const char *path)
 {
 	struct stat st;

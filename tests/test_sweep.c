@@ -8,29 +8,12 @@
 
 #define OUT "build/test-sweep"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot read %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *s = calloc((size_t)n + 1, 1);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return s;
-}
-
 /* Three points, one row each with the swept value; a point equals a plain
    run with the same value set (the sweep adds nothing but the --set). */
 static void test_points_and_summary(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/ok");
-	if (r->status != 0)
-		fail_msg("sweep exited %d:\n%s", r->status, r->out);
-	free(r);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/ok");
 	csv *t = csv_load(OUT "/ok", "sweep_summary.csv");
 	assert_int_equal(t->rows, 3);
 	size_t price = csv_col(t, "market.events.[0].price_out");
@@ -50,15 +33,9 @@ static void test_points_and_summary(void **unused)
 		assert_true(test_exists(OUT "/ok/plots/sweep_1.svg"));
 	}
 
-	r = test_run("run tests/data/sweep_ok.cfg -q --no-plots --set market.events.[0].price_out=1.8 "
+	test_run_ok("run tests/data/sweep_ok.cfg -q --no-plots --set market.events.[0].price_out=1.8 "
 		     "-o " OUT "/plain");
-	assert_int_equal(r->status, 0);
-	free(r);
-	char *a = slurp(OUT "/ok/points/p0001/models_weekly.csv");
-	char *b = slurp(OUT "/plain/models_weekly.csv");
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	test_same_file(OUT "/ok/points/p0001/models_weekly.csv", OUT "/plain/models_weekly.csv");
 }
 
 /* Common random numbers: two points with the same value are the same run,
@@ -66,16 +43,10 @@ static void test_points_and_summary(void **unused)
 static void test_common_random_numbers(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -o " OUT "/crn "
-				  "--set 'sweep.parameters.[0].values=[1.8,0,1.8]'");
-	if (r->status != 0)
-		fail_msg("sweep exited %d:\n%s", r->status, r->out);
-	free(r);
-	char *a = slurp(OUT "/crn/points/p0000/models_weekly.csv");
-	char *b = slurp(OUT "/crn/points/p0002/models_weekly.csv");
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -o " OUT "/crn "
+		    "--set 'sweep.parameters.[0].values=[1.8,0,1.8]'");
+	test_same_file(OUT "/crn/points/p0000/models_weekly.csv",
+		       OUT "/crn/points/p0002/models_weekly.csv");
 }
 
 /* A sweep interrupted after some points, rerun with --resume, keeps them
@@ -83,46 +54,31 @@ static void test_common_random_numbers(void **unused)
 static void test_resume(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/straight");
-	assert_int_equal(r->status, 0);
-	free(r);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/straight");
 	/* The interrupted sweep: point 2 never finished, no summary yet. */
-	r = test_run("sweep tests/data/sweep_ok.cfg -q -o " OUT "/resumed");
-	assert_int_equal(r->status, 0);
-	free(r);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/resumed");
 	assert_int_equal(system("rm -rf " OUT "/resumed/points/p0002 " OUT
 				"/resumed/sweep_summary.csv"), 0);
-	r = test_run("sweep tests/data/sweep_ok.cfg --resume -o " OUT "/resumed");
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --resume -o " OUT "/resumed");
 	assert_int_equal(r->status, 0);
 	test_expect_output(r, "3 points (1 run, 2 kept from before, 0 failed)");
 	free(r);
-	char *a = slurp(OUT "/straight/sweep_summary.csv");
-	char *b = slurp(OUT "/resumed/sweep_summary.csv");
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	test_same_file(OUT "/straight/sweep_summary.csv", OUT "/resumed/sweep_summary.csv");
 }
 
 /* Worker processes change nothing: -j 2 writes what -j 1 writes. */
 static void test_jobs_identical(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 -o " OUT "/j1");
-	assert_int_equal(r->status, 0);
-	free(r);
-	r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 -o " OUT "/j2");
-	assert_int_equal(r->status, 0);
-	free(r);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 -o " OUT "/j1");
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 -o " OUT "/j2");
 	const char *files[] = { "sweep_summary.csv", "points/p0000/models_weekly.csv",
 				"points/p0002/summary.csv" };
 	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
 		char a_path[256], b_path[256];
 		snprintf(a_path, sizeof a_path, OUT "/j1/%s", files[k]);
 		snprintf(b_path, sizeof b_path, OUT "/j2/%s", files[k]);
-		char *a = slurp(a_path), *b = slurp(b_path);
-		assert_string_equal(a, b);
-		free(a);
-		free(b);
+		test_same_file(a_path, b_path);
 	}
 }
 
@@ -160,10 +116,7 @@ static void test_failed_point(void **unused)
 static void test_date_grid(void **unused)
 {
 	(void)unused;
-	test_result *r = test_run("sweep tests/data/sweep_grid.cfg -q -o " OUT "/grid");
-	if (r->status != 0)
-		fail_msg("sweep exited %d:\n%s", r->status, r->out);
-	free(r);
+	test_run_ok("sweep tests/data/sweep_grid.cfg -q -o " OUT "/grid");
 	csv *t = csv_load(OUT "/grid", "sweep_summary.csv");
 	assert_int_equal(t->rows, 4);
 	size_t date = csv_col(t, "market.events.[0].date");
