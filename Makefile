@@ -6,6 +6,8 @@
 #   make bench      queue hold-model and PHOLD benchmarks (not part of test)
 #   make memcheck   the test suite and one PHOLD run under valgrind
 #   make sanitize   the test suite built with -fsanitize=address,undefined
+#   make MPI=1      the same program built with Open MPI's mpicc, for
+#                   `mpirun -n K bin/marketsim sweep FILE` (objects in build/mpi)
 #   make golden     regenerate tests/golden/ (fixed-seed outputs) after an intended change
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -19,7 +21,16 @@ OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 
 # Debian packages the build, the tests and the plots need.
-DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev gnuplot-nox valgrind
+DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev libsqlite3-dev gnuplot-nox valgrind \
+        libopenmpi-dev openmpi-bin
+
+# MPI=1 builds with Open MPI (sweeps spread over `mpirun` ranks); its
+# objects live apart so the two builds never mix.
+ifeq ($(MPI),1)
+override CC    := mpicc
+override BUILD := build/mpi
+MPIFLAGS := -DSIM_MPI
+endif
 
 VERSION := 0.1.0
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -30,10 +41,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS    = -std=gnu11 $(OPTFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
 # Where `run` finds the gnuplot scripts unless MARKETSIM_PLOTS says otherwise.
 SIM_PLOTS_DIR ?= $(CURDIR)/plots
-CPPFLAGS  = -Iinclude $(shell pkg-config --cflags gsl libconfig) \
+CPPFLAGS  = -Iinclude $(shell pkg-config --cflags gsl libconfig sqlite3) $(MPIFLAGS) \
             -DSIM_VERSION='"$(VERSION)"' -DSIM_GIT_REV='"$(GIT_REV)"' \
             -DSIM_PLOTS_DIR='"$(SIM_PLOTS_DIR)"'
-LDLIBS    = $(shell pkg-config --libs gsl libconfig) -lm
+LDLIBS    = $(shell pkg-config --libs gsl libconfig sqlite3) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
 # The library holds the engine and every model; the program's main lives in
@@ -82,9 +93,23 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(PROG): $(BUILD)/models/marketsim.o $(LIB)
+# Which build the program was last linked from: switching between the
+# plain and the MPI build relinks it.
+$(BIN)/.build: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BUILD) $(CC)' | cmp -s - $@ || echo '$(BUILD) $(CC)' > $@
+
+$(PROG): $(BUILD)/models/marketsim.o $(LIB) $(BIN)/.build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(filter-out $(BIN)/.build,$^) $(LDLIBS) -o $@
+
+# The MPI build `make test` runs the MPI sweep test with (never sanitized:
+# Open MPI's own allocations would drown the report).
+MPI_PROG := build/mpi/bin/marketsim
+ifneq ($(MPI),1)
+$(MPI_PROG): FORCE | deps
+	@$(MAKE) --no-print-directory MPI=1 BIN=build/mpi/bin SANFLAGS= OPTFLAGS="-O2 -g" $(MPI_PROG)
+endif
 
 $(BIN)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -105,9 +130,9 @@ run: $(PROG)
 	$(PROG) run experiments/openrouter_2026.cfg
 
 # Every suite runs even when an earlier one fails; the target fails if any did.
-test: $(PROG) $(TESTS)
+test: $(PROG) $(TESTS) $(MPI_PROG)
 	@failed=0; for t in $(TESTS); do \
-		echo "== $$t"; MARKETSIM=$(PROG) $$t || failed=1; \
+		echo "== $$t"; MARKETSIM=$(PROG) MARKETSIM_MPI=$(MPI_PROG) $$t || failed=1; \
 	done; \
 	if [ $$failed -ne 0 ]; then echo "make test: some suites FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"

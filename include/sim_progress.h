@@ -23,6 +23,9 @@ sim_progress *sim_progress_new(FILE *f, bool quiet, const char *label, const cha
 			       size_t total);
 /* `done` units finished so far, `events` engine events so far. */
 void sim_progress_update(sim_progress *p, size_t done, uint64_t events);
+/* The total has changed (more replications planned); `detail` (may be
+   NULL) is shown after the counts, e.g. "points 3/17". */
+void sim_progress_retotal(sim_progress *p, size_t total, const char *detail);
 /* Prints the final state and frees p. */
 void sim_progress_finish(sim_progress *p);
 

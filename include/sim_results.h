@@ -39,6 +39,9 @@ int sim_results_finish(sim_results *res, sim_error *err);
 /* Removes every temporary file and frees res; NULL is allowed. */
 void sim_results_abort(sim_results *res);
 
+/* mkdir -p dir; 0, or -1 with err. */
+int sim_results_make_dirs(const char *dir, sim_error *err);
+
 /* The directory path given to sim_results_open. */
 const char *sim_results_dir(const sim_results *res);
 

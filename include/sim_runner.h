@@ -77,6 +77,15 @@ sim_config *sim_experiment_config(sim_experiment *x);
 const sim_schema *sim_experiment_root(const sim_experiment *x);
 /* The experiment's name: its `name`, else the file's base name; heap. */
 char *sim_experiment_name(const sim_experiment *x, const char *config_path);
+/* The model the experiment names. */
+const sim_model_type *sim_experiment_model(const sim_experiment *x);
+/* Runs replication `replication` of x on a fresh engine and records its
+   rows into tables (the model must have `record`); *events grows by the
+   events it executed. `name` is the experiment's name, for the model's
+   context. Returns 0 or -1 with err. */
+int sim_experiment_run_replication(const sim_experiment *x, const char *name,
+				   uint64_t replication, sim_table_set *tables,
+				   uint64_t *events, sim_error *err);
 
 /* Runs experiments A and B (opt_a, opt_b: their files and overrides)
    into out_dir/a and out_dir/b, pairs their replications (replication r
@@ -90,19 +99,46 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 			    const sim_run_options *opt_a, const sim_run_options *opt_b,
 			    const char *out_dir, FILE *report, sim_error *err);
 
-/* What a sweep did. */
+/* What a sweep did, counted in (point, replication) tasks. */
 typedef struct sim_sweep_report {
-	size_t points, done, skipped, failed;
+	size_t points;       /* points of the sweep */
+	size_t done;         /* replications run now */
+	size_t skipped;      /* replications kept from an earlier run (--resume) */
+	size_t failed;       /* replications that failed */
+	int interrupted;     /* the signal (SIGINT, SIGTERM) that stopped it, or 0 */
+	bool worker_rank;    /* MPI: this process was a worker, not rank 0 */
 } sim_sweep_report;
 
-/* Runs every point of the experiment's sweep (see sim_sweep.h) into
-   opt->out_dir (default out/<name>), `jobs` points at a time in worker
-   processes (1: in this process); with `resume`, points already written
-   are kept. The results do not depend on `jobs`. Returns 0 when the sweep ran (report->failed counts
-   points that failed), -1 with err when it could not (bad input: kind
-   CONFIG, nothing written). */
+/* How a sweep runs. */
+typedef struct sim_sweep_options {
+	bool resume;         /* keep the replications results.sqlite holds */
+	size_t jobs;         /* worker processes (1: in this process) */
+	bool mpi;            /* hand tasks to MPI ranks (started by mpirun) */
+} sim_sweep_options;
+
+/* Writes a sweep's CSVs (points/pNNNN/, sweep_summary.csv,
+   sweep_vs_reference.csv, sweep_failures.csv, sweep_replications.csv,
+   sweep_plots.txt, report_notes.txt, manifest.txt) from DIR/results.sqlite
+   alone. manifest_extra: lines added to the manifest (may be NULL).
+   *failed (may be NULL) counts the failed replications. */
+int sim_sweep_write_outputs(const sim_model_type *const *registry, const char *dir,
+			    const char *manifest_extra, size_t *failed, sim_error *err);
+
+/* Redraws DIR's charts and report from what it holds: for a sweep, first
+   its CSVs from results.sqlite; for a run, from its CSVs. */
+int sim_plot_results(const sim_model_type *const *registry, const char *dir,
+		     const char *plots_dir, bool quiet, sim_error *err);
+
+/* Runs every replication of every point of the experiment's sweep (see
+   sim_sweep.h) into opt->out_dir (default out/<name>): each stored in
+   results.sqlite as it finishes, then the CSVs, charts and report derived
+   from it. The results do not depend on how many workers ran them.
+   Returns 0 when the sweep ran (report->failed counts replications that
+   failed; report->interrupted a signal that stopped it early, with what
+   was done kept), -1 with err when it could not (bad input: kind CONFIG,
+   nothing written). */
 int sim_sweep_experiment(const sim_model_type *const *registry,
-			 const sim_run_options *opt, bool resume, size_t jobs,
+			 const sim_run_options *opt, const sim_sweep_options *how,
 			 sim_sweep_report *report, sim_error *err);
 
 #endif

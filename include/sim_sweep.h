@@ -48,6 +48,7 @@ typedef struct sim_sweep_param {
 typedef struct sim_sweep_params {
 	int mode;           /* 0 grid, 1 zip */
 	sim_list parameters;/* sim_sweep_param */
+	int64_t reference;  /* point the others are compared with */
 	char *plot;         /* summary metrics to chart, comma-separated */
 } sim_sweep_params;
 

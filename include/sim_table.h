@@ -64,6 +64,40 @@ double sim_table_value(const sim_table *t, size_t rep, size_t row, size_t c);
 void sim_table_stats(const double *x, size_t n, double *mean, double *sd,
 		     double *lo, double *hi);
 
+/* The set's tables in creation order, and each table's layout. */
+size_t sim_table_set_count(const sim_table_set *set);
+sim_table *sim_table_set_at(const sim_table_set *set, size_t i);
+const char *sim_table_file(const sim_table *t);
+size_t sim_table_key_count(const sim_table *t);
+size_t sim_table_value_count(const sim_table *t);
+const char *sim_table_key_name(const sim_table *t, size_t k);
+const char *sim_table_value_name(const sim_table *t, size_t c);
+
+/* One replication's rows as bytes, to move them between processes (a
+   worker to the sweep's coordinator, over a pipe or MPI): `set` must hold
+   exactly one replication. *buf is heap, the caller frees it. Numbers are
+   copied in the host's byte order, so both ends must share it. Returns 0,
+   or -1 with err. */
+int sim_table_set_encode(const sim_table_set *set, char **buf, size_t *len,
+			 sim_error *err);
+/* Appends the replication encoded in buf[0, len) to `set`, as if its model
+   had recorded it there. Returns 0, or -1 with err on a malformed buffer
+   or rows that differ from the set's earlier replications. */
+int sim_table_set_decode(sim_table_set *set, const char *buf, size_t len,
+			 sim_error *err);
+
+/* Mean, sample sd and 95% t-interval of the paired differences b - a, and
+   what pairing gained: var(a) + var(b) over var(b - a). */
+typedef struct sim_paired_stats {
+	double mean_a, mean_b;
+	double diff_mean, diff_sd, diff_lo, diff_hi;
+	double sd_independent;    /* sqrt(var a + var b) */
+	double variance_reduction;/* inf when the differences do not vary */
+} sim_paired_stats;
+/* Over n pairs (a[i], b[i]); work holds n doubles of scratch. */
+void sim_table_paired_stats(const double *a, const double *b, size_t n, double *work,
+			    sim_paired_stats *out);
+
 /* Writes every table of the set into out, aggregated as described above. */
 int sim_table_set_write(const sim_table_set *set, sim_results *out,
 			sim_error *err);

@@ -1,10 +1,12 @@
 /* cli.c - the marketsim command line (see README.md, "Command line").
    The only place that prints errors and picks exit statuses. */
 #include "sim_model.h"
+#include "sim_pool.h"
 #include "sim_runner.h"
 #include "sim_version.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <gsl/gsl_errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@ static const char main_usage[] =
 	"  sweep FILE          run an experiment at every point of its `sweep`\n"
 	"  compare A B         run two experiments, paired differences of B - A\n"
 	"  check FILE          validate an experiment file; run nothing, write nothing\n"
+	"  plot DIR            redraw a results directory's CSVs, charts and report\n"
 	"  config-doc [MODEL]  list every setting of MODEL (or list the models)\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
@@ -54,23 +57,47 @@ static const char run_usage[] =
 
 static const char sweep_usage[] =
 	"usage: marketsim sweep [OPTIONS] FILE\n"
+	"       mpirun -n K marketsim sweep [OPTIONS] FILE   (a `make MPI=1` build)\n"
 	"\n"
 	"Runs the experiment FILE, all its replications, at every point of its\n"
 	"`sweep` group (settings by path, with a list of values or a range;\n"
 	"`marketsim config-doc MODEL` lists the sweep's settings). Replication r\n"
-	"uses the same random streams at every point. Each point is written to\n"
-	"DIR/points/pNNNN/ like a run; DIR/sweep_summary.csv has one row per point\n"
-	"with its parameter values and every summary metric's mean and 95% CI.\n"
-	"A point that fails is listed in DIR/sweep_failures.csv and the sweep goes\n"
-	"on. Exit status 0 when every point ran, 1 when some failed, 2 on bad input.\n"
+	"uses the same random streams at every point (common random numbers).\n"
+	"Each (point, replication) is stored in DIR/results.sqlite as it finishes,\n"
+	"in its own transaction; the CSVs are derived from it: DIR/points/pNNNN/\n"
+	"(each point's tables, aggregated), DIR/sweep_summary.csv (one row per\n"
+	"point: parameters, every summary metric's mean and 95% CI),\n"
+	"DIR/sweep_vs_reference.csv (every point against sweep.reference, paired by\n"
+	"replication) and DIR/sweep_replications.csv (every replication's summary,\n"
+	"each row naming its experiment, point, parameters, replication and seed).\n"
+	"A replication that fails is listed in DIR/sweep_failures.csv and the sweep\n"
+	"goes on. Under mpirun, rank 0 hands out tasks to the other ranks.\n"
+	"SIGINT or SIGTERM stop the sweep cleanly, keeping what is stored.\n"
+	"\n"
+	"Exit status 0 when every replication ran, 1 when some failed, 2 on bad\n"
+	"input, 130/143 when stopped by SIGINT/SIGTERM (rerun with --resume).\n"
 	"\n"
 	"options:\n"
 	"  -s, --seed N        master seed\n"
 	"      --set PATH=VAL  override one setting (repeatable)\n"
 	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
-	"  -j, --jobs N        points run at once, in worker processes (default: the\n"
-	"                      number of cores); the results do not depend on N\n"
-	"      --resume        keep the points a killed sweep already wrote\n"
+	"  -j, --jobs N        worker processes (default: the number of cores); the\n"
+	"                      results do not depend on N\n"
+	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
+	"                      kill, a crash or Ctrl-C) and run only the rest\n"
+	"      --no-plots      do not draw the charts\n"
+	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n";
+
+static const char plot_usage[] =
+	"usage: marketsim plot [OPTIONS] DIR\n"
+	"\n"
+	"Writes a results directory's outputs again from what it holds: for a sweep,\n"
+	"its CSVs from DIR/results.sqlite, then its charts; for a run, its charts\n"
+	"from its CSVs. Use it after editing a plots/*.gp script, or to see an\n"
+	"interrupted sweep's results so far.\n"
+	"\n"
+	"options:\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -256,28 +283,79 @@ static char *join_command(int argc, char **argv)
 
 typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;
 
-/* `marketsim sweep`: the status is 1 when some point failed. */
+/* `marketsim sweep`: the status is 1 when some replication failed, 128
+   plus the signal when one stopped it. Under mpirun every rank runs this;
+   rank 0 alone speaks. */
 static int run_sweep(const sim_model_type *const *registry, const sim_run_options *opt,
 		     bool resume, long jobs)
 {
 	sim_error err;
 	sim_error_clear(&err);
 	sim_sweep_report rep = { 0 };
+	sim_sweep_options how = { resume, (size_t)jobs, sim_pool_under_mpi() };
 	if (jobs == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = cores > 0 ? cores : 1;
+		how.jobs = cores > 0 ? (size_t)cores : 1;
 	}
-	if (sim_sweep_experiment(registry, opt, resume, (size_t)jobs, &rep, &err) != 0) {
-		sim_error_print(&err, stderr);
+	if (how.mpi && sim_pool_mpi_init(NULL, NULL) != 0) {
+		const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+		if (!rank || !strcmp(rank, "0"))
+			fprintf(stderr, "marketsim: started by mpirun, but this marketsim was "
+				"built without MPI; build it with `make MPI=1`\n");
+		return SIM_EXIT_USAGE;
+	}
+	sim_run_options o = *opt;
+	if (how.mpi && sim_pool_mpi_rank() > 0)
+		o.quiet = true;
+	int rc = sim_sweep_experiment(registry, &o, &how, &rep, &err);
+	bool speaks = !how.mpi || sim_pool_mpi_rank() == 0;
+	if (how.mpi)
+		sim_pool_mpi_finalize();
+	if (rc != 0) {
+		if (speaks)
+			sim_error_print(&err, stderr);
 		return sim_error_exit_status(&err);
 	}
 	fflush(stdout);
+	if (rep.interrupted)
+		return 128 + rep.interrupted;
 	if (rep.failed) {
-		fprintf(stderr, "marketsim: %s: %zu of %zu sweep points failed (see "
-			"sweep_failures.csv)\n", opt->config_path, rep.failed, rep.points);
+		fprintf(stderr, "marketsim: %s: %zu replication%s failed (see "
+			"sweep_failures.csv)\n", opt->config_path, rep.failed,
+			rep.failed == 1 ? "" : "s");
 		return SIM_EXIT_RUNTIME;
 	}
 	return SIM_EXIT_OK;
+}
+
+static int cmd_plot(int argc, char **argv, const sim_model_type *const *registry)
+{
+	cli_options o;
+	int first = parse_options(argc, argv, plot_usage, false, &o);
+	int status = SIM_EXIT_USAGE;
+	if (first < 0)
+		goto done;
+	if (o.help) {
+		fputs(plot_usage, stdout);
+		status = SIM_EXIT_OK;
+		goto done;
+	}
+	if (argc - first != 1 || o.override_count || o.resume || o.jobs) {
+		usage_error(plot_usage, "%s", argc - first != 1 ? "plot: expected one directory"
+								 : "plot: takes only -q");
+		goto done;
+	}
+	sim_error err;
+	sim_error_clear(&err);
+	if (sim_plot_results(registry, argv[first], NULL, o.quiet, &err) != 0) {
+		sim_error_print(&err, stderr);
+		status = sim_error_exit_status(&err);
+		goto done;
+	}
+	status = SIM_EXIT_OK;
+done:
+	cli_options_free(&o);
+	return status;
 }
 
 static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
@@ -392,6 +470,8 @@ static int help(const char *command)
 		fputs(validate_usage, stdout);
 	} else if (!strcmp(command, "check")) {
 		fputs(check_usage, stdout);
+	} else if (!strcmp(command, "plot")) {
+		fputs(plot_usage, stdout);
 	} else if (!strcmp(command, "config-doc")) {
 		fputs(doc_usage, stdout);
 	} else {
@@ -475,6 +555,12 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
+	if (sim_pool_under_mpi() && strcmp(cmd, "sweep") != 0) {
+		const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+		if (!rank || !strcmp(rank, "0"))
+			fprintf(stderr, "marketsim: only `sweep` runs under mpirun\n");
+		return SIM_EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate") ||
 	    !strcmp(cmd, "sweep")) {
 		char *command = join_command(argc, argv);
@@ -487,6 +573,8 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "config-doc"))
 		return cmd_config_doc(argc - 1, argv + 1, registry);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 1, argv + 1, registry);
 	if (!strcmp(cmd, "compare")) {
 		char *command = join_command(argc, argv);
 		int status = cmd_compare(argc - 1, argv + 1, registry, command);

@@ -6,14 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sample variance of x[0, n) (NaN below two values). */
-static double variance(const double *x, size_t n)
-{
-	double mean, sd, lo, hi;
-	sim_table_stats(x, n, &mean, &sd, &lo, &hi);
-	return n > 1 ? sd * sd : NAN;
-}
-
 static long find_row(const sim_table *t, const char *metric, const char *subject)
 {
 	for (size_t r = 0; r < sim_table_rows(t); r++)
@@ -79,31 +71,25 @@ static int write_comparison(const sim_table *a, const sim_table *b, sim_results 
 		for (size_t k = 0; k < reps; k++) {
 			xa[k] = sim_table_value(a, k, r, 0);
 			xb[k] = sim_table_value(b, k, (size_t)rb, 0);
-			d[k] = xb[k] - xa[k];
 		}
-		double ma, mb, mean, sd, lo, hi, unused;
-		sim_table_stats(xa, reps, &ma, &unused, &unused, &unused);
-		sim_table_stats(xb, reps, &mb, &unused, &unused, &unused);
-		sim_table_stats(d, reps, &mean, &sd, &lo, &hi);
-		double independent = variance(xa, reps) + variance(xb, reps);
-		double paired = sd * sd;
-		double reduction = paired > 0 ? independent / paired :
-				   independent > 0 ? INFINITY : NAN;
+		sim_paired_stats ps;
+		sim_table_paired_stats(xa, xb, reps, d, &ps);
 		fprintf(f, "%s,%s", metric, subject);
-		put(f, ma);
-		put(f, mb);
-		put(f, mean);
-		put(f, lo);
-		put(f, hi);
-		put(f, sd);
-		put(f, sqrt(independent));
-		put(f, reduction);
+		put(f, ps.mean_a);
+		put(f, ps.mean_b);
+		put(f, ps.diff_mean);
+		put(f, ps.diff_lo);
+		put(f, ps.diff_hi);
+		put(f, ps.diff_sd);
+		put(f, ps.sd_independent);
+		put(f, ps.variance_reduction);
 		fputc('\n', f);
 		if (report) {
 			char diff[64];
-			snprintf(diff, sizeof diff, "%.4g [%.4g, %.4g]", mean, lo, hi);
+			snprintf(diff, sizeof diff, "%.4g [%.4g, %.4g]", ps.diff_mean,
+				 ps.diff_lo, ps.diff_hi);
 			fprintf(report, "%-26s %-12s %14.4g %14.4g %30s %9.3g\n", metric, subject,
-				ma, mb, diff, reduction);
+				ps.mean_a, ps.mean_b, diff, ps.variance_reduction);
 		}
 	}
 	free(xa);

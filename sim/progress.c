@@ -13,7 +13,7 @@
 struct sim_progress {
 	FILE *f;
 	bool tty;
-	char label[128], unit[32];
+	char label[128], unit[32], detail[64];
 	size_t total, done;
 	uint64_t events;
 	double start, last;
@@ -73,12 +73,13 @@ static void draw(sim_progress *p, double t, bool final)
 		memset(bar, '#', fill);
 		memset(bar + fill, '.', BAR_WIDTH - fill);
 		bar[BAR_WIDTH] = '\0';
-		fprintf(p->f, "\r%s [%s] %zu/%zu %s, %s elapsed, %s left%s\033[K%s",
-			p->label, bar, p->done, p->total, p->unit, spent, left, rate,
-			final ? "\n" : "");
+		fprintf(p->f, "\r%s [%s] %zu/%zu %s%s%s, %s elapsed, %s left%s\033[K%s",
+			p->label, bar, p->done, p->total, p->unit, p->detail[0] ? ", " : "",
+			p->detail, spent, left, rate, final ? "\n" : "");
 	} else {
-		fprintf(p->f, "%s: %zu/%zu %s, %s elapsed, %s left%s\n", p->label,
-			p->done, p->total, p->unit, spent, left, rate);
+		fprintf(p->f, "%s: %zu/%zu %s%s%s, %s elapsed, %s left%s\n", p->label,
+			p->done, p->total, p->unit, p->detail[0] ? ", " : "", p->detail, spent,
+			left, rate);
 	}
 	fflush(p->f);
 }
@@ -94,6 +95,14 @@ void sim_progress_update(sim_progress *p, size_t done, uint64_t events)
 		p->last = t;
 		draw(p, t, false);
 	}
+}
+
+void sim_progress_retotal(sim_progress *p, size_t total, const char *detail)
+{
+	if (!p)
+		return;
+	p->total = total;
+	snprintf(p->detail, sizeof p->detail, "%s", detail ? detail : "");
 }
 
 void sim_progress_finish(sim_progress *p)

@@ -59,6 +59,15 @@ static int make_dirs(const char *dir, bool *created)
 	return 0;
 }
 
+int sim_results_make_dirs(const char *dir, sim_error *err)
+{
+	bool created;
+	if (make_dirs(dir, &created) == 0)
+		return 0;
+	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
+			     "cannot create the directory: %s", strerror(errno));
+}
+
 sim_results *sim_results_open(const char *dir, sim_error *err)
 {
 	sim_results *res = calloc(1, sizeof *res);

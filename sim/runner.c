@@ -322,6 +322,31 @@ static int run_replication(const loaded_experiment *x, const void *model_params,
 	return rc;
 }
 
+const sim_model_type *sim_experiment_model(const sim_experiment *x)
+{
+	return x->x.model;
+}
+
+int sim_experiment_run_replication(const sim_experiment *x, const char *name,
+				   uint64_t replication, sim_table_set *tables,
+				   uint64_t *events, sim_error *err)
+{
+	const sim_experiment_params *ep = x->x.params;
+	const void *model_params = (const char *)x->x.params + model_offset();
+	if (!x->x.model->record)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				     "model %s does not record replications",
+				     x->x.model->name);
+	sim_run_context ctx = { (uint64_t)ep->seed, replication, name };
+	sim_engine *eng = NULL;
+	void *state = NULL;
+	int rc = run_replication(&x->x, model_params, &ctx, tables, &eng, &state, events, err);
+	if (state)
+		x->x.model->destroy(state);
+	sim_engine_free(eng);
+	return rc;
+}
+
 /* Runs the validation against the tables, printing to stdout and saving
    the same text as validation.txt in the results. */
 static int report_validation(const loaded_experiment *x, const void *model_params,

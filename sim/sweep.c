@@ -92,6 +92,13 @@ static int check_sweep(const void *params, const sim_config *cfg, const char *pa
 						   "commas, without spaces or quotes; found \"%s\"",
 						   s->plot);
 		}
+	if (s->parameters.count > 0 && (size_t)s->reference >= sim_sweep_point_count(s)) {
+		snprintf(at, sizeof at, "%s.reference", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected a point index below %zu, the number of "
+					   "points; found %lld", sim_sweep_point_count(s),
+					   (long long)s->reference);
+	}
 	for (size_t j = 1; s->mode == 1 && j < s->parameters.count; j++)
 		if (sim_sweep_value_count(&p[j]) != sim_sweep_value_count(&p[0])) {
 			snprintf(at, sizeof at, "%s.parameters.[%zu]", path, j);
@@ -109,6 +116,9 @@ static const sim_setting sweep_rows[] = {
 		   "values together"),
 	SIM_LIST("parameters", sim_sweep_params, parameters, &param_schema, 0, 0,
 		 "The swept settings"),
+	SIM_INT("reference", sim_sweep_params, reference, "0", 0, 1000000000,
+		"Point (its index: 3 is p0003) every point is compared with, replication "
+		"by replication, in sweep_vs_reference.csv"),
 	SIM_STRING("plot", sim_sweep_params, plot, "",
 		   "Summary metrics to chart against the first parameter, comma-separated "
 		   "as metric:subject (e.g. \"cum_revenue:Alibaba,cum_profit:Alibaba\")"),

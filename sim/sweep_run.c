@@ -1,16 +1,19 @@
-/* sweep_run.c - `marketsim sweep`: every point of an experiment's sweep,
-   each a complete result directory, then one summary row per point
+/* sweep_run.c - `marketsim sweep`: every (point, replication) of an
+   experiment's sweep handed to workers, each result stored in
+   results.sqlite as it arrives, then the outputs derived from it
    (include/sim_sweep.h, include/sim_runner.h). */
 #include "sim_runner.h"
 #include "sim_plot.h"
+#include "sim_pool.h"
 #include "sim_progress.h"
+#include "sim_rng.h"
+#include "sim_store.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,239 +111,416 @@ static int check_points(const sim_model_type *const *registry, const sim_run_opt
 	return 0;
 }
 
-static bool file_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
+/* A worker's view of the sweep: the experiment loaded at the point it ran
+   last, so a worker given the same point again does not reparse. */
+typedef struct sweep_worker {
+	const sim_model_type *const *registry;
+	const sim_run_options *opt;
+	const sim_sweep_params *sweep;
+	const char *name;
+	size_t point;
+	sim_experiment *x;  /* at `point`, or NULL */
+} sweep_worker;
 
-/* A point's summary.csv: rows metric,subject,value_mean,value_sd,value_lo,
-   value_hi. Reads up to `max` rows into names ("metric:subject") and
-   stats (mean, lo, hi); returns the count, or -1 when unreadable. */
-static long read_summary(const char *dir, char (*names)[128], double (*stats)[3], size_t max)
+/* Loads the experiment with point i's assignments. */
+static sim_experiment *load_point(const sweep_worker *w, size_t i, sim_error *err)
 {
-	char path[4096], line[1024];
-	snprintf(path, sizeof path, "%s/summary.csv", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	long n = 0;
-	bool header = true;
-	while (fgets(line, sizeof line, f) && (size_t)n < max) {
-		if (header) {
-			header = false;
-			continue;
-		}
-		char *field[6], *p = line;
-		int k = 0;
-		while (k < 6 && p) {
-			field[k++] = p;
-			p = strchr(p, ',');
-			if (p)
-				*p++ = '\0';
-		}
-		if (k < 6)
-			continue;
-		snprintf(names[n], 128, "%s:%s", field[0], field[1]);
-		stats[n][0] = strtod(field[2], NULL);
-		stats[n][1] = strtod(field[4], NULL);
-		stats[n][2] = strtod(field[5], NULL);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-enum { MAX_METRICS = 4096 };
-
-/* sweep_summary.csv: point, each parameter, then each summary metric's
-   mean and 95% interval at that point (nan for a failed point). */
-static int write_summary(const char *dir, const sim_sweep_params *s, const bool *failed,
-			 sim_results *out, sim_error *err)
-{
-	size_t points = sim_sweep_point_count(s), np = s->parameters.count;
-	const sim_sweep_param *p = s->parameters.items;
-	char (*names)[128] = calloc(MAX_METRICS, sizeof *names);
-	double (*stats)[3] = calloc(MAX_METRICS, sizeof *stats);
-	char (*first)[128] = calloc(MAX_METRICS, sizeof *first);
-	FILE *f = names && stats && first ? sim_results_create(out, "sweep_summary.csv", err) : NULL;
-	int rc = -1;
-	if (!f)
-		goto done;
-	long metrics = -1;
-	char pd[4096];
-	for (size_t i = 0; i < points && metrics < 0; i++) {
-		snprintf(pd, sizeof pd, "%s/points/p%04zu", dir, i);
-		if (!failed[i])
-			metrics = read_summary(pd, first, stats, MAX_METRICS);
-	}
-	fputs("point", f);
-	for (size_t j = 0; j < np; j++)
-		fprintf(f, ",%s", p[j].path);
-	for (long m = 0; m < metrics; m++)
-		fprintf(f, ",%s_mean,%s_lo,%s_hi", first[m], first[m], first[m]);
-	fputc('\n', f);
-	for (size_t i = 0; i < points; i++) {
-		fprintf(f, "p%04zu", i);
-		for (size_t j = 0; j < np; j++) {
-			char v[64];
-			sim_sweep_value_text(&p[j], sim_sweep_value_index(s, i, j), 10, false, v,
-					     sizeof v);
-			fprintf(f, ",%s", v);
-		}
-		snprintf(pd, sizeof pd, "%s/points/p%04zu", dir, i);
-		long got = failed[i] ? -1 : read_summary(pd, names, stats, MAX_METRICS);
-		for (long m = 0; m < metrics; m++) {
-			bool ok = got > m && strcmp(names[m], first[m]) == 0;
-			for (int k = 0; k < 3; k++) {
-				if (ok && !isnan(stats[m][k]))
-					fprintf(f, ",%.10g", stats[m][k]);
-				else
-					fputs(",nan", f);
-			}
-		}
-		fputc('\n', f);
-	}
-	rc = sim_results_close_file(out, f, err);
-	f = NULL;
-done:
-	if (f)
-		sim_results_close_file(out, f, NULL);
-	if (rc != 0 && err->kind == SIM_ERROR_NONE)
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-	free(names);
-	free(stats);
-	free(first);
-	return rc;
-}
-
-/* sweep_plots.txt: one chart per line for plots/sweep_*.gp, the metric's
-   column stem, the first parameter's column and, for a grid of two or
-   more, the second's. */
-static int write_plot_list(const sim_sweep_params *s, sim_results *out, sim_error *err)
-{
-	const sim_sweep_param *p = s->parameters.items;
-	FILE *f = sim_results_create(out, "sweep_plots.txt", err);
-	if (!f)
-		return -1;
-	const char *c = s->plot;
-	while (*c) {
-		size_t n = strcspn(c, ",");
-		/* A grid over two or more parameters also gets a heat map
-		   over the first two. */
-		if (n > 0 && s->mode == 0 && s->parameters.count >= 2)
-			fprintf(f, "%.*s %s %s\n", (int)n, c, p[0].path, p[1].path);
-		else if (n > 0)
-			fprintf(f, "%.*s %s\n", (int)n, c, p[0].path);
-		c += n + (c[n] == ',');
-	}
-	return sim_results_close_file(out, f, err);
-}
-
-/* Runs point i into dir/points/pNNNN; fills fail (a line for
-   sweep_failures.csv) when it fails. */
-static int run_point(const sim_model_type *const *registry, const sim_run_options *opt,
-		     const sim_sweep_params *s, size_t i, const char *dir, char *fail,
-		     size_t fail_size)
-{
-	size_t n = s->parameters.count;
-	char pd[4096];
-	snprintf(pd, sizeof pd, "%s/points/p%04zu", dir, i);
-	char **a = point_assignments(s, i);
-	const char **all = a ? with_overrides(opt, a, n) : NULL;
-	sim_error e;
-	sim_error_clear(&e);
-	int rc = -1;
+	size_t n = w->sweep->parameters.count;
+	char **a = point_assignments(w->sweep, i);
+	const char **all = a ? with_overrides(w->opt, a, n) : NULL;
+	sim_experiment *x = NULL;
 	if (!all) {
-		sim_error_set(&e, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	} else {
-		sim_run_options o = *opt;
+		sim_run_options o = *w->opt;
 		o.overrides = all;
-		o.override_count = opt->override_count + n;
-		o.out_dir = pd;
-		o.quiet = true;
-		o.no_plots = true;
-		rc = sim_run_experiment(registry, &o, NULL, &e);
-	}
-	if (rc != 0) {
-		char msg[1400];
-		sim_error_format(&e, msg, sizeof msg);
-		for (char *c = msg; *c; c++)
-			if (*c == ',' || *c == '\n')
-				*c = ';'; /* one CSV field */
-		snprintf(fail, fail_size, "p%04zu,%s", i, msg);
+		o.override_count = w->opt->override_count + n;
+		x = sim_experiment_load(w->registry, &o, err);
 	}
 	free(all);
 	free_assignments(a, n);
-	return rc;
+	return x;
 }
 
-/* A worker process's point: its failure line goes to pNNNN.failed for
-   the parent to read. Returns the exit status. */
-static int run_point_in_worker(const sim_model_type *const *registry,
-			       const sim_run_options *opt, const sim_sweep_params *s, size_t i,
-			       const char *dir)
+/* Fault injection for the tests of failure isolation: MARKETSIM_FAULT=
+   "P:R:error" makes replication R of point P fail as a model error would,
+   "P:R:crash" kills its worker process as a crash would. */
+static bool injected_fault(const sim_task *task, sim_error *err)
 {
-	char fail[1600], path[4200];
-	if (run_point(registry, opt, s, i, dir, fail, sizeof fail) == 0)
+	const char *f = getenv("MARKETSIM_FAULT");
+	unsigned long long p, r;
+	char kind[16];
+	if (!f || sscanf(f, "%llu:%llu:%15s", &p, &r, kind) != 3 || p != task->point ||
+	    r != task->replication)
+		return false;
+	if (strcmp(kind, "crash") == 0)
+		raise(SIGKILL);
+	sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+		      "injected fault (MARKETSIM_FAULT=%s)", f);
+	return true;
+}
+
+/* The task function: one replication at one point, its rows encoded. */
+static void run_task(void *ctx, const sim_task *task, sim_task_result *out)
+{
+	sweep_worker *w = ctx;
+	sim_error e;
+	sim_error_clear(&e);
+	if (injected_fault(task, &e)) {
+		char msg[1400];
+		sim_error_format(&e, msg, sizeof msg);
+		out->error = strdup(msg);
+		return;
+	}
+	sim_table_set *rows = NULL;
+	if (!w->x || w->point != task->point) {
+		sim_experiment_free(w->x);
+		w->point = task->point;
+		w->x = load_point(w, task->point, &e);
+	}
+	if (w->x) {
+		rows = sim_table_set_new();
+		if (!rows)
+			sim_error_set(&e, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		else if (sim_experiment_run_replication(w->x, w->name, task->replication, rows,
+							&out->events, &e) == 0 &&
+			 sim_table_set_encode(rows, &out->data, &out->len, &e) == 0)
+			out->ok = true;
+	}
+	if (!out->ok) {
+		char msg[1400];
+		sim_error_format(&e, msg, sizeof msg);
+		out->error = strdup(msg);
+	}
+	sim_table_set_free(rows);
+}
+
+/* The sweep's progress through its points. */
+typedef struct point_state {
+	size_t planned;     /* replications it needs, as far as known */
+	size_t next;        /* next replication to hand out or find stored */
+	size_t running;     /* handed out, not yet back */
+	bool failed, finished;
+} point_state;
+
+typedef struct coordinator {
+	const sim_experiment_params *ep;
+	sim_store *store;
+	sim_pool *pool;
+	point_state *points;
+	size_t npoints;
+	size_t stored;      /* replications stored, old and new */
+	size_t planned;     /* replications planned in all */
+	size_t finished_points;
+	uint64_t events;
+	sim_sweep_report rep;
+} coordinator;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Decides whether point i, all of whose planned replications are stored,
+   needs more; records it as finished when not. */
+static int settle_point(coordinator *c, size_t i, sim_error *err)
+{
+	point_state *ps = &c->points[i];
+	/* A fixed count: replications = N. (The adaptive rule plugs in here.) */
+	size_t want = (size_t)c->ep->replications;
+	const char *rule = "";
+	if (want > ps->planned) {
+		c->planned += want - ps->planned;
+		ps->planned = want;
 		return 0;
-	snprintf(path, sizeof path, "%s/points/p%04zu.failed", dir, i);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(fail, f);
-		fclose(f);
 	}
-	return 1;
+	ps->finished = true;
+	c->finished_points++;
+	return sim_store_complete(c->store, i, ps->planned, rule, err);
 }
 
-/* The failure line of point i's worker: what it wrote, or how it died. */
-static char *worker_failure(const char *dir, size_t i, int status)
+/* The next task to hand out, skipping replications already stored;
+   false when none is ready now. */
+static bool next_task(coordinator *c, sim_task *task, sim_error *err)
 {
-	char path[4200], line[1600] = "";
-	snprintf(path, sizeof path, "%s/points/p%04zu.failed", dir, i);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (!fgets(line, sizeof line, f))
-			line[0] = '\0';
-		fclose(f);
-		remove(path);
+	for (size_t i = 0; i < c->npoints; i++) {
+		point_state *ps = &c->points[i];
+again:
+		while (!ps->failed && !ps->finished && ps->next < ps->planned) {
+			size_t r = ps->next++;
+			int has = sim_store_has(c->store, i, r, err);
+			if (has < 0)
+				return false;
+			if (has == 0) {
+				*task = (sim_task){ i, r };
+				ps->running++;
+				return true;
+			}
+			c->stored++;
+			c->rep.skipped++;
+		}
+		if (!ps->failed && !ps->finished && ps->next == ps->planned && ps->running == 0) {
+			if (settle_point(c, i, err) != 0)
+				return false;
+			if (!ps->finished)
+				goto again; /* more replications planned: hand them out */
+		}
 	}
-	if (!line[0]) {
-		if (WIFSIGNALED(status))
-			snprintf(line, sizeof line, "p%04zu,the worker was killed by signal %d", i,
-				 WTERMSIG(status));
-		else
-			snprintf(line, sizeof line, "p%04zu,the worker exited with status %d", i,
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
-	return strdup(line);
+	return false;
 }
 
-static void point_done(sim_sweep_report *rep, bool failed, sim_progress *progress)
+/* Stores a worker's result, or records its failure. */
+static int take_result(coordinator *c, sim_task_result *r, sim_error *err)
 {
-	if (failed)
-		rep->failed++;
-	else
-		rep->done++;
-	sim_progress_update(progress, rep->done + rep->failed + rep->skipped, 0);
+	point_state *ps = &c->points[r->task.point];
+	ps->running--;
+	c->events += r->events;
+	uint64_t seed = (uint64_t)c->ep->seed;
+	if (r->ok) {
+		sim_table_set *rows = sim_table_set_new();
+		sim_error e;
+		sim_error_clear(&e);
+		int rc = rows ? sim_table_set_decode(rows, r->data, r->len, &e) : -1;
+		if (rc == 0)
+			rc = sim_store_commit(c->store, r->task.point, r->task.replication, seed,
+					      sim_rng_key(seed, r->task.replication, 0), r->events,
+					      rows, err);
+		sim_table_set_free(rows);
+		if (rc == 0) {
+			c->stored++;
+			c->rep.done++;
+			return 0;
+		}
+		if (err->kind != SIM_ERROR_NONE)
+			return -1; /* the database failed: stop */
+		char msg[1400];
+		sim_error_format(&e, msg, sizeof msg);
+		free(r->error);
+		r->error = strdup(msg);
+	}
+	ps->failed = true;
+	c->rep.failed++;
+	return sim_store_fail(c->store, r->task.point, r->task.replication, seed,
+			      r->error ? r->error : "unknown error", err);
+}
+
+/* The sweep's resolved configuration, as the manifest and the store
+   keep it (resuming needs the same). Heap text. */
+static char *resolved_config(sim_experiment *x)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = sim_config_write(sim_experiment_config(x), f);
+	if (fclose(f) != 0 || rc != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Opens DIR/results.sqlite: new, or for --resume the one an earlier run of
+   the same experiment left. */
+static sim_store *open_store(sim_experiment *x, const char *dir, const char *name,
+			     const sim_sweep_options *how, sim_error *err)
+{
+	const sim_experiment_params *ep = sim_experiment_settings(x);
+	const sim_sweep_params *s = &ep->sweep;
+	char db[4200];
+	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	char *config = resolved_config(x);
+	if (!config) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return NULL;
+	}
+	bool exists = access(db, F_OK) == 0;
+	sim_store *st = sim_store_open(db, !how->resume, err);
+	char *stored = st && how->resume && exists ? sim_store_meta(st, "config", err) : NULL;
+	if (st && how->resume && exists && err->kind == SIM_ERROR_NONE) {
+		if (!stored || strcmp(stored, config) != 0) {
+			sim_error_set(err, SIM_ERROR_CONFIG, db, 0, NULL,
+				      "was written by another experiment (its resolved "
+				      "configuration differs): resume with the same file and "
+				      "--set options, or run without --resume to start again");
+		} else {
+			free(stored);
+			free(config);
+			sim_store_clear_failures(st, err);
+			return err->kind == SIM_ERROR_NONE ? st : (sim_store_close(st), NULL);
+		}
+	}
+	free(stored);
+	if (!st || err->kind != SIM_ERROR_NONE) {
+		free(config);
+		sim_store_close(st);
+		return NULL;
+	}
+	/* A new database: the experiment and its points. */
+	size_t points = sim_sweep_point_count(s), np = s->parameters.count;
+	char **names = calloc(points, sizeof *names), **paths = calloc(np, sizeof *paths);
+	char **values = calloc(points * np, sizeof *values);
+	bool *numbers = calloc(np, sizeof *numbers);
+	char num[32];
+	int rc = -1;
+	if (!names || !paths || !values || !numbers)
+		goto done;
+	for (size_t j = 0; j < np; j++) {
+		paths[j] = s->parameters.items ? ((sim_sweep_param *)s->parameters.items)[j].path
+					       : NULL;
+		numbers[j] = !((sim_sweep_param *)s->parameters.items)[j].from_date[0];
+	}
+	for (size_t i = 0; i < points; i++) {
+		char label[32];
+		snprintf(label, sizeof label, "p%04zu", i);
+		if (!(names[i] = strdup(label)))
+			goto done;
+		for (size_t j = 0; j < np; j++) {
+			char v[64];
+			const sim_sweep_param *p = &((sim_sweep_param *)s->parameters.items)[j];
+			sim_sweep_value_text(p, sim_sweep_value_index(s, i, j), 17, false, v, sizeof v);
+			if (!(values[i * np + j] = strdup(v)))
+				goto done;
+		}
+	}
+	snprintf(num, sizeof num, "%lld", (long long)s->reference);
+	const char *meta[][2] = {
+		{ "name", name }, { "model", sim_experiment_model(x)->name },
+		{ "mode", s->mode == 0 ? "grid" : "zip" }, { "plot", s->plot },
+		{ "reference", num }, { "config", config },
+	};
+	for (size_t k = 0; k < sizeof meta / sizeof meta[0]; k++)
+		if (sim_store_set_meta(st, meta[k][0], meta[k][1], err) != 0)
+			goto done;
+	snprintf(num, sizeof num, "%lld", (long long)ep->seed);
+	if (sim_store_set_meta(st, "seed", num, err) != 0 ||
+	    sim_store_set_points(st, points, np, (const char *const *)names,
+				 (const char *const *)paths, numbers,
+				 (const char *const *)values, err) != 0)
+		goto done;
+	rc = 0;
+done:
+	if (rc != 0 && err->kind == SIM_ERROR_NONE)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; names && i < points; i++)
+		free(names[i]);
+	for (size_t i = 0; values && i < points * np; i++)
+		free(values[i]);
+	free(names);
+	free(paths);
+	free(values);
+	free(numbers);
+	free(config);
+	if (rc != 0) {
+		sim_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void show_progress(const coordinator *c, sim_progress *progress)
+{
+	char detail[64];
+	snprintf(detail, sizeof detail, "points %zu/%zu", c->finished_points, c->npoints);
+	sim_progress_retotal(progress, c->planned, detail);
+	sim_progress_update(progress, c->stored, c->events);
+}
+
+/* Hands out tasks and stores results until every point is finished or
+   failed, or a signal asks to stop. */
+static int coordinate(coordinator *c, sim_progress *progress, sim_error *err)
+{
+	for (;;) {
+		sim_task task;
+		while (!stop_signal && sim_pool_idle(c->pool) > 0 && next_task(c, &task, err))
+			if (sim_pool_submit(c->pool, &task, err) != 0)
+				return -1;
+		if (err->kind != SIM_ERROR_NONE)
+			return -1;
+		if (stop_signal)
+			return 0;
+		sim_task_result r = { 0 };
+		int got = sim_pool_wait(c->pool, &r, err);
+		if (got == 1) {
+			/* Nothing running and nothing to hand out: done. */
+			show_progress(c, progress);
+			return 0;
+		}
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			int rc = take_result(c, &r, err);
+			sim_task_result_clear(&r);
+			if (rc != 0)
+				return -1;
+		}
+		show_progress(c, progress);
+	}
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Writes the outputs, charts and report from the database. */
+static int finish_outputs(const sim_model_type *const *registry, const sim_run_options *opt,
+			  const char *dir, const coordinator *c, size_t workers,
+			  double wall, sim_error *err)
+{
+	char extra[1024], started[32];
+	time_t now = time(NULL);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	snprintf(extra, sizeof extra,
+		 "command = %s\nseed = %lld\nreplications_run = %zu\nreplications_kept = %zu\n"
+		 "replications_failed = %zu\nworkers = %zu\nfinished_utc = \"%s\"\n"
+		 "wall_seconds = %.3f\nevents_executed = %llu\nevents_per_second = %.0f\n",
+		 opt->command ? opt->command : "", (long long)c->ep->seed, c->rep.done,
+		 c->rep.skipped, c->rep.failed, workers, started, wall,
+		 (unsigned long long)c->events, wall > 0 ? c->events / wall : 0.0);
+	if (sim_sweep_write_outputs(registry, dir, extra, NULL, err) != 0)
+		return -1;
+	if (opt->no_plots)
+		return 0;
+	const char *scripts = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
+	if (c->ep->sweep.plot[0] && sim_plot_draw(scripts, "sweep", dir, err) != 0)
+		return -1;
+	if (!opt->quiet && c->ep->sweep.plot[0])
+		printf("plots in %s/plots/\n", dir);
+	return 0;
 }
 
 int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
-			 bool resume, size_t jobs, sim_sweep_report *report, sim_error *err)
+			 const sim_sweep_options *how, sim_sweep_report *report, sim_error *err)
 {
-	sim_sweep_report rep = { 0 };
 	sim_experiment *x = sim_experiment_load(registry, opt, err);
 	if (!x)
 		return -1;
-	const sim_sweep_params *s = &sim_experiment_settings(x)->sweep;
-	rep.points = sim_sweep_point_count(s);
-	char *name = NULL, *dir = NULL, **failures = NULL;
-	bool *failed = NULL;
-	sim_results *out = NULL;
+	const sim_experiment_params *ep = sim_experiment_settings(x);
+	const sim_sweep_params *s = &ep->sweep;
+	coordinator c = { .ep = ep };
+	c.npoints = sim_sweep_point_count(s);
+	c.rep.points = c.npoints;
+	sweep_worker w = { registry, opt, s, NULL, 0, NULL };
+	char *name = NULL, *dir = NULL;
+	sim_progress *progress = NULL;
+	struct sigaction old_int, old_term;
+	bool handlers = false;
 	int rc = -1;
-	if (rep.points == 0) {
+	if (c.npoints == 0) {
 		sim_config_error_at(sim_experiment_config(x), "sweep", err,
 				    "expected a `sweep` group with at least one parameter");
+		goto done;
+	}
+	if (!sim_experiment_model(x)->record) {
+		sim_config_error_at(sim_experiment_config(x), "model", err,
+				    "model %s cannot be swept: it does not record "
+				    "replications", sim_experiment_model(x)->name);
 		goto done;
 	}
 	if (check_paths(x, err) != 0 || check_points(registry, opt, s, err) != 0)
@@ -349,127 +529,85 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 	dir = opt->out_dir ? strdup(opt->out_dir) : NULL;
 	if (!opt->out_dir && name && (dir = malloc(strlen(name) + 5)))
 		sprintf(dir, "out/%s", name);
-	failed = calloc(rep.points, sizeof *failed);
-	failures = calloc(rep.points, sizeof *failures);
-	if (!name || !dir || !failed || !failures) {
+	c.points = calloc(c.npoints, sizeof *c.points);
+	if (!name || !dir || !c.points) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	/* Opening the output first makes the sweep's folder (and fails early
-	   when it cannot be written). */
-	out = sim_results_open(dir, err);
-	if (!out)
+	w.name = name;
+	/* Workers first: an MPI rank above 0 serves until rank 0 says stop,
+	   and forked workers must not inherit the database connection. */
+	if (how->mpi) {
+		if (sim_pool_mpi_rank() > 0) {
+			sim_pool_mpi_serve(run_task, &w);
+			c.rep.worker_rank = true;
+			rc = 0;
+			goto done;
+		}
+		c.pool = sim_pool_mpi(err);
+	} else {
+		c.pool = sim_pool_local(how->jobs, run_task, &w, err);
+	}
+	if (!c.pool || sim_results_make_dirs(dir, err) != 0)
 		goto done;
+	c.store = open_store(x, dir, name, how, err);
+	if (!c.store)
+		goto done;
+	/* Every point starts at its fixed count (or adaptive minimum). */
+	for (size_t i = 0; i < c.npoints; i++) {
+		c.points[i].planned = (size_t)ep->replications;
+		c.planned += c.points[i].planned;
+	}
 	char label[300];
 	snprintf(label, sizeof label, "sweep %s", name);
-	sim_progress *progress = sim_progress_new(stderr, opt->quiet, label, "points", rep.points);
-	pid_t *worker = calloc(rep.points, sizeof *worker);
-	if (!worker) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	progress = sim_progress_new(stderr, opt->quiet, label, "replications", c.planned);
+	stop_signal = 0;
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
+	double wall0 = wall_now();
+	if (coordinate(&c, progress, err) != 0)
 		goto done;
-	}
-	size_t running = 0, next = 0, finished = 0;
-	while (finished + rep.skipped < rep.points) {
-		/* Start points while a worker slot is free. */
-		while (next < rep.points && (running < jobs || jobs <= 1) &&
-		       err->kind == SIM_ERROR_NONE) {
-			size_t i = next++;
-			char manifest[4200];
-			snprintf(manifest, sizeof manifest, "%s/points/p%04zu/manifest.txt", dir, i);
-			if (resume && file_exists(manifest)) {
-				rep.skipped++;
-				continue;
-			}
-			if (jobs <= 1) {
-				char fail[1600];
-				if (run_point(registry, opt, s, i, dir, fail, sizeof fail) != 0) {
-					failed[i] = true;
-					failures[i] = strdup(fail);
-				}
-				point_done(&rep, failed[i], progress);
-				finished++;
-				continue;
-			}
-			fflush(stdout);
-			fflush(stderr);
-			pid_t pid = fork();
-			if (pid == 0)
-				_exit(run_point_in_worker(registry, opt, s, i, dir));
-			if (pid < 0) {
-				sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
-					      "cannot start a worker: %s", strerror(errno));
-				next--;
-				break;
-			}
-			worker[i] = pid;
-			running++;
-		}
-		if (running == 0) {
-			if (err->kind != SIM_ERROR_NONE) {
-				free(worker);
-				sim_progress_finish(progress);
-				goto done;
-			}
-			continue;
-		}
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		size_t i = 0;
-		while (i < rep.points && worker[i] != pid)
-			i++;
-		if (i == rep.points)
-			continue;
-		running--;
-		finished++;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			failed[i] = true;
-			failures[i] = worker_failure(dir, i, status);
-		}
-		point_done(&rep, failed[i], progress);
-	}
-	free(worker);
 	sim_progress_finish(progress);
-	if (write_summary(dir, s, failed, out, err) != 0)
+	progress = NULL;
+	if (stop_signal) {
+		c.rep.interrupted = stop_signal;
+		fprintf(stderr, "marketsim: sweep %s stopped by %s: %zu of %zu replications are "
+			"stored in %s/results.sqlite.\nResume with: marketsim sweep --resume -o %s "
+			"%s\n", name, stop_signal == SIGINT ? "SIGINT" : "SIGTERM", c.stored,
+			c.planned, dir, dir, opt->config_path);
+		rc = 0;
 		goto done;
-	if (rep.failed) {
-		FILE *f = sim_results_create(out, "sweep_failures.csv", err);
-		if (!f)
-			goto done;
-		fputs("point,error\n", f);
-		for (size_t i = 0; i < rep.points; i++)
-			if (failures[i])
-				fprintf(f, "%s\n", failures[i]);
-		if (sim_results_close_file(out, f, err) != 0)
-			goto done;
 	}
-	if (s->plot[0] && write_plot_list(s, out, err) != 0)
+	/* The workers are done: free them before writing the outputs. */
+	double wall = wall_now() - wall0;
+	size_t workers = sim_pool_size(c.pool);
+	sim_pool_close(c.pool);
+	c.pool = NULL;
+	sim_store_close(c.store);
+	c.store = NULL;
+	if (finish_outputs(registry, opt, dir, &c, workers, wall, err) != 0)
 		goto done;
-	rc = sim_results_finish(out, err);
-	out = NULL;
-	if (rc == 0 && s->plot[0] && !opt->no_plots) {
-		/* The results are safe; a chart that fails is reported after. */
-		const char *scripts = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
-		rc = sim_plot_draw(scripts, "sweep", dir, err);
-		if (rc == 0 && !opt->quiet)
-			printf("plots in %s/plots/\n", dir);
-	}
-	if (rc == 0 && report)
-		*report = rep;
-	if (rc == 0 && !opt->quiet)
-		printf("%s: %zu points (%zu run, %zu kept from before, %zu failed); "
-		       "summary in %s/sweep_summary.csv\n", name, rep.points, rep.done,
-		       rep.skipped, rep.failed, dir);
+	if (!opt->quiet)
+		printf("%s: %zu points, %zu replications (%zu run, %zu kept from before, %zu "
+		       "failed); results in %s/ (summary: sweep_summary.csv, database: "
+		       "results.sqlite)\n", name, c.npoints, c.stored + c.rep.failed, c.rep.done,
+		       c.rep.skipped, c.rep.failed, dir);
+	rc = 0;
 done:
-	sim_results_abort(out);
-	for (size_t i = 0; failures && i < rep.points; i++)
-		free(failures[i]);
-	free(failures);
-	free(failed);
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	sim_progress_finish(progress);
+	sim_pool_close(c.pool);
+	sim_store_close(c.store);
+	if (rc == 0 && report)
+		*report = c.rep;
+	sim_experiment_free(w.x);
+	free(c.points);
 	free(dir);
 	free(name);
 	sim_experiment_free(x);

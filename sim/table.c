@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,4 +315,204 @@ int sim_table_set_write(const sim_table_set *set, sim_results *out, sim_error *e
 		if (write_table(set->tables[i], out, err) != 0)
 			return -1;
 	return 0;
+}
+
+size_t sim_table_set_count(const sim_table_set *set) { return set->count; }
+sim_table *sim_table_set_at(const sim_table_set *set, size_t i) { return set->tables[i]; }
+const char *sim_table_file(const sim_table *t) { return t->file; }
+size_t sim_table_key_count(const sim_table *t) { return t->key_count; }
+size_t sim_table_value_count(const sim_table *t) { return t->value_count; }
+const char *sim_table_key_name(const sim_table *t, size_t k) { return t->key_names[k]; }
+const char *sim_table_value_name(const sim_table *t, size_t c) { return t->value_names[c]; }
+
+/* The encoding: "SIMT1", the table count, then per table its file, key
+   and value column names, row count, and each row's keys and values.
+   Counts are uint64, strings a uint32 length then the bytes. */
+static const char encode_magic[5] = { 'S', 'I', 'M', 'T', '1' };
+
+static void put_bytes(FILE *f, const void *p, size_t n)
+{
+	fwrite(p, 1, n, f);
+}
+
+static void put_count(FILE *f, uint64_t n)
+{
+	put_bytes(f, &n, sizeof n);
+}
+
+static void put_string(FILE *f, const char *s)
+{
+	uint32_t n = (uint32_t)strlen(s);
+	put_bytes(f, &n, sizeof n);
+	put_bytes(f, s, n);
+}
+
+int sim_table_set_encode(const sim_table_set *set, char **buf, size_t *len,
+			 sim_error *err)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *f = open_memstream(buf, len);
+	if (!f)
+		return oom(err);
+	put_bytes(f, encode_magic, sizeof encode_magic);
+	put_count(f, set->count);
+	for (size_t i = 0; i < set->count; i++) {
+		const sim_table *t = set->tables[i];
+		if (t->reps != 1) {
+			fclose(f);
+			free(*buf);
+			*buf = NULL;
+			return sim_error_set(err, SIM_ERROR_RUNTIME, t->file, 0, NULL,
+					     "expected one replication to encode, found %zu",
+					     t->reps);
+		}
+		put_string(f, t->file);
+		put_count(f, t->key_count);
+		put_count(f, t->value_count);
+		for (size_t k = 0; k < t->key_count; k++)
+			put_string(f, t->key_names[k]);
+		for (size_t c = 0; c < t->value_count; c++)
+			put_string(f, t->value_names[c]);
+		put_count(f, t->rows);
+		for (size_t r = 0; r < t->rows; r++) {
+			for (size_t k = 0; k < t->key_count; k++)
+				put_string(f, sim_table_key(t, r, k));
+			put_bytes(f, t->values + r * t->value_count,
+				  t->value_count * sizeof(double));
+		}
+	}
+	if (ferror(f) | fclose(f)) {
+		free(*buf);
+		*buf = NULL;
+		return oom(err);
+	}
+	return 0;
+}
+
+/* A cursor over an encoded buffer; every read checks the bounds. */
+typedef struct reader {
+	const char *p, *end;
+	bool bad;
+} reader;
+
+static void get_bytes(reader *r, void *out, size_t n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, r->p, n);
+	r->p += n;
+}
+
+static uint64_t get_count(reader *r)
+{
+	uint64_t n;
+	get_bytes(r, &n, sizeof n);
+	/* No table has 2^32 of anything; a larger count is a corrupt buffer. */
+	if (n > UINT32_MAX)
+		r->bad = true;
+	return r->bad ? 0 : n;
+}
+
+/* A heap copy of the next string, or NULL (r->bad set) past the end. */
+static char *get_string(reader *r)
+{
+	uint32_t n;
+	get_bytes(r, &n, sizeof n);
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	char *s = malloc((size_t)n + 1);
+	if (!s) {
+		r->bad = true;
+		return NULL;
+	}
+	memcpy(s, r->p, n);
+	s[n] = '\0';
+	r->p += n;
+	return s;
+}
+
+static int decode_table(sim_table_set *set, reader *r, sim_error *err)
+{
+	char *file = get_string(r);
+	size_t nk = get_count(r), nv = get_count(r);
+	char **names = calloc(nk + nv + 1, sizeof *names);
+	double *values = calloc(nv + 1, sizeof *values);
+	int rc = -1;
+	if (!names || !values)
+		goto done;
+	for (size_t i = 0; i < nk + nv; i++)
+		names[i] = get_string(r);
+	if (r->bad)
+		goto done;
+	sim_table *t = sim_table_begin(set, file, (const char *const *)names, nk,
+				       (const char *const *)names + nk, nv, err);
+	if (!t)
+		goto done;
+	size_t rows = get_count(r);
+	for (size_t row = 0; row < rows && !r->bad; row++) {
+		for (size_t k = 0; k < nk; k++) {
+			free(names[k]);
+			names[k] = get_string(r);
+		}
+		get_bytes(r, values, nv * sizeof *values);
+		if (!r->bad && sim_table_add(t, (const char *const *)names, values, err) != 0)
+			goto done;
+	}
+	rc = r->bad ? -1 : 0;
+done:
+	for (size_t i = 0; names && i < nk + nv; i++)
+		free(names[i]);
+	free(names);
+	free(values);
+	free(file);
+	if (rc != 0 && err->kind == SIM_ERROR_NONE)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+			      "a worker's results are truncated or corrupt");
+	return rc;
+}
+
+int sim_table_set_decode(sim_table_set *set, const char *buf, size_t len, sim_error *err)
+{
+	reader r = { buf, buf + len, false };
+	char magic[sizeof encode_magic];
+	get_bytes(&r, magic, sizeof magic);
+	size_t count = get_count(&r);
+	if (r.bad || memcmp(magic, encode_magic, sizeof magic) != 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				     "a worker's results are not in the expected format");
+	for (size_t i = 0; i < count; i++)
+		if (decode_table(set, &r, err) != 0)
+			return -1;
+	/* Every table must end its replication where the model's would. */
+	for (size_t i = 0; i < set->count; i++) {
+		sim_table *t = set->tables[i];
+		if (t->cursor != t->rows)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, t->file, 0, NULL,
+					     "replication %zu has %zu rows, the first %zu",
+					     t->reps - 1, t->cursor, t->rows);
+	}
+	return 0;
+}
+
+void sim_table_paired_stats(const double *a, const double *b, size_t n, double *work,
+			    sim_paired_stats *out)
+{
+	double sd_a, sd_b, unused;
+	sim_table_stats(a, n, &out->mean_a, &sd_a, &unused, &unused);
+	sim_table_stats(b, n, &out->mean_b, &sd_b, &unused, &unused);
+	for (size_t i = 0; i < n; i++)
+		work[i] = b[i] - a[i];
+	sim_table_stats(work, n, &out->diff_mean, &out->diff_sd, &out->diff_lo,
+			&out->diff_hi);
+	double independent = n > 1 ? sd_a * sd_a + sd_b * sd_b : NAN;
+	double paired = out->diff_sd * out->diff_sd;
+	out->sd_independent = sqrt(independent);
+	out->variance_reduction = n < 2 ? NAN : paired > 0 ? independent / paired :
+				  independent > 0 ? INFINITY : NAN;
 }

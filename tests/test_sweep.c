@@ -1,7 +1,8 @@
 /*
  * test_sweep.c - `marketsim sweep`: every point runs with common random
- * numbers, a resumed sweep ends identical to an uninterrupted one, and
- * bad sweep input is refused at its line with nothing written.
+ * numbers, workers change nothing, a failed replication is isolated, and
+ * bad sweep input is refused at its line with nothing written (the
+ * results database, kills and resumes: test_sweep_store.c).
  */
 #include "test_csv.h"
 #include "test_run.h"
@@ -49,23 +50,6 @@ static void test_common_random_numbers(void **unused)
 		       OUT "/crn/points/p0002/models_weekly.csv");
 }
 
-/* A sweep interrupted after some points, rerun with --resume, keeps them
-   and ends with the same summary as one that ran straight through. */
-static void test_resume(void **unused)
-{
-	(void)unused;
-	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/straight");
-	/* The interrupted sweep: point 2 never finished, no summary yet. */
-	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/resumed");
-	assert_int_equal(system("rm -rf " OUT "/resumed/points/p0002 " OUT
-				"/resumed/sweep_summary.csv"), 0);
-	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --resume -o " OUT "/resumed");
-	assert_int_equal(r->status, 0);
-	test_expect_output(r, "3 points (1 run, 2 kept from before, 0 failed)");
-	free(r);
-	test_same_file(OUT "/straight/sweep_summary.csv", OUT "/resumed/sweep_summary.csv");
-}
-
 /* Worker processes change nothing: -j 2 writes what -j 1 writes. */
 static void test_jobs_identical(void **unused)
 {
@@ -82,33 +66,44 @@ static void test_jobs_identical(void **unused)
 	}
 }
 
-/* A point that fails (here: its folder cannot be made, a plain file is in
-   the way) is recorded with its error, the others run, and the exit
-   status says so; in-process and in a worker alike. */
-static void test_failed_point(void **unused)
+/* A replication that fails (an injected model error, or its worker
+   killed mid-task) is recorded with its error, point and seed, the other
+   points finish, and the exit status says so. */
+static void expect_failure(const char *jobs, const char *fault, const char *why)
+{
+	char dir[128], cmd[512];
+	snprintf(dir, sizeof dir, OUT "/fail-%s-%s", jobs, fault);
+	setenv("MARKETSIM_FAULT", fault, 1);
+	snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg --no-plots -j %s -o '%s'", jobs,
+		 dir);
+	test_result *r = test_run(cmd);
+	unsetenv("MARKETSIM_FAULT");
+	assert_int_equal(r->status, 1);
+	test_expect_output(r, "1 replication failed (see sweep_failures.csv)");
+	free(r);
+	csv *f = csv_load(dir, "sweep_failures.csv");
+	assert_int_equal(f->rows, 1);
+	assert_string_equal(f->cell[0][csv_col(f, "point")], "p0001");
+	assert_string_equal(f->cell[0][csv_col(f, "replication")], "1");
+	assert_string_equal(f->cell[0][csv_col(f, "seed")], "11");
+	if (!strstr(f->cell[0][csv_col(f, "error")], why))
+		fail_msg("expected \"%s\" in the error, found \"%s\"", why,
+			 f->cell[0][csv_col(f, "error")]);
+	csv_free(f);
+	csv *t = csv_load(dir, "sweep_summary.csv");
+	size_t revenue = csv_col(t, "cum_revenue:FreeCo_mean");
+	assert_string_equal(t->cell[1][revenue], "nan");
+	assert_string_not_equal(t->cell[0][revenue], "nan");
+	assert_string_not_equal(t->cell[2][revenue], "nan");
+	csv_free(t);
+}
+
+static void test_failed_replication(void **unused)
 {
 	(void)unused;
-	const char *jobs[] = { "1", "2" };
-	for (int k = 0; k < 2; k++) {
-		char dir[128], cmd[512];
-		snprintf(dir, sizeof dir, OUT "/fail%s", jobs[k]);
-		snprintf(cmd, sizeof cmd, "mkdir -p %s/points && touch %s/points/p0001", dir, dir);
-		assert_int_equal(system(cmd), 0);
-		snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg --no-plots -j %s -o %s", jobs[k], dir);
-		test_result *r = test_run(cmd);
-		assert_int_equal(r->status, 1);
-		test_expect_output(r, "1 of 3 sweep points failed");
-		free(r);
-		csv *f = csv_load(dir, "sweep_failures.csv");
-		assert_int_equal(f->rows, 1);
-		assert_string_equal(f->cell[0][csv_col(f, "point")], "p0001");
-		csv_free(f);
-		csv *t = csv_load(dir, "sweep_summary.csv");
-		size_t revenue = csv_col(t, "cum_revenue:FreeCo_mean");
-		assert_string_equal(t->cell[1][revenue], "nan");
-		assert_string_not_equal(t->cell[2][revenue], "nan");
-		csv_free(t);
-	}
+	expect_failure("1", "1:1:error", "injected fault");
+	expect_failure("2", "1:1:error", "injected fault");
+	expect_failure("2", "1:1:crash", "the worker died from signal 9");
 }
 
 /* A grid over a date range and a list: four points in row-major order,
@@ -139,7 +134,7 @@ static void test_progress(void **unused)
 	(void)unused;
 	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --no-plots -o " OUT "/progress");
 	assert_int_equal(r->status, 0);
-	test_expect_output(r, "sweep sweep_ok: 3/3 points, ");
+	test_expect_output(r, "sweep sweep_ok: 6/6 replications, points 3/3, ");
 	free(r);
 	r = test_run("run tests/data/sweep_ok.cfg --no-plots -o " OUT "/progress-run");
 	assert_int_equal(r->status, 0);
@@ -201,9 +196,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_points_and_summary),
 		cmocka_unit_test(test_common_random_numbers),
-		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_jobs_identical),
-		cmocka_unit_test(test_failed_point),
+		cmocka_unit_test(test_failed_replication),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_date_grid),
 		cmocka_unit_test(test_bad_input),

@@ -1,0 +1,102 @@
+/*
+ * sim_store.h - a sweep's results in one SQLite database (results.sqlite).
+ *
+ * The database holds everything needed to derive the sweep's CSVs and
+ * plots again: the experiment (name, model, seed, its resolved
+ * configuration and sweep settings, in the table `experiment`), one row
+ * per point with its parameter values as columns (`points`), and every
+ * replication's rows: each table a model records (models_weekly.csv, ...)
+ * becomes an SQL table of the same name with the columns point,
+ * replication, row, then the table's own columns. `runs` lists the
+ * (point, replication) pairs stored, with the master seed and the
+ * replication's stream key; `failures` those that failed and why.
+ * For each table a view NAME_rows joins them so that every row carries
+ * the experiment, point, parameter values, replication and seed.
+ *
+ * Each replication is committed in one transaction (WAL journal,
+ * synchronous FULL), so a sweep killed at any moment, even by power loss,
+ * keeps exactly the replications that were committed; nothing in the
+ * database depends on when or how fast it was written, so a sweep run
+ * with any number of workers stores the same rows.
+ */
+#ifndef SIM_STORE_H
+#define SIM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim_error.h"
+#include "sim_table.h"
+
+typedef struct sim_store sim_store;
+
+/* Opens the database at path, creating it and its tables when missing;
+   with `fresh`, an existing one is removed first. NULL with err. */
+sim_store *sim_store_open(const char *path, bool fresh, sim_error *err);
+/* Opens an existing database (for `marketsim plot`); NULL with err when
+   there is none. */
+sim_store *sim_store_open_existing(const char *path, sim_error *err);
+void sim_store_close(sim_store *s);
+
+/* The experiment's setting `key` ("config", "model", ...): a heap string,
+   or NULL when unset (err untouched) or on error (err filled). */
+char *sim_store_meta(sim_store *s, const char *key, sim_error *err);
+int sim_store_set_meta(sim_store *s, const char *key, const char *value, sim_error *err);
+
+/* Records the points: point i is named names[i] ("p0007") and parameter j
+   (column paths[j]) has the value values[i * nparams + j], a number when
+   numbers[j], else text. Done once, when the store is new. */
+int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
+			 const char *const *names, const char *const *paths,
+			 const bool *numbers, const char *const *values, sim_error *err);
+/* The number of points recorded, or -1 with err. */
+long sim_store_point_count(sim_store *s, sim_error *err);
+/* Point i's name and its parameters' paths and values as text (heap
+   strings in heap arrays; free with sim_store_free_strings). */
+int sim_store_point(sim_store *s, size_t point, char **name, char ***paths,
+		    char ***values, size_t *nparams, sim_error *err);
+void sim_store_free_strings(char **s, size_t n);
+
+/* Whether (point, replication) is stored: 1 yes, 0 no, -1 error. */
+int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err);
+/* Stores one replication's rows (`rows` holds exactly that replication)
+   with its seed and stream key, in one transaction. */
+int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
+		     uint64_t stream_key, uint64_t events, const sim_table_set *rows,
+		     sim_error *err);
+/* Records that (point, replication) failed with `message`. */
+int sim_store_fail(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
+		   const char *message, sim_error *err);
+/* Forgets every recorded failure (a resumed sweep retries them). */
+int sim_store_clear_failures(sim_store *s, sim_error *err);
+
+/* Records that `point` is finished with its first `replications`, and
+   the rule that decided it (e.g. "targets met: ..."; "" for a fixed count). */
+int sim_store_complete(sim_store *s, size_t point, size_t replications, const char *rule,
+		       sim_error *err);
+/* A finished point's replication count (and *rule, heap), -1 when it is
+   not finished (*rule ""), -2 with err on error. */
+long sim_store_completed(sim_store *s, size_t point, char **rule, sim_error *err);
+
+/* Appends replications 0 .. n-1 of `point` to `into`, in order, as their
+   model recorded them. Fails when one is missing. */
+int sim_store_load(sim_store *s, size_t point, size_t n, sim_table_set *into,
+		   sim_error *err);
+
+/* The stored replications of `point`, counted from 0 without a gap. */
+long sim_store_replications(sim_store *s, size_t point, sim_error *err);
+
+/* Calls fn for each failure in (point, replication) order. */
+int sim_store_each_failure(sim_store *s,
+			   void (*fn)(void *ctx, size_t point, uint64_t replication,
+				      uint64_t seed, const char *message),
+			   void *ctx, sim_error *err);
+
+/* Writes the rows of the view of table `file` (e.g. "summary.csv") as CSV
+   to f, ordered by point, replication and row; the experiment, point,
+   parameters, replication, seed and stream key lead each row. */
+int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
+
+#endif

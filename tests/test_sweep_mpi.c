@@ -1,0 +1,105 @@
+/*
+ * test_sweep_mpi.c - the sweep across MPI ranks: `mpirun -n K marketsim
+ * sweep` (a `make MPI=1` build, $MARKETSIM_MPI) stores the same rows and
+ * writes the same summary as `-j 1`, whatever K; and a build without MPI
+ * started by mpirun refuses clearly instead of running K sweeps at once.
+ */
+#include "test_db.h"
+#include "test_run.h"
+
+#define OUT "build/test-sweep-mpi"
+#define MPIRUN "mpirun --oversubscribe --allow-run-as-root"
+
+static const char *mpi_program(void)
+{
+	const char *p = getenv("MARKETSIM_MPI");
+	return p && p[0] ? p : "build/mpi/bin/marketsim";
+}
+
+/* Runs `mpirun -n ranks` on the MPI build with args; returns its status. */
+static test_result *run_mpi(int ranks, const char *program, const char *args)
+{
+	test_result *r = calloc(1, sizeof *r);
+	assert_non_null(r);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, MPIRUN " -n %d %s %s 2>&1", ranks, program, args);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
+	r->out[n] = '\0';
+	int st = pclose(p);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return r;
+}
+
+/* Acceptance 1 on the small sweep: rank 0 hands out (point, replication)
+   tasks to 1 and to 2 worker ranks; both store what -j 1 stores. */
+static void test_mpi_same_as_one_worker(void **unused)
+{
+	(void)unused;
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 --set replications=4 -o "
+		    OUT "/j1");
+	for (int ranks = 2; ranks <= 3; ranks++) {
+		char args[256], db[128], summary[128];
+		snprintf(args, sizeof args, "sweep tests/data/sweep_ok.cfg -q --no-plots "
+			 "--set replications=4 -o " OUT "/n%d", ranks);
+		test_result *r = run_mpi(ranks, mpi_program(), args);
+		if (r->status != 0)
+			fail_msg("mpirun -n %d exited %d:\n%s", ranks, r->status, r->out);
+		free(r);
+		snprintf(db, sizeof db, OUT "/n%d/results.sqlite", ranks);
+		snprintf(summary, sizeof summary, OUT "/n%d/sweep_summary.csv", ranks);
+		test_same_db(OUT "/j1/results.sqlite", db);
+		test_same_file(OUT "/j1/sweep_summary.csv", summary);
+	}
+}
+
+/* Bad input under MPI: every rank sees it, rank 0 alone says it, exit 2. */
+static void test_mpi_bad_input(void **unused)
+{
+	(void)unused;
+	test_result *r = run_mpi(2, mpi_program(), "sweep tests/data/sweep_bad_steps.cfg -o " OUT
+				 "/bad");
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, "tests/data/sweep_bad_steps.cfg:8: sweep.parameters.[0].steps: ");
+	/* Said once, not once per rank. */
+	char *second = strstr(strstr(r->out, "sweep_bad_steps.cfg:8:") + 1, "sweep_bad_steps.cfg:8:");
+	assert_null(second);
+	assert_false(test_exists(OUT "/bad"));
+	free(r);
+}
+
+/* The plain build under mpirun would run the sweep once per rank into the
+   same folder: it refuses. */
+static void test_plain_build_refuses(void **unused)
+{
+	(void)unused;
+	test_result *r = run_mpi(2, test_program(), "sweep tests/data/sweep_ok.cfg -q -o " OUT
+				 "/plain");
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, "built without MPI; build it with `make MPI=1`");
+	assert_false(test_exists(OUT "/plain"));
+	free(r);
+}
+
+int main(void)
+{
+	if (access(mpi_program(), X_OK) != 0) {
+		fprintf(stderr, "test_sweep_mpi: the MPI build %s is missing: `make test` builds "
+			"it (make MPI=1)\n", mpi_program());
+		return 1;
+	}
+	if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "test_sweep_mpi: mpirun is missing (Debian: openmpi-bin; "
+			"`make deps` installs it)\n");
+		return 1;
+	}
+	if (system("rm -rf " OUT " && mkdir -p " OUT) != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mpi_same_as_one_worker),
+		cmocka_unit_test(test_mpi_bad_input),
+		cmocka_unit_test(test_plain_build_refuses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

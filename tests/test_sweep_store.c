@@ -1,0 +1,281 @@
+/*
+ * test_sweep_store.c - a sweep's results database (results.sqlite):
+ * worker counts store the same rows; a sweep killed with SIGKILL at
+ * random moments, three times, and resumed ends identical to one that
+ * ran straight through; SIGTERM stops cleanly and says how to resume;
+ * every row names its point, parameters, replication and seed; the CSVs
+ * come back from the database alone (`marketsim plot`).
+ */
+#include "test_csv.h"
+#include "test_db.h"
+#include "test_run.h"
+
+#include <signal.h>
+#include <time.h>
+
+#define OUT "build/test-sweep-store"
+/* Long enough (96 replications, ~3 s with two workers) that a kill lands
+   mid-sweep. */
+#define SIZE "--set replications=32 --set market.days=300 --set market.scale=10 " \
+	     "--set market.arrivals.potential=2000000"
+
+/* Starts the program with `args` (shell words) in the background, its
+   output to `log`; returns its pid. */
+static pid_t start(const char *args, const char *log)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "exec %s %s >%s 2>&1", test_program(), args, log);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int finish(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Replications stored so far; 0 while the database is being created. */
+static long long stored(const char *dir)
+{
+	char db[256];
+	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long n = 0;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+/* Acceptance 2: SIGKILL at a random moment, three times in a row with
+   --resume in between, then a resume to the end: the same database rows
+   and the same summary as a sweep that was never interrupted. */
+static void test_killed_three_times(void **unused)
+{
+	(void)unused;
+	double t0 = now();
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 " SIZE " -o " OUT "/straight");
+	double straight = now() - t0;
+	unsigned seed = (unsigned)time(NULL);
+	srand(seed);
+	long long before = 0;
+	for (int k = 0; k < 3; k++) {
+		/* A moment within the first 80% of what is left to run. */
+		double left = straight * (1.0 - before / 96.0);
+		double delay = left * (0.05 + 0.75 * rand() / (double)RAND_MAX);
+		pid_t pid = start(k == 0 ? "sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
+				  " -o " OUT "/killed"
+				  : "sweep tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
+				  " -o " OUT "/killed", OUT "/kill.log");
+		struct timespec ts = { (time_t)delay, (long)((delay - (time_t)delay) * 1e9) };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status = finish(pid);
+		long long now_stored = stored(OUT "/killed");
+		print_message("kill %d after %.2f s (seed %u): %s, %lld replications stored\n",
+			      k + 1, delay, seed, WIFSIGNALED(status) ? "killed" : "had finished",
+			      now_stored);
+		assert_true(now_stored >= before);
+		before = now_stored;
+	}
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
+				  " -o " OUT "/killed");
+	assert_int_equal(r->status, 0);
+	test_expect_output(r, "kept from before");
+	free(r);
+	test_same_db(OUT "/straight/results.sqlite", OUT "/killed/results.sqlite");
+	test_same_file(OUT "/straight/sweep_summary.csv", OUT "/killed/sweep_summary.csv");
+	test_same_file(OUT "/straight/points/p0002/models_weekly.csv",
+		       OUT "/killed/points/p0002/models_weekly.csv");
+}
+
+/* SIGTERM (as SIGINT) stops the sweep cleanly: exit 143, what is stored
+   stays, the message says how to resume, and resuming completes it. */
+static void test_sigterm_stops_cleanly(void **unused)
+{
+	(void)unused;
+	pid_t pid = start("sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
+			  " -o " OUT "/term", OUT "/term.log");
+	/* Wait until something is stored, then ask it to stop. */
+	for (int i = 0; i < 400 && stored(OUT "/term") < 2; i++) {
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGTERM);
+	int status = finish(pid);
+	char *log = test_read_file(OUT "/term.log");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 143) {
+		/* It may have finished first on a fast machine: then exit 0. */
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			fail_msg("expected exit 143 after SIGTERM, got status %d:\n%s", status, log);
+	} else {
+		if (!strstr(log, "stopped by SIGTERM") ||
+		    !strstr(log, "Resume with: marketsim sweep --resume -o " OUT "/term"))
+			fail_msg("expected the resume hint in:\n%s", log);
+		assert_true(stored(OUT "/term") >= 2);
+	}
+	free(log);
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 --resume " SIZE
+		    " -o " OUT "/term");
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 " SIZE " -o " OUT "/term-ref");
+	test_same_db(OUT "/term-ref/results.sqlite", OUT "/term/results.sqlite");
+}
+
+/* Any number of workers stores the same rows (compared by a query that
+   orders them) and derives the same CSVs. */
+static void test_workers_store_same_rows(void **unused)
+{
+	(void)unused;
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 -o " OUT "/j1");
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 3 -o " OUT "/j3");
+	test_same_db(OUT "/j1/results.sqlite", OUT "/j3/results.sqlite");
+	test_same_file(OUT "/j1/sweep_summary.csv", OUT "/j3/sweep_summary.csv");
+	test_same_file(OUT "/j1/sweep_vs_reference.csv", OUT "/j3/sweep_vs_reference.csv");
+	/* 3 points x 2 replications, each with every weekly row. */
+	assert_int_equal(test_db_count(OUT "/j1/results.sqlite", "SELECT count(*) FROM runs"), 6);
+	assert_int_equal(test_db_count(OUT "/j1/results.sqlite",
+				       "SELECT count(DISTINCT point || ':' || replication) FROM "
+				       "models_weekly"), 6);
+}
+
+/* Every per-replication row says what it is: experiment, point, the
+   point's parameter values, replication, seed and stream key. */
+static void test_rows_describe_themselves(void **unused)
+{
+	(void)unused;
+	csv *t = csv_load(OUT "/j1", "sweep_replications.csv");
+	const char *cols[] = { "experiment", "point", "point_name",
+			       "market.events.[0].price_out", "replication", "seed",
+			       "stream_key", "metric", "subject", "value" };
+	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+		csv_col(t, cols[k]); /* fails the test when missing */
+	size_t name = csv_col(t, "point_name"), price = csv_col(t, "market.events.[0].price_out");
+	size_t rep = csv_col(t, "replication");
+	bool seen[3][2] = { { false } };
+	for (size_t r = 0; r < t->rows; r++) {
+		assert_string_equal(t->cell[r][csv_col(t, "experiment")], "sweep_ok");
+		assert_string_equal(t->cell[r][csv_col(t, "seed")], "11");
+		int p = atoi(t->cell[r][name] + 1), k = atoi(t->cell[r][rep]);
+		assert_true(p >= 0 && p < 3 && k >= 0 && k < 2);
+		seen[p][k] = true;
+		const char *want[] = { "0", "1.8", "3.6" };
+		assert_string_equal(t->cell[r][price], want[p]);
+	}
+	for (int p = 0; p < 3; p++)
+		assert_true(seen[p][0] && seen[p][1]);
+	csv_free(t);
+	/* The database's views say the same for every table. */
+	assert_int_equal(test_db_count(OUT "/j1/results.sqlite",
+				       "SELECT count(*) FROM models_weekly_rows WHERE "
+				       "experiment = 'sweep_ok' AND seed = 11"),
+			 test_db_count(OUT "/j1/results.sqlite", "SELECT count(*) FROM models_weekly"));
+}
+
+/* Every point against the reference (point 0): the reference's own
+   differences are zero, and pairing by replication makes differences
+   more precise than independent runs would (variance reduction > 1). */
+static void test_reference_comparison(void **unused)
+{
+	(void)unused;
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots --set replications=8 -o " OUT
+		    "/ref");
+	csv *t = csv_load(OUT "/ref", "sweep_vs_reference.csv");
+	size_t point = csv_col(t, "point"), metric = csv_col(t, "metric");
+	size_t subject = csv_col(t, "subject"), diff = csv_col(t, "diff_mean");
+	size_t red = csv_col(t, "variance_reduction");
+	bool checked = false;
+	for (size_t r = 0; r < t->rows; r++) {
+		if (!strcmp(t->cell[r][point], "p0000"))
+			assert_double_near(strtod(t->cell[r][diff], NULL), 0.0, 0.0);
+		if (!strcmp(t->cell[r][point], "p0001") && !strcmp(t->cell[r][metric], "cum_revenue") &&
+		    !strcmp(t->cell[r][subject], "PaidCo")) {
+			/* Measured 223 with 8 replications: both points share
+			   their arrivals and choices, so PaidCo's revenue moves
+			   together at both. */
+			assert_true(strtod(t->cell[r][red], NULL) > 20);
+			checked = true;
+		}
+	}
+	assert_true(checked);
+	csv_free(t);
+	char *notes = test_read_file(OUT "/ref/report_notes.txt");
+	if (!strstr(notes, "median variance reduction"))
+		fail_msg("expected the variance reduction in report_notes.txt:\n%s", notes);
+	free(notes);
+}
+
+/* The CSVs are derived from the database: removed, `marketsim plot DIR`
+   writes them again, byte for byte. */
+static void test_plot_rederives(void **unused)
+{
+	(void)unused;
+	test_run_ok("sweep tests/data/sweep_ok.cfg -q -o " OUT "/plot");
+	assert_int_equal(system("cp " OUT "/plot/sweep_summary.csv " OUT "/summary.saved && "
+				"cp " OUT "/plot/points/p0001/models_weekly.csv " OUT "/weekly.saved && "
+				"rm -rf " OUT "/plot/sweep_summary.csv " OUT "/plot/points " OUT
+				"/plot/plots"), 0);
+	test_result *r = test_run("plot " OUT "/plot");
+	assert_int_equal(r->status, 0);
+	test_expect_output(r, "redrawn");
+	free(r);
+	test_same_file(OUT "/summary.saved", OUT "/plot/sweep_summary.csv");
+	test_same_file(OUT "/weekly.saved", OUT "/plot/points/p0001/models_weekly.csv");
+	if (system("command -v gnuplot >/dev/null 2>&1") == 0)
+		assert_true(test_exists(OUT "/plot/plots/sweep_1.png"));
+	r = test_run("plot " OUT "/nothing-here");
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, "not a results directory");
+	free(r);
+}
+
+/* --resume refuses a database another experiment wrote. */
+static void test_resume_other_experiment(void **unused)
+{
+	(void)unused;
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots --resume "
+				  "--set market.scale=50 -o " OUT "/j1");
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, "results.sqlite: was written by another experiment");
+	free(r);
+	/* And it left the database as it was. */
+	assert_int_equal(stored(OUT "/j1"), 6);
+}
+
+int main(void)
+{
+	if (access(test_program(), X_OK) != 0) {
+		fprintf(stderr, "test_sweep_store: %s not built\n", test_program());
+		return 1;
+	}
+	if (system("rm -rf " OUT " && mkdir -p " OUT) != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_killed_three_times),
+		cmocka_unit_test(test_sigterm_stops_cleanly),
+		cmocka_unit_test(test_workers_store_same_rows),
+		cmocka_unit_test(test_rows_describe_themselves),
+		cmocka_unit_test(test_reference_comparison),
+		cmocka_unit_test(test_plot_rederives),
+		cmocka_unit_test(test_resume_other_experiment),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
