@@ -438,6 +438,20 @@ static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *
 		if (summary_row(t, "first_week_over_half", s->origin_names[g], first, err) != 0)
 			return -1;
 	}
+	/* Each model's share of the tokens over the last four weeks: where
+	   the market ends up (a sweep's "how much share does it give up"). */
+	size_t from = s->weeks > 4 ? s->weeks - 4 : 0;
+	double end_total = 0;
+	for (size_t w = from; w < s->weeks; w++)
+		end_total += week_tokens(s, s->rows + w * n);
+	for (size_t i = 0; i < n; i++) {
+		double mine = 0;
+		for (size_t w = from; w < s->weeks; w++)
+			mine += s->rows[w * n + i].tokens_in + s->rows[w * n + i].tokens_out;
+		if (summary_row(t, "token_share_end", s->p->models.ids[i],
+				end_total > 0 ? mine / end_total : 0, err) != 0)
+			return -1;
+	}
 	double chat = s->chat_tasks > 0 ? s->chat_tokens / s->chat_tasks : NAN;
 	double agent = s->agentic_tasks > 0 ? s->agentic_tokens / s->agentic_tasks : NAN;
 	double tokens = 0;
