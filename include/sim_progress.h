@@ -23,6 +23,9 @@ sim_progress *sim_progress_new(FILE *f, bool quiet, const char *label, const cha
 			       size_t total);
 /* `done` units finished so far, `events` engine events so far. */
 void sim_progress_update(sim_progress *p, size_t done, uint64_t events);
+/* The total changed (replications added by the stopping rule): shown
+   from the next redraw; the time left is estimated against it. */
+void sim_progress_set_total(sim_progress *p, size_t total);
 /* Prints the final state and frees p. */
 void sim_progress_finish(sim_progress *p);
 

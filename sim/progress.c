@@ -96,6 +96,12 @@ void sim_progress_update(sim_progress *p, size_t done, uint64_t events)
 	}
 }
 
+void sim_progress_set_total(sim_progress *p, size_t total)
+{
+	if (p)
+		p->total = total;
+}
+
 void sim_progress_finish(sim_progress *p)
 {
 	if (!p)
