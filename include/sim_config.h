@@ -23,6 +23,16 @@
  * against the row's min_items/max_items. An absent collection is empty
  * (and written back as such) unless the row is required or min_items > 0.
  *
+ * Shorthand. A GROUP row may name one of its INT members as its
+ * `shorthand`: the group can then also be written as a plain integer, and
+ * `replications = 20` resolves exactly as `replications = { min = 20; }`,
+ * every other member at its default. The tree keeps what was written (a
+ * group left out is written back as its shorthand's default), so the
+ * resolved config reads the same as before the group existed. `--set
+ * replications=20` replaces the whole group by the integer; `--set
+ * replications.max=50` on a file saying `replications = 20` first turns
+ * it into { min = 20; } and then sets max.
+ *
  * Paths name entries by id and elements by index in libconfig's own syntax:
  * `market.models.qwen.price_out`, `market.events.[2].day`,
  * `market.weights.[0]` (`events[2]` is accepted as input too). Error
@@ -124,6 +134,11 @@ typedef struct sim_setting {
 	const struct sim_schema *group; /* layout of a GROUP, or of a MAP's
 					   entries and a LIST's elements */
 	const char *doc;           /* one line: what it means, its unit */
+	const char *shorthand;     /* GROUP only: the INT member the group may
+				      be written as (`name = N` means
+				      `name = { <shorthand> = N; }`); NULL:
+				      none. Every other member needs a
+				      default. */
 	/* Collections only. */
 	size_t min_items;          /* fewest entries/elements allowed */
 	size_t max_items;          /* most allowed; 0: no limit */
@@ -184,6 +199,14 @@ typedef struct sim_schema {
 	{ .name = (NAME), .kind = SIM_SETTING_GROUP,                       \
 	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA), .doc = (DOC) }
 
+/* A nested group that may also be written as an integer: the value of
+   its INT member SHORTHAND (a string, e.g. "min"), the others at their
+   defaults. Absent from the file, it is its shorthand's default. */
+#define SIM_GROUP_OR_INT(NAME, TYPE, FIELD, SCHEMA, SHORTHAND, DOC)        \
+	{ .name = (NAME), .kind = SIM_SETTING_GROUP,                       \
+	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
+	  .shorthand = (SHORTHAND), .doc = (DOC) }
+
 /* A map of entries laid out by SCHEMA, MIN_N to MAX_N of them (MAX_N 0:
    no limit); required when MIN_N > 0, else absent means empty. */
 #define SIM_MAP(NAME, TYPE, FIELD, SCHEMA, MIN_N, MAX_N, DOC)              \
@@ -236,7 +259,9 @@ const char *sim_config_file(const sim_config *cfg);
    must name a setting of `root`: "market.models.qwen.price_out" for a
    member of a map entry, "market.events.[0].day" for a member of a list
    element (the element's variant decides which members exist; its
-   discriminator may be set too). The value is checked for type and range
+   discriminator may be set too); a group with a shorthand takes an
+   integer ("replications=20"), which replaces the whole group. The value
+   is checked for type and range
    exactly like a value in the file. Creates the setting (and any
    enclosing groups) when the file does not have it, but not map entries
    or list elements: those must be in the file. Errors name the path and
@@ -287,7 +312,9 @@ long sim_map_find(const sim_map *map, const char *id);
    entries print as "models.<id>.price_out", a list's elements as
    "events.[i].day"; a variant list prints its discriminator, then for
    each variant a line `events.[i]  variant  type = "price_change"`
-   followed by that variant's settings. */
+   followed by that variant's settings. A group with a shorthand prints
+   as type "group or integer" with its shorthand's default and the
+   meaning of `name = N`. */
 void sim_schema_print_doc(const sim_schema *schema, const char *prefix,
 			  FILE *f);
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sim_model.h"
+#include "sim_replications.h"
 #include "sim_sweep.h"
 
 /* The settings every experiment file has besides the model's group. */
@@ -21,13 +22,17 @@ typedef struct sim_experiment_params {
 	char *model;  /* registry name of the model */
 	char *name;   /* experiment name; "" means the file's base name */
 	int64_t seed; /* master seed */
-	int64_t replications; /* independent runs, streams keyed by index */
+	sim_replications_params replications; /* how many independent runs
+						 (streams keyed by index):
+						 a count, or until targets
+						 are met */
 	char *targets;        /* observed figures for `validate`, relative to
 				 the experiment file's folder; "" none */
 	sim_sweep_params sweep; /* points for `marketsim sweep`; ignored by run */
 } sim_experiment_params;
 
-/* The engine's own schema (model, name, seed), for config-doc. */
+/* The engine's own schema (model, name, seed, replications, targets,
+   sweep), for config-doc. */
 extern const sim_schema sim_experiment_schema;
 
 typedef struct sim_run_options {
@@ -48,6 +53,9 @@ typedef struct sim_run_options {
 /* What a finished run measured. */
 typedef struct sim_run_report {
 	uint64_t events;
+	size_t replications; /* replications run */
+	sim_replications_status rule; /* where the stopping rule stood at the
+					 end (see sim_replications.h) */
 	int targets_missed;  /* validate: targets not met */
 	sim_table_set *tables; /* with opt->keep_tables: every replication's
 				  rows; the caller frees it */

@@ -137,7 +137,9 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 	}
 	if (sim_table_replications(sa) != sim_table_replications(sb)) {
 		sim_error_set(err, SIM_ERROR_CONFIG, opt_b->config_path, 0, "replications",
-			      "expected as many replications as %s (%zu), found %zu",
+			      "expected as many replications as %s (%zu), found %zu "
+			      "(adaptive replications stop at their own count: give "
+			      "both a fixed one, e.g. --set replications=20)",
 			      opt_a->config_path, sim_table_replications(sa),
 			      sim_table_replications(sb));
 		goto done;

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *kind_name(sim_setting_kind kind)
+static const char *kind_name(const sim_setting *row)
 {
-	switch (kind) {
+	if (row->shorthand)
+		return "group or integer";
+	switch (row->kind) {
 	case SIM_SETTING_INT: return "integer";
 	case SIM_SETTING_FLOAT: return "number";
 	case SIM_SETTING_BOOL: return "boolean";
@@ -31,6 +33,12 @@ static const char *kind_name(sim_setting_kind kind)
 static void doc_columns(const sim_setting *row, msgbuf *def, msgbuf *range)
 {
 	char text[96];
+	const sim_setting *inner = sim__shorthand_row(row);
+	if (inner) {
+		sim__mb_add(def, "default %s", inner->default_text);
+		sim__mb_add(range, "N means { %s = N }", inner->name);
+		return;
+	}
 	if (row->kind == SIM_SETTING_GROUP)
 		return;
 	if (row->kind != SIM_SETTING_NUMBERS && sim__is_collection(row)) {
@@ -140,7 +148,7 @@ static void doc_row(doc_out *o, const sim_setting *row, const char *prefix)
 	msgbuf def = { .len = 0 }, range = { .len = 0 };
 	sim__join_path(path, sizeof path, prefix, row->name);
 	doc_columns(row, &def, &range);
-	doc_line(o, path, kind_name(row->kind), def.text, range.text,
+	doc_line(o, path, kind_name(row), def.text, range.text,
 		 row->doc ? row->doc : "");
 	switch (row->kind) {
 	case SIM_SETTING_GROUP:

@@ -132,6 +132,10 @@ void sim__consider(const char *name, const char *cand, const char **best,
 /* The row of schema named name, or NULL. */
 const sim_setting *sim__find_row(const sim_schema *schema, const char *name);
 
+/* The INT member a GROUP row may be written as (its `shorthand`), or NULL
+   when the row has none. */
+const sim_setting *sim__shorthand_row(const sim_setting *row);
+
 /* "unknown setting; did you mean 'lps'?" or the list of valid names. */
 void sim__mb_unknown(msgbuf *mb, const sim_schema *schema, const char *name);
 

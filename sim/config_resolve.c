@@ -176,6 +176,16 @@ static int wrong_kind(const resolver *r, const sim_setting *row,
 	    (type == CONFIG_TYPE_GROUP || type == CONFIG_TYPE_ARRAY))
 		sim__mb_add(&mb, "; write a list in parentheses: ( { ... }, "
 				 "{ ... } )");
+	if (row->shorthand && type == CONFIG_TYPE_STRING) {
+		/* replications = "20": a quoted shorthand */
+		value v = { .i = 0 };
+		msgbuf ignored = { .len = 0 };
+		char *copy = strdup(config_setting_get_string(s));
+		if (copy && sim__value_from_text(sim__shorthand_row(row), copy,
+						 &v, &ignored) == 0)
+			sim__mb_add(&mb, "; write it without quotes");
+		free(copy);
+	}
 	return sim__error_at_setting(r->cfg, s, path, &mb, r->err);
 }
 
@@ -334,6 +344,76 @@ static int resolve_numbers(const resolver *r, const sim_setting *row,
 	return 0;
 }
 
+/* Runs schema's check() on base, the group filled from s (or, inside a
+   shorthand, from the setting standing for it). */
+static int check_group(const resolver *r, const sim_schema *schema,
+		       const config_setting_t *s, const char *path,
+		       const char *base)
+{
+	if (!schema->check || schema->check(base, r->cfg, path, r->err) == 0)
+		return 0;
+	if (r->err->kind == SIM_ERROR_NONE) { /* a check that forgot err */
+		msgbuf mb = { .len = 0 };
+		sim__mb_add(&mb, "settings are inconsistent");
+		return sim__error_at_setting(r->cfg, s, path, &mb, r->err);
+	}
+	return -1;
+}
+
+static int apply_default(const resolver *r, const sim_setting *row,
+			 config_setting_t *group, const config_setting_t *near,
+			 const char *path, char *base);
+
+/* Fills base with the default of every setting of schema but `skip`, in
+   params only: the group is written as its shorthand, which implies them.
+   near is the tree's setting standing for the group, for error lines. */
+static int default_members(const resolver *r, const sim_schema *schema,
+			   const config_setting_t *near, const char *path,
+			   char *base, const sim_setting *skip)
+{
+	char child[sizeof r->err->path];
+	for (size_t k = 0; k < schema->count; k++) {
+		const sim_setting *row = &schema->settings[k];
+		if (row == skip)
+			continue;
+		sim__join_path(child, sizeof child, path, row->name);
+		if (sim__is_required(row)) /* a bug in the schema table */
+			return sim_error_set(r->err, SIM_ERROR_RUNTIME, NULL, 0,
+					     child, "invalid schema: a group "
+					     "with a shorthand needs a default "
+					     "for every other setting");
+		if (apply_default(r, row, NULL, near, child, base))
+			return -1;
+	}
+	return 0;
+}
+
+/* m, the file's value for a group row with a shorthand, is an integer:
+   the shorthand member takes it (checked, and reported, as the group's
+   own value), every other member its default, then the group's check. */
+static int resolve_shorthand(const resolver *r, const sim_setting *row,
+			     const config_setting_t *m, const char *path,
+			     char *at)
+{
+	const sim_setting *inner = sim__shorthand_row(row);
+	msgbuf mb = { .len = 0 };
+	value v = { .i = 0 };
+	sim_params_free(row->group, at);
+	if (sim__value_from_tree(r->cfg, inner, m, &v, &mb))
+		return sim__error_at_setting(r->cfg, m, path, &mb, r->err);
+	if (default_members(r, row->group, m, path, at, inner) ||
+	    sim__store_param(inner, at, &v, path, r->err))
+		return -1;
+	return check_group(r, row->group, m, path, at);
+}
+
+/* True for an integer in the tree (libconfig's int or int64). */
+static bool is_integer(const config_setting_t *s)
+{
+	int type = config_setting_type(s);
+	return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
+}
+
 /* Checks member m, the file's value for row, and fills params at base. */
 static int resolve_member(const resolver *r, const sim_setting *row,
 			  config_setting_t *m, const char *path, char *base)
@@ -343,6 +423,8 @@ static int resolve_member(const resolver *r, const sim_setting *row,
 	value v = { .i = 0 };
 	switch (row->kind) {
 	case SIM_SETTING_GROUP:
+		if (row->shorthand && is_integer(m))
+			return resolve_shorthand(r, row, m, path, at);
 		if (!config_setting_is_group(m))
 			return wrong_kind(r, row, m, path);
 		return resolve_group(r, row->group, m, path, at, NULL);
@@ -361,40 +443,83 @@ static int resolve_member(const resolver *r, const sim_setting *row,
 	return sim__store_param(row, base, &v, path, r->err);
 }
 
-/* Adds row's default to group (tree and params): a missing group is
-   created and filled with its own defaults, a missing map or list is
-   written as an empty one. */
-static int apply_default(const resolver *r, const sim_setting *row,
-			 config_setting_t *group, const char *path, char *base)
+/* Converts row's default into v; *text receives the heap copy v->s may
+   point into (the caller frees it). A default that fails its own checks
+   is a bug in the model's table, not in the user's file. */
+static int default_value(const resolver *r, const sim_setting *row,
+			 const char *path, value *v, char **text)
 {
-	int type = row->kind == SIM_SETTING_GROUP || row->kind == SIM_SETTING_MAP
-			   ? CONFIG_TYPE_GROUP
-			   : CONFIG_TYPE_LIST;
-	if (row->kind == SIM_SETTING_GROUP || row->kind == SIM_SETTING_MAP ||
-	    row->kind == SIM_SETTING_LIST ||
-	    row->kind == SIM_SETTING_VARIANT_LIST) {
-		config_setting_t *m = config_setting_add(group, row->name, type);
-		if (!m)
-			return sim__tree_failed(r->err, path);
-		return row->kind == SIM_SETTING_GROUP
-			       ? resolve_group(r, row->group, m, path,
-					       base + row->offset, NULL)
-			       : 0;
-	}
-	char *text = strdup(row->default_text);
-	if (!text)
-		return sim__oom(r->err, path);
-	value v = { .i = 0 };
 	msgbuf mb = { .len = 0 };
-	int rc;
-	if (sim__value_from_text(row, text, &v, &mb))
-		/* A bug in the model's table, not in the user's file. */
-		rc = sim_error_set(r->err, SIM_ERROR_RUNTIME, NULL, 0, path,
-				   "invalid schema default \"%s\": %s",
-				   row->default_text, mb.text);
-	else if (!sim__store_tree(group, row, &v))
+	*text = strdup(row->default_text);
+	if (!*text)
+		return sim__oom(r->err, path);
+	if (sim__value_from_text(row, *text, v, &mb) == 0)
+		return 0;
+	return sim_error_set(r->err, SIM_ERROR_RUNTIME, NULL, 0, path,
+			     "invalid schema default \"%s\": %s",
+			     row->default_text, mb.text);
+}
+
+/* A group with a shorthand that the file leaves out: written back as its
+   shorthand's default (as the file could have said it), then resolved as
+   such. */
+static int default_shorthand(const resolver *r, const sim_setting *row,
+			     config_setting_t *group, const char *path,
+			     char *at)
+{
+	sim_setting named = *sim__shorthand_row(row);
+	value v = { .i = 0 };
+	char *text = NULL;
+	const config_setting_t *m = NULL;
+	int rc = default_value(r, &named, path, &v, &text);
+	named.name = row->name;
+	if (rc == 0 && !(m = sim__store_tree(group, &named, &v)))
 		rc = sim__tree_failed(r->err, path);
-	else
+	if (rc == 0)
+		rc = resolve_shorthand(r, row, m, path, at);
+	sim__value_release(&v);
+	free(text);
+	return rc;
+}
+
+/* Adds row's default to group (tree and params): a missing group is
+   created and filled with its own defaults (or written as its
+   shorthand), a missing map or list is written as an empty one. With
+   group NULL, inside a group written as its shorthand, fills params only
+   (near: the tree's setting standing for the group). */
+static int apply_default(const resolver *r, const sim_setting *row,
+			 config_setting_t *group, const config_setting_t *near,
+			 const char *path, char *base)
+{
+	char *at = base + row->offset, *text = NULL;
+	if (row->kind == SIM_SETTING_GROUP) {
+		config_setting_t *m;
+		if (!group)
+			return default_members(r, row->group, near, path, at,
+					       NULL) ||
+				       check_group(r, row->group, near, path, at)
+				       ? -1
+				       : 0;
+		if (row->shorthand)
+			return default_shorthand(r, row, group, path, at);
+		if (!(m = config_setting_add(group, row->name,
+					     CONFIG_TYPE_GROUP)))
+			return sim__tree_failed(r->err, path);
+		return resolve_group(r, row->group, m, path, at, NULL);
+	}
+	if (row->kind == SIM_SETTING_MAP || row->kind == SIM_SETTING_LIST ||
+	    row->kind == SIM_SETTING_VARIANT_LIST) {
+		int type = row->kind == SIM_SETTING_MAP ? CONFIG_TYPE_GROUP
+							: CONFIG_TYPE_LIST;
+		if (group && !config_setting_add(group, row->name, type))
+			return sim__tree_failed(r->err, path);
+		return 0; /* params hold an empty collection already */
+	}
+	value v = { .i = 0 };
+	int rc = default_value(r, row, path, &v, &text);
+	if (rc == 0 && group && !sim__store_tree(group, row, &v))
+		rc = sim__tree_failed(r->err, path);
+	if (rc == 0)
 		rc = sim__store_param(row, base, &v, path, r->err);
 	sim__value_release(&v);
 	free(text);
@@ -437,19 +562,10 @@ static int resolve_group(const resolver *r, const sim_schema *schema,
 			return sim__error_at_setting(r->cfg, group, child, &mb,
 						     r->err);
 		}
-		if (apply_default(r, row, group, child, base))
+		if (apply_default(r, row, group, group, child, base))
 			return -1;
 	}
-	if (schema->check && schema->check(base, r->cfg, path, r->err) != 0) {
-		if (r->err->kind == SIM_ERROR_NONE) { /* a check that forgot err */
-			msgbuf mb = { .len = 0 };
-			sim__mb_add(&mb, "settings are inconsistent");
-			return sim__error_at_setting(r->cfg, group, path, &mb,
-						     r->err);
-		}
-		return -1;
-	}
-	return 0;
+	return check_group(r, schema, group, path, base);
 }
 
 int sim_config_resolve(sim_config *cfg, const sim_schema *root, void *params,

@@ -39,6 +39,8 @@ typedef struct set_step {
 	const char *name; /* member name; NULL for a list element */
 	unsigned index;   /* the element's index, when name is NULL */
 	int type;         /* libconfig type of the member */
+	const char *shorthand; /* a group's shorthand member, when the file
+				  may hold the group as an integer */
 } set_step;
 
 /* What a checked --set writes, and where. */
@@ -72,12 +74,36 @@ static int push_step(set_target *tg, const char *name, unsigned index,
 		sim__mb_add(mb, "path too deep");
 		return -1;
 	}
-	tg->steps[tg->n++] = (set_step){ name, index, type };
+	tg->steps[tg->n++] = (set_step){ name, index, type, NULL };
 	return 0;
 }
 
+/* `name=N` for a group with a shorthand: N is checked as the shorthand
+   member and written, as the group's own name, in place of the group. */
+static int set_shorthand(set_walk *w, const sim_setting *row, char *text,
+			 set_target *tg, msgbuf *mb)
+{
+	char *end;
+	tg->row = *sim__shorthand_row(row);
+	tg->row.name = row->name;
+	(void)strtoll(text, &end, 0);
+	if (sim__value_from_text(&tg->row, text, &tg->v, mb) == 0)
+		return 0;
+	if (end != text && !*end) /* an integer out of range: no more to say */
+		return -1;
+	/* Not an integer: perhaps a member was meant. The hint names one
+	   other than the shorthand itself. */
+	const sim_setting *other = &row->group->settings[0];
+	if (other == sim__shorthand_row(row) && row->group->count > 1)
+		other++;
+	sim__mb_add(mb, "; or set one of its settings, e.g. %s.%s=...", w->at,
+		    other->name);
+	return -1;
+}
+
 /* The last component names row: converts text to its value. Groups and
-   collections cannot be set whole (except NUMBERS). */
+   collections cannot be set whole (except NUMBERS, and a group's
+   shorthand integer). */
 static int set_final(set_walk *w, const sim_setting *row, char *text,
 		     set_target *tg, msgbuf *mb)
 {
@@ -85,6 +111,8 @@ static int set_final(set_walk *w, const sim_setting *row, char *text,
 	char idx[32];
 	switch (row->kind) {
 	case SIM_SETTING_GROUP:
+		if (row->shorthand)
+			return set_shorthand(w, row, text, tg, mb);
 		sim__mb_add(mb, "is a group; set one of its settings");
 		if (inner->count)
 			sim__mb_add(mb, ", e.g. %s.%s=...", w->at,
@@ -155,7 +183,10 @@ static int set_member(set_walk *w, const char *comp, bool last, char *text,
 	switch (row->kind) {
 	case SIM_SETTING_GROUP:
 		w->schema = row->group;
-		return push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
+		if (push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb))
+			return -1;
+		tg->steps[tg->n - 1].shorthand = row->shorthand;
+		return 1;
 	case SIM_SETTING_MAP:
 		w->coll = row;
 		return push_step(tg, comp, 0, CONFIG_TYPE_GROUP, mb) ? -1 : 1;
@@ -326,6 +357,31 @@ static int check_override(const sim_config *cfg, const sim_schema *root,
 	return rc;
 }
 
+/* The member st names in parent, for an override to write into. A group
+   the file wrote as its shorthand integer (`replications = 20`) becomes
+   the group it stands for ({ min = 20; }), so `replications.max=50` keeps
+   the 20; a value of any other type in the way is replaced. NULL when
+   out of memory. */
+static config_setting_t *step_into(config_setting_t *parent,
+				   const set_step *st)
+{
+	config_setting_t *s = config_setting_get_member(parent, st->name);
+	int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+	config_setting_t *g, *m;
+	long long n;
+	if (!st->shorthand ||
+	    (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64))
+		return sim__member_of_type(parent, st->name, st->type);
+	n = config_setting_get_int64(s);
+	config_setting_remove(parent, st->name);
+	g = config_setting_add(parent, st->name, CONFIG_TYPE_GROUP);
+	m = g ? config_setting_add(g, st->shorthand, type) : NULL;
+	if (!m || !(type == CONFIG_TYPE_INT ? config_setting_set_int(m, (int)n)
+					    : config_setting_set_int64(m, n)))
+		return NULL;
+	return g;
+}
+
 /* Writes a checked override into the tree: walks its steps, creating the
    groups the file lacks, and stores the value. Every setting written is
    tagged with the config itself, so that later errors point at --set
@@ -342,7 +398,7 @@ static int apply_override(sim_config *cfg, const set_target *tg,
 		}
 		/* A value of another type in the way (even a scalar where a
 		   group belongs) is replaced: later overrides win. */
-		s = sim__member_of_type(s, st->name, st->type);
+		s = step_into(s, st);
 		if (s && config_setting_source_line(s) == 0)
 			config_setting_set_hook(s, cfg);
 	}

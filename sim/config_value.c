@@ -13,6 +13,7 @@
 #include "sim_config.h"
 #include "config_internal.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -216,7 +217,16 @@ void sim__mb_expected(msgbuf *mb, const sim_setting *row)
 		mb_choices(mb, row);
 		break;
 	case SIM_SETTING_GROUP:
-		sim__mb_add(mb, "a group { ... }");
+		if (!row->shorthand) {
+			sim__mb_add(mb, "a group { ... }");
+			break;
+		}
+		/* Naming the members shows what the group form holds. */
+		sim__mb_add(mb, "an integer or a group { ");
+		for (size_t k = 0; k < row->group->count; k++)
+			sim__mb_add(mb, "%s%s", k ? "; " : "",
+				    row->group->settings[k].name);
+		sim__mb_add(mb, " }");
 		break;
 	case SIM_SETTING_MAP:
 	case SIM_SETTING_LIST:
@@ -333,6 +343,17 @@ const sim_setting *sim__find_row(const sim_schema *schema, const char *name)
 		if (strcmp(schema->settings[k].name, name) == 0)
 			return &schema->settings[k];
 	return NULL;
+}
+
+const sim_setting *sim__shorthand_row(const sim_setting *row)
+{
+	const sim_setting *inner;
+	if (row->kind != SIM_SETTING_GROUP || !row->shorthand)
+		return NULL;
+	inner = sim__find_row(row->group, row->shorthand);
+	/* A shorthand naming no INT member is a bug in the schema table. */
+	assert(inner && inner->kind == SIM_SETTING_INT);
+	return inner;
 }
 
 void sim__mb_unknown(msgbuf *mb, const sim_schema *schema, const char *name)

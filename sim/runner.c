@@ -20,9 +20,11 @@ static const sim_setting experiment_settings[] = {
 		   "empty: the file's base name"),
 	SIM_INT("seed", sim_experiment_params, seed, "1", 0, 9007199254740991.0,
 		"Master seed; every random stream derives from (seed, replication, stream)"),
-	SIM_INT("replications", sim_experiment_params, replications, "1", 1, 1000000,
-		"Independent replications; results give mean, sd and 95% t-interval "
-		"over them"),
+	SIM_GROUP_OR_INT("replications", sim_experiment_params, replications,
+			 &sim_replications_schema, "min",
+			 "Independent replications; results give mean, sd and 95% "
+			 "t-interval over them. A count, or { min; max; target } to add "
+			 "replications until each target's interval is narrow enough"),
 	SIM_STRING("targets", sim_experiment_params, targets, "",
 		   "Observed figures for `marketsim validate` (CSV), relative to this "
 		   "file's folder; empty: none"),
@@ -191,7 +193,12 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	fprintf(f, "experiment = \"%s\"\n", name);
 	fprintf(f, "model = \"%s\"\n", x->model->name);
 	fprintf(f, "seed = %lld\n", (long long)ep->seed);
-	fprintf(f, "replications = %lld\n", (long long)ep->replications);
+	fprintf(f, "replications = %zu\n", rep->replications);
+	if (ep->replications.target.count) {
+		char why[512];
+		sim_replications_describe(&rep->rule, why, sizeof why);
+		fprintf(f, "replications_rule = \"%s\"\n", why);
+	}
 	fprintf(f, "started_utc = \"%s\"\n", started);
 	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
 	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
@@ -282,7 +289,7 @@ static int check_run_settings(const loaded_experiment *x, const sim_run_options 
 {
 	const sim_experiment_params *ep = x->params;
 	*targets = NULL;
-	if (ep->replications > 1 && !x->model->record)
+	if (sim_replications_limit(&ep->replications) > 1 && !x->model->record)
 		return sim_config_error_at(x->cfg, "replications", err,
 					   "expected 1: model %s runs one replication",
 					   x->model->name);
@@ -421,21 +428,34 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	if (!out)
 		goto done;
 	sim_run_report rep = { 0 };
+	/* min first; then the stopping rule, asked after each batch, plans
+	   the total. It is also asked after the first replication, so that a
+	   target naming no metric fails before min have run. */
+	size_t planned = (size_t)ep->replications.min;
 	/* One replication reports itself when done; more show their progress. */
-	progress = sim_progress_new(stderr, opt->quiet || ep->replications < 2, name,
-				    "replications", (size_t)ep->replications);
-	for (int64_t r = 0; r < ep->replications; r++) {
+	progress = sim_progress_new(stderr,
+				    opt->quiet || sim_replications_limit(&ep->replications) < 2,
+				    name, "replications", planned);
+	while (rep.replications < planned) {
 		if (state) {
 			x.model->destroy(state);
 			state = NULL;
 		}
 		sim_engine_free(eng);
 		eng = NULL;
-		sim_run_context ctx = { (uint64_t)ep->seed, (uint64_t)r, name };
+		sim_run_context ctx = { (uint64_t)ep->seed, (uint64_t)rep.replications, name };
 		if (run_replication(&x, model_params, &ctx, tables, &eng, &state,
 				    &rep.events, err) != 0)
 			goto done;
-		sim_progress_update(progress, (size_t)r + 1, rep.events);
+		rep.replications++;
+		sim_progress_update(progress, rep.replications, rep.events);
+		if (rep.replications == planned || rep.replications == 1) {
+			planned = sim_replications_plan(&ep->replications, tables, rep.replications,
+							x.cfg, "replications", &rep.rule, err);
+			if (planned == (size_t)-1)
+				goto done;
+			sim_progress_retotal(progress, planned, NULL);
+		}
 	}
 	sim_progress_finish(progress);
 	progress = NULL;
@@ -467,11 +487,16 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		*report = rep;
 	else
 		sim_table_set_free(rep.tables);
+	char rule[480] = "", why[512] = "";
+	if (ep->replications.target.count) {
+		sim_replications_describe(&rep.rule, rule, sizeof rule);
+		snprintf(why, sizeof why, " (%s)", rule);
+	}
 	if (!opt->quiet)
-		printf("%s (model %s): %lld replication%s, %llu events in %.2f s "
+		printf("%s (model %s): %zu replication%s%s, %llu events in %.2f s "
 		       "(%.2f M events/s), peak memory %.1f MB\nresults in %s/\n",
-		       name, x.model->name, (long long)ep->replications,
-		       ep->replications == 1 ? "" : "s", (unsigned long long)rep.events,
+		       name, x.model->name, rep.replications,
+		       rep.replications == 1 ? "" : "s", why, (unsigned long long)rep.events,
 		       rep.wall_seconds,
 		       rep.wall_seconds > 0 ? rep.events / rep.wall_seconds / 1e6 : 0.0,
 		       rep.peak_rss_kb / 1024.0, dir);

@@ -6,6 +6,7 @@
 #include "sim_plot.h"
 #include "sim_pool.h"
 #include "sim_progress.h"
+#include "sim_replications.h"
 #include "sim_rng.h"
 #include "sim_store.h"
 
@@ -205,6 +206,7 @@ typedef struct point_state {
 
 typedef struct coordinator {
 	const sim_experiment_params *ep;
+	const sim_config *cfg; /* for the stopping rule's errors */
 	sim_store *store;
 	sim_pool *pool;
 	point_state *points;
@@ -224,17 +226,32 @@ static void on_stop_signal(int sig)
 }
 
 /* Decides whether point i, all of whose planned replications are stored,
-   needs more; records it as finished when not. */
+   needs more (the stopping rule of `replications = { min; max; target }`,
+   on exactly those replications, so the decision does not depend on the
+   order they arrived in); records it as finished when not. */
 static int settle_point(coordinator *c, size_t i, sim_error *err)
 {
 	point_state *ps = &c->points[i];
-	/* A fixed count: replications = N. (The adaptive rule plugs in here.) */
-	size_t want = (size_t)c->ep->replications;
-	const char *rule = "";
-	if (want > ps->planned) {
-		c->planned += want - ps->planned;
-		ps->planned = want;
-		return 0;
+	const sim_replications_params *rp = &c->ep->replications;
+	char rule[256] = "";
+	if (rp->target.count > 0) {
+		sim_table_set *tables = sim_table_set_new();
+		sim_replications_status status;
+		size_t want = (size_t)-1;
+		if (!tables)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		if (sim_store_load(c->store, i, ps->planned, tables, err) == 0)
+			want = sim_replications_plan(rp, tables, ps->planned, c->cfg, "replications",
+						     &status, err);
+		sim_table_set_free(tables);
+		if (want == (size_t)-1)
+			return -1;
+		if (want > ps->planned) {
+			c->planned += want - ps->planned;
+			ps->planned = want;
+			return 0;
+		}
+		sim_replications_describe(&status, rule, sizeof rule);
 	}
 	ps->finished = true;
 	c->finished_points++;
@@ -503,7 +520,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		return -1;
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	const sim_sweep_params *s = &ep->sweep;
-	coordinator c = { .ep = ep };
+	coordinator c = { .ep = ep, .cfg = sim_experiment_config(x) };
 	c.npoints = sim_sweep_point_count(s);
 	c.rep.points = c.npoints;
 	sweep_worker w = { registry, opt, s, NULL, 0, NULL };
@@ -555,7 +572,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		goto done;
 	/* Every point starts at its fixed count (or adaptive minimum). */
 	for (size_t i = 0; i < c.npoints; i++) {
-		c.points[i].planned = (size_t)ep->replications;
+		c.points[i].planned = (size_t)ep->replications.min;
 		c.planned += c.points[i].planned;
 	}
 	char label[300];

@@ -8,7 +8,10 @@
  * path and the wording of the message, including the "did you mean" hints.
  * --set overrides go through the same checks and must show up in the
  * resolved config that sim_config_write prints, which is parsed back and
- * compared. Run from the repository root: fixture paths are relative.
+ * compared. A group with an integer shorthand (the experiment's
+ * `replications`) is checked in both forms, through --set, in the written
+ * config and in the docs. Run from the repository root: fixture paths
+ * are relative.
  */
 #include "test_util.h"
 
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "sim_config.h"
+#include "sim_replications.h"
 
 /* ---- a small schema exercising every kind ----------------------------- */
 
@@ -1660,6 +1664,285 @@ static void test_edit_distance(void **state)
 	assert_int_equal(sim_edit_distance(a, b), 99);
 }
 
+/* ---- a group with an integer shorthand -------------------------------- */
+
+/* The experiment's `replications`: a group { min; max; target } that may
+   be written as an integer, the value of min. */
+typedef struct reps_params {
+	int64_t seed;
+	sim_replications_params replications;
+} reps_params;
+
+static const sim_setting reps_rows[] = {
+	SIM_INT("seed", reps_params, seed, "1", 0, INFINITY, "Seed"),
+	SIM_GROUP_OR_INT("replications", reps_params, replications,
+			 &sim_replications_schema, "min", "Independent runs"),
+};
+static const sim_schema reps_schema =
+	SIM_SCHEMA("reps", reps_rows, reps_params, NULL);
+
+/* Parses text as "inline.cfg", applies the n overrides and resolves into
+   *p; returns resolve's status (parse and the overrides must succeed).
+   With written non-NULL, stores the resolved config's text (heap). */
+static int resolve_reps(const char *text, const char *const *sets, size_t n,
+			reps_params *p, sim_error *err, char **written)
+{
+	sim_config *cfg = sim_config_parse_string(text, "inline.cfg", err);
+	if (!cfg)
+		fail_msg("inline.cfg: %s", err->message);
+	for (size_t k = 0; k < n; k++)
+		if (sim_config_set(cfg, &reps_schema, sets[k], err) != 0)
+			fail_msg("--set %s: %s", sets[k], err->message);
+	memset(p, 0, sizeof *p);
+	int rc = sim_config_resolve(cfg, &reps_schema, p, err);
+	if (written)
+		*written = written_config(cfg);
+	sim_config_free(cfg);
+	return rc;
+}
+
+/* Resolves the written text again and checks it gives the same
+   replications and is a fixpoint. */
+static void assert_reps_round_trip(const char *written, const reps_params *p)
+{
+	reps_params q;
+	sim_error err;
+	char *again = NULL;
+	assert_int_equal(resolve_reps(written, NULL, 0, &q, &err, &again), 0);
+	assert_int_equal(q.replications.min, p->replications.min);
+	assert_int_equal(q.replications.max, p->replications.max);
+	assert_int_equal(q.replications.target.count,
+			 p->replications.target.count);
+	assert_string_equal(again, written);
+	free(again);
+	sim_params_free(&reps_schema, &q);
+}
+
+/* Ensure `replications = 20` resolves exactly as { min = 20; }: max and
+   target at their defaults, and the written config keeps the integer
+   (what the manifest showed before the group existed). */
+static void test_shorthand_in_file(void **state)
+{
+	(void)state;
+	reps_params p, g;
+	sim_error err;
+	char *text = NULL, *group_text = NULL;
+	assert_int_equal(resolve_reps("seed = 3;\nreplications = 20;\n", NULL, 0,
+				      &p, &err, &text), 0);
+	assert_int_equal(p.replications.min, 20);
+	assert_int_equal(p.replications.max, 0);
+	assert_int_equal(p.replications.target.count, 0);
+	assert_null(p.replications.target.items);
+	assert_contains(text, "replications = 20;");
+	assert_null(strstr(text, "min ="));
+	assert_reps_round_trip(text, &p);
+
+	/* The group it stands for gives the same params. */
+	assert_int_equal(resolve_reps("replications = { min = 20; };\n", NULL, 0,
+				      &g, &err, &group_text), 0);
+	assert_int_equal(g.replications.min, p.replications.min);
+	assert_int_equal(g.replications.max, p.replications.max);
+	assert_int_equal(g.replications.target.count, 0);
+	assert_contains(group_text, "max = 0;");
+
+	/* Left out, it is its shorthand's default, written as such. */
+	free(text);
+	sim_params_free(&reps_schema, &p);
+	assert_int_equal(resolve_reps("seed = 3;\n", NULL, 0, &p, &err, &text), 0);
+	assert_int_equal(p.replications.min, 1);
+	assert_int_equal(p.replications.max, 0);
+	assert_contains(text, "replications = 1;");
+
+	free(text);
+	free(group_text);
+	sim_params_free(&reps_schema, &p);
+	sim_params_free(&reps_schema, &g);
+}
+
+/* Ensure the group form fills min, max and the targets, and is written
+   back whole with its defaults. */
+static void test_shorthand_group_form(void **state)
+{
+	(void)state;
+	reps_params p;
+	sim_error err;
+	char *text = NULL;
+	assert_int_equal(resolve_reps(
+		"replications = { min = 5; max = 200;\n"
+		"  target = ( { metric = \"cum_revenue:Alibaba\"; rel_half_width = 0.02; },\n"
+		"             { metric = \"tokens_total:all\"; rel_half_width = 0.1; } ); };\n",
+		NULL, 0, &p, &err, &text), 0);
+	assert_int_equal(p.replications.min, 5);
+	assert_int_equal(p.replications.max, 200);
+	assert_int_equal(p.replications.target.count, 2);
+	const sim_replication_target *t = p.replications.target.items;
+	assert_string_equal(t[0].metric, "cum_revenue:Alibaba");
+	assert_double_near(t[0].rel_half_width, 0.02, 0);
+	assert_string_equal(t[1].metric, "tokens_total:all");
+	assert_int_equal(sim_replications_limit(&p.replications), 200);
+	assert_contains(text, "max = 200;");
+	assert_contains(text, "metric = \"cum_revenue:Alibaba\";");
+	assert_reps_round_trip(text, &p);
+	free(text);
+	sim_params_free(&reps_schema, &p);
+	assert_null(p.replications.target.items);
+}
+
+/* Ensure --set replications=N replaces a group with the integer, and
+   --set replications.min/max reach into a file's integer as the group it
+   stands for (keeping its value). */
+static void test_shorthand_in_set(void **state)
+{
+	(void)state;
+	reps_params p;
+	sim_error err;
+	char *text = NULL;
+	const char *adaptive =
+		"replications = { min = 5; max = 200;\n"
+		"  target = ( { metric = \"cum_revenue:Alibaba\"; rel_half_width = 0.02; } ); };\n";
+	const char *to_20[] = { "replications=20" };
+	assert_int_equal(resolve_reps(adaptive, to_20, 1, &p, &err, &text), 0);
+	assert_int_equal(p.replications.min, 20);
+	assert_int_equal(p.replications.max, 0);
+	assert_int_equal(p.replications.target.count, 0);
+	assert_contains(text, "replications = 20;");
+	assert_null(strstr(text, "cum_revenue"));
+	free(text);
+	sim_params_free(&reps_schema, &p);
+
+	/* Creates the setting when the file lacks it. */
+	assert_int_equal(resolve_reps("seed = 2;\n", to_20, 1, &p, &err, NULL), 0);
+	assert_int_equal(p.replications.min, 20);
+	sim_params_free(&reps_schema, &p);
+
+	/* max = min is a fixed count: valid only if the 5 was kept as min. */
+	const char *max_5[] = { "replications.max=5" };
+	assert_int_equal(resolve_reps("replications = 5;\n", max_5, 1, &p, &err,
+				      &text), 0);
+	assert_int_equal(p.replications.min, 5);
+	assert_int_equal(p.replications.max, 5);
+	assert_contains(text, "min = 5;");
+	assert_reps_round_trip(text, &p);
+	free(text);
+	sim_params_free(&reps_schema, &p);
+
+	const char *min_7[] = { "replications.min=7" };
+	assert_int_equal(resolve_reps("replications = 5;\n", min_7, 1, &p, &err,
+				      NULL), 0);
+	assert_int_equal(p.replications.min, 7);
+	sim_params_free(&reps_schema, &p);
+
+	/* An override of a member that breaks the check points at --set. */
+	const char *max_50[] = { "replications.max=50" };
+	assert_int_equal(resolve_reps("replications = 5;\n", max_50, 1, &p, &err,
+				      NULL), -1);
+	assert_config_error(&err, "--set", 0, "replications.max",
+			    "expected 0 or 5 (a fixed count) without targets, "
+			    "found 50");
+	sim_params_free(&reps_schema, &p);
+}
+
+/* Ensure a bad --set of the shorthand is refused with what it takes, and
+   leaves the file's value alone. */
+static void test_shorthand_set_errors(void **state)
+{
+	(void)state;
+	sim_error err;
+	sim_config *cfg = sim_config_parse_string("replications = 5;\n", "inline.cfg",
+						  &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_set(cfg, &reps_schema, "replications=abc", &err), -1);
+	assert_config_error(&err, "--set", 0, "replications",
+			    "expected an integer in [1, 1000000], found \"abc\"; "
+			    "or set one of its settings, e.g. replications.max=...");
+	assert_int_equal(sim_config_set(cfg, &reps_schema, "replications=0", &err), -1);
+	assert_string_equal(err.message, "expected an integer in [1, 1000000], found 0");
+	assert_int_equal(sim_config_set(cfg, &reps_schema, "replications.mni=3", &err), -1);
+	assert_config_error(&err, "--set", 0, "replications.mni", "did you mean 'min'?");
+	char *text = written_config(cfg);
+	assert_contains(text, "replications = 5;");
+	free(text);
+	sim_config_free(cfg);
+}
+
+/* Resolves text against reps_schema expecting a rejection at
+   inline.cfg:line. */
+static void expect_reps_error(const char *text, int line, const char *setting,
+			      const char *message_part)
+{
+	sim_error err;
+	expect_rejected(&reps_schema, sim_config_parse_string(text, "inline.cfg", &err),
+			"inline.cfg", line, setting, message_part);
+}
+
+/* Ensure a value that is neither an integer nor a group says both forms,
+   and the integer's own range and literal checks still apply. */
+static void test_shorthand_wrong_type(void **state)
+{
+	(void)state;
+	expect_reps_error("seed = 1;\nreplications = 2.5;\n", 2, "replications",
+			  "expected an integer or a group { min; max; target }, "
+			  "found a float (2.5)");
+	expect_reps_error("replications = \"20\";\n", 1, "replications",
+			  "found a string (\"20\"); write it without quotes");
+	expect_reps_error("replications = [1, 2];\n", 1, "replications",
+			  "expected an integer or a group { min; max; target }, "
+			  "found an array");
+	expect_reps_error("\nreplications = 0;\n", 2, "replications",
+			  "expected an integer in [1, 1000000], found 0");
+	expect_reps_error("replications = 3000000000;\n", 1, "replications",
+			  "write 3000000000L");
+	expect_reps_error("replications = { min = 2; maxx = 3; };\n", 1,
+			  "replications.maxx", "did you mean 'max'?");
+}
+
+/* Ensure min, max and targets must describe a fixed count or a range to
+   search, each error at the setting to change. */
+static void test_shorthand_group_check(void **state)
+{
+	(void)state;
+	expect_reps_error("replications = {\n  min = 10;\n  max = 5;\n};\n", 3,
+			  "replications.max",
+			  "expected max >= min (10), or 0 for a fixed count, found 5");
+	expect_reps_error("replications = { min = 10;\n  target = ( { metric = \"a:b\"; "
+			  "rel_half_width = 0.1; } ); };\n", 1, "replications.max",
+			  "expected max > min (10) with targets");
+	expect_reps_error("replications = { min = 10; max = 20; };\n", 1,
+			  "replications.max",
+			  "expected 0 or 10 (a fixed count) without targets, found 20");
+	expect_reps_error("replications = { min = 2; max = 20;\n  target = (\n"
+			  "    { metric = \"cum_revenue\"; rel_half_width = 0.1; } ); };\n",
+			  3, "replications.target.[0].metric",
+			  "expected \"metric:subject\"");
+	expect_reps_error("replications = { min = 2; max = 20;\n  target = (\n"
+			  "    { metric = \"a:b\"; rel_half_width = 0.0; } ); };\n",
+			  3, "replications.target.[0].rel_half_width",
+			  "expected a number in (0, 1], found 0");
+	expect_reps_error("replications = { min = 2; max = 20;\n  target = (\n"
+			  "    { rel_half_width = 0.1; } ); };\n",
+			  3, "replications.target.[0].metric",
+			  "required setting is missing");
+}
+
+/* Ensure config-doc shows the shorthand: its type, default and meaning,
+   then the group's members. */
+static void test_shorthand_doc(void **state)
+{
+	(void)state;
+	char *text = doc_text(&reps_schema);
+	const char *line = strstr(text, "\nreplications ");
+	assert_non_null(line);
+	assert_contains(line, "group or integer");
+	assert_contains(line, "default 1");
+	assert_contains(line, "N means { min = N }");
+	assert_contains(text, "replications.max ");
+	assert_contains(text, "replications.target.[i].rel_half_width");
+	const char *docs[] = { "Seed", "Independent runs" };
+	assert_same_column(text, docs, 2);
+	assert_null(strstr(text, " \n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1710,6 +1993,13 @@ int main(void)
 		cmocka_unit_test(test_collections_round_trip),
 		cmocka_unit_test(test_collections_free_after_failure),
 		cmocka_unit_test(test_collections_doc),
+		cmocka_unit_test(test_shorthand_in_file),
+		cmocka_unit_test(test_shorthand_group_form),
+		cmocka_unit_test(test_shorthand_in_set),
+		cmocka_unit_test(test_shorthand_set_errors),
+		cmocka_unit_test(test_shorthand_wrong_type),
+		cmocka_unit_test(test_shorthand_group_check),
+		cmocka_unit_test(test_shorthand_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,34 @@ static void test_plot_rederives(void **unused)
 	free(r);
 }
 
+/* Adaptive replications in a sweep: each point runs until its target is
+   met or max is reached, decided on its first replications in order, so
+   the counts (3, 8, 8 here) and the stored rows do not depend on how many
+   workers ran them; the outcome is reported per point. */
+static void test_adaptive_points(void **unused)
+{
+	(void)unused;
+	test_run_ok("sweep tests/data/sweep_adaptive.cfg -q --no-plots -j 1 -o " OUT "/ad1");
+	test_run_ok("sweep tests/data/sweep_adaptive.cfg -q --no-plots -j 2 -o " OUT "/ad2");
+	test_same_db(OUT "/ad1/results.sqlite", OUT "/ad2/results.sqlite");
+	test_same_file(OUT "/ad1/sweep_summary.csv", OUT "/ad2/sweep_summary.csv");
+	csv *t = csv_load(OUT "/ad1", "sweep_summary.csv");
+	size_t n = csv_col(t, "replications");
+	const char *want[] = { "3", "8", "8" };
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(t->cell[i][n], want[i]);
+	csv_free(t);
+	char *notes = test_read_file(OUT "/ad1/report_notes.txt");
+	if (!strstr(notes, "p0000: targets met: cum_revenue:PaidCo half-width ") ||
+	    !strstr(notes, "p0001: max reached (8): cum_revenue:PaidCo half-width "))
+		fail_msg("expected each point's outcome in report_notes.txt:\n%s", notes);
+	free(notes);
+	char *manifest = test_read_file(OUT "/ad1/points/p0001/manifest.txt");
+	if (!strstr(manifest, "replications = 8\nreplications_rule = \"max reached (8)"))
+		fail_msg("expected the rule in the point's manifest:\n%s", manifest);
+	free(manifest);
+}
+
 /* --resume refuses a database another experiment wrote. */
 static void test_resume_other_experiment(void **unused)
 {
@@ -275,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_rows_describe_themselves),
 		cmocka_unit_test(test_reference_comparison),
 		cmocka_unit_test(test_plot_rederives),
+		cmocka_unit_test(test_adaptive_points),
 		cmocka_unit_test(test_resume_other_experiment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
