@@ -98,6 +98,17 @@ typedef struct sim_paired_stats {
 void sim_table_paired_stats(const double *a, const double *b, size_t n, double *work,
 			    sim_paired_stats *out);
 
+/* The row whose first two keys are k0 and k1 (a summary table's metric
+   and subject), or -1. */
+long sim_table_find_row(const sim_table *t, const char *k0, const char *k1);
+
+/* Writes ",v" to a CSV: 10 significant digits, or nan, inf, -inf. */
+void sim_table_put_number(FILE *f, double v);
+/* Writes the paired statistics' eight columns, each as ",v": mean_a,
+   mean_b, diff_mean, diff_lo, diff_hi, diff_sd, sd_independent,
+   variance_reduction. */
+void sim_table_put_paired(FILE *f, const sim_paired_stats *ps);
+
 /* Writes every table of the set into out, aggregated as described above. */
 int sim_table_set_write(const sim_table_set *set, sim_results *out,
 			sim_error *err);

@@ -6,15 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long find_row(const sim_table *t, const char *metric, const char *subject)
-{
-	for (size_t r = 0; r < sim_table_rows(t); r++)
-		if (strcmp(sim_table_key(t, r, 0), metric) == 0 &&
-		    strcmp(sim_table_key(t, r, 1), subject) == 0)
-			return (long)r;
-	return -1;
-}
-
 /* One experiment of the pair, run with its tables kept. */
 static int run_side(const sim_model_type *const *registry, const sim_run_options *opt,
 		    const char *out_dir, const char *side, sim_table_set **tables,
@@ -31,16 +22,6 @@ static int run_side(const sim_model_type *const *registry, const sim_run_options
 	int rc = sim_run_experiment(registry, &o, &rep, err);
 	*tables = rep.tables;
 	return rc;
-}
-
-static void put(FILE *f, double v)
-{
-	if (isnan(v))
-		fputs(",nan", f);
-	else if (isinf(v))
-		fputs(",inf", f);
-	else
-		fprintf(f, ",%.10g", v);
 }
 
 /* Writes compare.csv from the two summary tables. */
@@ -65,7 +46,7 @@ static int write_comparison(const sim_table *a, const sim_table *b, sim_results 
 			"A mean", "B mean", "B - A [95% CI]", "var. red.");
 	for (size_t r = 0; r < sim_table_rows(a); r++) {
 		const char *metric = sim_table_key(a, r, 0), *subject = sim_table_key(a, r, 1);
-		long rb = find_row(b, metric, subject);
+		long rb = sim_table_find_row(b, metric, subject);
 		if (rb < 0)
 			continue; /* e.g. a provider only A has */
 		for (size_t k = 0; k < reps; k++) {
@@ -75,14 +56,7 @@ static int write_comparison(const sim_table *a, const sim_table *b, sim_results 
 		sim_paired_stats ps;
 		sim_table_paired_stats(xa, xb, reps, d, &ps);
 		fprintf(f, "%s,%s", metric, subject);
-		put(f, ps.mean_a);
-		put(f, ps.mean_b);
-		put(f, ps.diff_mean);
-		put(f, ps.diff_lo);
-		put(f, ps.diff_hi);
-		put(f, ps.diff_sd);
-		put(f, ps.sd_independent);
-		put(f, ps.variance_reduction);
+		sim_table_put_paired(f, &ps);
 		fputc('\n', f);
 		if (report) {
 			char diff[64];

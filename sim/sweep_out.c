@@ -92,16 +92,6 @@ static int load_points(sim_store *s, sweep_points *p, sim_error *err)
 	return 0;
 }
 
-/* Row r of the summary table whose keys are metric and subject, or -1. */
-static long summary_row(const sim_table *t, const char *metric, const char *subject)
-{
-	for (size_t r = 0; r < sim_table_rows(t); r++)
-		if (strcmp(sim_table_key(t, r, 0), metric) == 0 &&
-		    strcmp(sim_table_key(t, r, 1), subject) == 0)
-			return (long)r;
-	return -1;
-}
-
 static const sim_table *summary_of(const sweep_points *p, size_t i)
 {
 	const sim_table *t = p->tables[i] ? sim_table_find(p->tables[i], "summary.csv") : NULL;
@@ -122,16 +112,6 @@ static void column(const sim_table *t, size_t r, size_t n, double *x)
 {
 	for (size_t k = 0; k < n; k++)
 		x[k] = sim_table_value(t, k, r, 0);
-}
-
-static void put(FILE *f, double v)
-{
-	if (isnan(v))
-		fputs(",nan", f);
-	else if (isinf(v))
-		fputs(v > 0 ? ",inf" : ",-inf", f);
-	else
-		fprintf(f, ",%.10g", v);
 }
 
 static void put_point(FILE *f, const sweep_points *p, size_t i)
@@ -164,16 +144,16 @@ static int write_summary(const sweep_points *p, sim_results *out, double *x,
 		fprintf(f, ",%ld", p->replications[i] < 0 ? 0 : p->replications[i]);
 		const sim_table *t = summary_of(p, i);
 		for (size_t r = 0; first && r < sim_table_rows(first); r++) {
-			long row = t ? summary_row(t, sim_table_key(first, r, 0),
+			long row = t ? sim_table_find_row(t, sim_table_key(first, r, 0),
 						   sim_table_key(first, r, 1)) : -1;
 			double mean = NAN, sd, lo = NAN, hi = NAN;
 			if (row >= 0) {
 				column(t, (size_t)row, sim_table_replications(t), x);
 				sim_table_stats(x, sim_table_replications(t), &mean, &sd, &lo, &hi);
 			}
-			put(f, mean);
-			put(f, lo);
-			put(f, hi);
+			sim_table_put_number(f, mean);
+			sim_table_put_number(f, lo);
+			sim_table_put_number(f, hi);
 		}
 		fputc('\n', f);
 	}
@@ -213,7 +193,7 @@ static int write_reference(const sweep_points *p, size_t ref, sim_results *out, 
 				   ? sim_table_replications(t) : sim_table_replications(base);
 		for (size_t r = 0; r < sim_table_rows(base); r++) {
 			const char *m = sim_table_key(base, r, 0), *sub = sim_table_key(base, r, 1);
-			long row = summary_row(t, m, sub);
+			long row = sim_table_find_row(t, m, sub);
 			if (row < 0)
 				continue;
 			column(base, r, n, x);
@@ -222,14 +202,7 @@ static int write_reference(const sweep_points *p, size_t ref, sim_results *out, 
 			sim_table_paired_stats(x, y, n, work, &ps);
 			put_point(f, p, i);
 			fprintf(f, ",%s,%s,%zu", m, sub, n);
-			put(f, ps.mean_a);
-			put(f, ps.mean_b);
-			put(f, ps.diff_mean);
-			put(f, ps.diff_lo);
-			put(f, ps.diff_hi);
-			put(f, ps.diff_sd);
-			put(f, ps.sd_independent);
-			put(f, ps.variance_reduction);
+			sim_table_put_paired(f, &ps);
 			fputc('\n', f);
 			if (i == ref || !isfinite(ps.variance_reduction))
 				continue;

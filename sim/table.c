@@ -267,8 +267,34 @@ static void put_number(FILE *f, double v)
 {
 	if (isnan(v))
 		fputs("nan", f);
+	else if (isinf(v))
+		fputs(v > 0 ? "inf" : "-inf", f);
 	else
 		fprintf(f, "%.10g", v);
+}
+
+void sim_table_put_number(FILE *f, double v)
+{
+	fputc(',', f);
+	put_number(f, v);
+}
+
+void sim_table_put_paired(FILE *f, const sim_paired_stats *ps)
+{
+	const double v[8] = { ps->mean_a, ps->mean_b, ps->diff_mean, ps->diff_lo,
+			      ps->diff_hi, ps->diff_sd, ps->sd_independent,
+			      ps->variance_reduction };
+	for (int i = 0; i < 8; i++)
+		sim_table_put_number(f, v[i]);
+}
+
+long sim_table_find_row(const sim_table *t, const char *k0, const char *k1)
+{
+	for (size_t r = 0; r < t->rows; r++)
+		if (strcmp(sim_table_key(t, r, 0), k0) == 0 &&
+		    (t->key_count < 2 || strcmp(sim_table_key(t, r, 1), k1) == 0))
+			return (long)r;
+	return -1;
 }
 
 static int write_table(const sim_table *t, sim_results *out, sim_error *err)

@@ -28,13 +28,12 @@ static inline const char *test_program(void)
 	return p && p[0] ? p : "bin/marketsim";
 }
 
-/* Runs the program with `args` (shell words); the caller frees the result. */
-static inline test_result *test_run(const char *args)
+/* Runs the shell command `cmd` (stderr joined to stdout); the caller
+   frees the result. */
+static inline test_result *test_run_shell(const char *cmd)
 {
 	test_result *r = calloc(1, sizeof *r);
-	char cmd[4096];
 	assert_non_null(r);
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", test_program(), args);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
@@ -42,6 +41,14 @@ static inline test_result *test_run(const char *args)
 	int st = pclose(p);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return r;
+}
+
+/* Runs the program with `args` (shell words); the caller frees the result. */
+static inline test_result *test_run(const char *args)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", test_program(), args);
+	return test_run_shell(cmd);
 }
 
 /* Runs the program and fails the test, showing its output, unless it

@@ -16,20 +16,12 @@ static const char *mpi_program(void)
 	return p && p[0] ? p : "build/mpi/bin/marketsim";
 }
 
-/* Runs `mpirun -n ranks` on the MPI build with args; returns its status. */
+/* Runs `mpirun -n ranks program args`; the caller frees the result. */
 static test_result *run_mpi(int ranks, const char *program, const char *args)
 {
-	test_result *r = calloc(1, sizeof *r);
-	assert_non_null(r);
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd, MPIRUN " -n %d %s %s 2>&1", ranks, program, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(r->out, 1, sizeof r->out - 1, p);
-	r->out[n] = '\0';
-	int st = pclose(p);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return r;
+	return test_run_shell(cmd);
 }
 
 /* Acceptance 1 on the small sweep: rank 0 hands out (point, replication)
