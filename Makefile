@@ -153,6 +153,12 @@ memcheck: $(PROG) $(TESTS)
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 		$(PROG) run experiments/openrouter_2026.cfg --quiet --no-plots --set replications=2 \
 		--set market.scale=2000 --out $(BUILD)/memcheck-market || failed=1; \
+	for j in 1 2; do \
+		echo "== valgrind $(PROG) sweep tests/data/sweep_adaptive.cfg -j $$j"; \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+			$(PROG) sweep tests/data/sweep_adaptive.cfg --quiet -j $$j \
+			--out $(BUILD)/memcheck-sweep$$j || failed=1; \
+	done; \
 	exit $$failed
 
 # Regenerates the fixed-seed outputs test_phold compares against; review

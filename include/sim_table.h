@@ -112,5 +112,11 @@ void sim_table_put_paired(FILE *f, const sim_paired_stats *ps);
 /* Writes every table of the set into out, aggregated as described above. */
 int sim_table_set_write(const sim_table_set *set, sim_results *out,
 			sim_error *err);
+/* The same with n leading columns names[i] holding values[i] on every
+   row (a sweep point's experiment, point and parameter values), so that
+   a row read alone says where it comes from. */
+int sim_table_set_write_labelled(const sim_table_set *set, sim_results *out,
+				 const char *const *names, const char *const *values,
+				 size_t n, sim_error *err);
 
 #endif

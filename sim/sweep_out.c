@@ -242,7 +242,32 @@ static int write_point(const sweep_points *p, size_t i, const sim_model_type *mo
 	sim_results *out = sim_results_open(pd, err);
 	if (!out)
 		return -1;
-	if (sim_table_set_write(p->tables[i], out, err) != 0 ||
+	/* Every row names its experiment, point, parameter values and
+	   replication count. */
+	size_t nl = p->nparams + 3;
+	const char **names = calloc(nl, sizeof *names), **values = calloc(nl, sizeof *values);
+	char reps[32];
+	snprintf(reps, sizeof reps, "%ld", p->replications[i]);
+	if (!names || !values) {
+		free(names);
+		free(values);
+		sim_results_abort(out);
+		return oom(err);
+	}
+	names[0] = "experiment";
+	values[0] = experiment;
+	names[1] = "point";
+	values[1] = p->names[i];
+	for (size_t j = 0; j < p->nparams; j++) {
+		names[2 + j] = p->paths[j];
+		values[2 + j] = p->values[i * p->nparams + j];
+	}
+	names[nl - 1] = "replications";
+	values[nl - 1] = reps;
+	int rc = sim_table_set_write_labelled(p->tables[i], out, names, values, nl, err);
+	free(names);
+	free(values);
+	if (rc != 0 ||
 	    (model && model->write_tables && model->write_tables(p->tables[i], out, err) != 0))
 		goto fail;
 	FILE *f = sim_results_create(out, "manifest.txt", err);

@@ -297,7 +297,8 @@ long sim_table_find_row(const sim_table *t, const char *k0, const char *k1)
 	return -1;
 }
 
-static int write_table(const sim_table *t, sim_results *out, sim_error *err)
+static int write_table(const sim_table *t, sim_results *out, const char *const *labels,
+		       const char *const *label_values, size_t nlabels, sim_error *err)
 {
 	FILE *f = sim_results_create(out, t->file, err);
 	if (!f)
@@ -307,6 +308,8 @@ static int write_table(const sim_table *t, sim_results *out, sim_error *err)
 		sim_results_close_file(out, f, NULL);
 		return oom(err);
 	}
+	for (size_t i = 0; i < nlabels; i++)
+		fprintf(f, "%s,", labels[i]);
 	for (size_t k = 0; k < t->key_count; k++)
 		fprintf(f, "%s%s", k ? "," : "", t->key_names[k]);
 	for (size_t c = 0; c < t->value_count; c++) {
@@ -316,6 +319,8 @@ static int write_table(const sim_table *t, sim_results *out, sim_error *err)
 	}
 	fputc('\n', f);
 	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t i = 0; i < nlabels; i++)
+			fprintf(f, "%s,", label_values[i]);
 		for (size_t k = 0; k < t->key_count; k++)
 			fprintf(f, "%s%s", k ? "," : "", sim_table_key(t, r, k));
 		for (size_t c = 0; c < t->value_count; c++) {
@@ -335,12 +340,19 @@ static int write_table(const sim_table *t, sim_results *out, sim_error *err)
 	return sim_results_close_file(out, f, err);
 }
 
-int sim_table_set_write(const sim_table_set *set, sim_results *out, sim_error *err)
+int sim_table_set_write_labelled(const sim_table_set *set, sim_results *out,
+				 const char *const *names, const char *const *values,
+				 size_t n, sim_error *err)
 {
 	for (size_t i = 0; i < set->count; i++)
-		if (write_table(set->tables[i], out, err) != 0)
+		if (write_table(set->tables[i], out, names, values, n, err) != 0)
 			return -1;
 	return 0;
+}
+
+int sim_table_set_write(const sim_table_set *set, sim_results *out, sim_error *err)
+{
+	return sim_table_set_write_labelled(set, out, NULL, NULL, 0, err);
 }
 
 size_t sim_table_set_count(const sim_table_set *set) { return set->count; }
