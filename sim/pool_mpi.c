@@ -4,8 +4,10 @@
    without it the functions say MPI is missing. */
 #include "pool_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef SIM_MPI
 #include <mpi.h>
@@ -83,9 +85,20 @@ int pool_mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err)
 	if (pool_mpi_idle(p) == p->size)
 		return 1;
 	MPI_Status st;
-	int len = 0;
-	if (MPI_Probe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &st) != MPI_SUCCESS ||
-	    MPI_Get_count(&st, MPI_BYTE, &len) != MPI_SUCCESS)
+	int len = 0, ready = 0;
+	/* Polled, not MPI_Probe: a blocking probe spins on a core that the
+	   ranks computing on this machine need, and a signal must be able to
+	   interrupt the wait. */
+	while (!ready) {
+		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ready, &st) !=
+		    MPI_SUCCESS)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+					     "cannot receive a result");
+		struct timespec pause = { 0, 1000000 };
+		if (!ready && nanosleep(&pause, NULL) != 0 && errno == EINTR)
+			return 2;
+	}
+	if (MPI_Get_count(&st, MPI_BYTE, &len) != MPI_SUCCESS)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
 				     "cannot receive a result");
 	char *msg = malloc(len > 0 ? (size_t)len : 1);
@@ -113,6 +126,7 @@ void pool_mpi_close(sim_pool *p)
 		sim_task_result_clear(&r);
 		if (rc < 0)
 			MPI_Abort(MPI_COMM_WORLD, 1);
+		/* rc 2, a signal: keep waiting, the ranks must be told to stop. */
 	}
 	for (size_t i = 0; i < p->size; i++)
 		MPI_Send(NULL, 0, MPI_BYTE, (int)i + 1, TAG_STOP, MPI_COMM_WORLD);
