@@ -18,8 +18,9 @@ BIN      ?= bin
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 
-# Debian packages the build, the tests and the plots need.
-DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev gnuplot-nox valgrind
+# Debian packages the build, the tests and the plots need (chromium: the
+# report test opens report.html in a headless browser).
+DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev gnuplot-nox valgrind chromium
 
 VERSION := 0.1.0
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)

@@ -4,6 +4,7 @@
 #include "sim_runner.h"
 #include "sim_plot.h"
 #include "sim_progress.h"
+#include "sim_report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -451,12 +452,27 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		goto done;
 	rc = sim_results_finish(out, err);
 	out = NULL;
-	if (rc == 0 && s->plot[0] && !opt->no_plots) {
+	bool summarized = rc == 0, charts = false;
+	if (summarized && s->plot[0] && !opt->no_plots) {
 		/* The results are safe; a chart that fails is reported after. */
 		const char *scripts = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
 		rc = sim_plot_draw(scripts, "sweep", dir, err);
+		charts = rc == 0;
 		if (rc == 0 && !opt->quiet)
 			printf("plots in %s/plots/\n", dir);
+	}
+	if (summarized) {
+		/* As for a run (sim/runner.c): reported, but the summary stays;
+		   a chart's failure stays the error reported. */
+		sim_error report_err;
+		sim_error_clear(&report_err);
+		sim_error *e = rc == 0 ? err : &report_err;
+		int report_rc = charts ? sim_report_write(dir, opt->config_path, e)
+				       : sim_report_write_no_charts(dir, opt->config_path, e);
+		if (report_rc == 0 && !opt->quiet)
+			printf("report in %s/report.html\n", dir);
+		if (report_rc != 0)
+			rc = -1;
 	}
 	if (rc == 0 && report)
 		*report = rep;
