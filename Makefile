@@ -20,9 +20,10 @@ BIN      ?= bin
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 
-# Debian packages the build, the tests and the plots need.
+# Debian packages the build, the tests and the plots need (chromium: the
+# report test opens report.html in a headless browser).
 DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev libsqlite3-dev gnuplot-nox valgrind \
-        libopenmpi-dev openmpi-bin
+        libopenmpi-dev openmpi-bin chromium
 
 # MPI=1 builds with Open MPI (sweeps spread over `mpirun` ranks); its
 # objects live apart so the two builds never mix.

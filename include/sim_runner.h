@@ -132,6 +132,13 @@ typedef struct sim_sweep_options {
 int sim_sweep_write_outputs(const sim_model_type *const *registry, const char *dir,
 			    const char *manifest_extra, size_t *failed, sim_error *err);
 
+/* Draws DIR's charts (plots/PREFIX_*.gp; none when prefix is NULL or
+   no_plots), then writes DIR/report.html (without charts when there are
+   none or they failed: a chart's failure stays the error reported), and
+   says where unless quiet. */
+int sim_results_draw(const char *dir, const char *config_path, const char *prefix,
+		     const char *plots_dir, bool no_plots, bool quiet, sim_error *err);
+
 /* Redraws DIR's charts and report from what it holds: for a sweep, first
    its CSVs from results.sqlite; for a run, from its CSVs. */
 int sim_plot_results(const sim_model_type *const *registry, const char *dir,

@@ -3,6 +3,7 @@
    only results.sqlite, so `marketsim plot DIR` can write it all again. */
 #include "sim_runner.h"
 #include "sim_plot.h"
+#include "sim_report.h"
 #include "sim_store.h"
 
 #include <math.h>
@@ -518,29 +519,53 @@ static bool manifest_value(const char *dir, const char *key, char *buf, size_t s
 	return found;
 }
 
+int sim_results_draw(const char *dir, const char *config_path, const char *prefix,
+		     const char *plots_dir, bool no_plots, bool quiet, sim_error *err)
+{
+	const char *scripts = plots_dir ? plots_dir : sim_plot_default_dir();
+	int rc = 0;
+	bool charts = false;
+	if (prefix && !no_plots) {
+		rc = sim_plot_draw(scripts, prefix, dir, err);
+		charts = rc == 0;
+		if (charts && !quiet)
+			printf("plots in %s/plots/\n", dir);
+	}
+	sim_error report_err;
+	sim_error_clear(&report_err);
+	sim_error *e = rc == 0 ? err : &report_err;
+	int report_rc = charts ? sim_report_write(dir, config_path, e)
+			       : sim_report_write_no_charts(dir, config_path, e);
+	if (report_rc == 0 && !quiet)
+		printf("report in %s/report.html\n", dir);
+	return rc == 0 && report_rc == 0 ? 0 : -1;
+}
+
 int sim_plot_results(const sim_model_type *const *registry, const char *dir,
 		     const char *plots_dir, bool quiet, sim_error *err)
 {
-	char db[4200], model[128], list[4200];
+	char db[4200], model[128], list[4200], config[4096] = "";
 	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	snprintf(list, sizeof list, "%s/sweep_plots.txt", dir);
-	const char *scripts = plots_dir ? plots_dir : sim_plot_default_dir();
+	const char *prefix = NULL;
 	if (access(db, F_OK) == 0) {
 		char *extra = manifest_run_lines(dir);
 		int rc = sim_sweep_write_outputs(registry, dir, extra, NULL, err);
 		free(extra);
 		if (rc != 0)
 			return -1;
-		if (access(list, F_OK) == 0 && sim_plot_draw(scripts, "sweep", dir, err) != 0)
-			return -1;
+		if (access(list, F_OK) == 0)
+			prefix = "sweep";
 	} else if (manifest_value(dir, "model", model, sizeof model)) {
-		if (sim_plot_draw(scripts, model, dir, err) != 0)
-			return -1;
+		prefix = model;
 	} else {
 		return sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
 				     "not a results directory (no results.sqlite and no "
 				     "manifest.txt naming a model)");
 	}
+	manifest_value(dir, "config_file", config, sizeof config);
+	if (sim_results_draw(dir, config, prefix, plots_dir, false, quiet, err) != 0)
+		return -1;
 	if (!quiet)
 		printf("outputs of %s/ redrawn\n", dir);
 	return 0;

@@ -6,6 +6,7 @@
 #include "sim_plot.h"
 #include "sim_pool.h"
 #include "sim_progress.h"
+#include "sim_version.h"
 #include "sim_replications.h"
 #include "sim_rng.h"
 #include "sim_store.h"
@@ -490,26 +491,22 @@ static int finish_outputs(const sim_model_type *const *registry, const sim_run_o
 			  const char *dir, const coordinator *c, size_t workers,
 			  double wall, sim_error *err)
 {
-	char extra[1024], started[32];
+	char extra[8192], started[32];
 	time_t now = time(NULL);
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	snprintf(extra, sizeof extra,
-		 "command = %s\nseed = %lld\nreplications_run = %zu\nreplications_kept = %zu\n"
-		 "replications_failed = %zu\nworkers = %zu\nfinished_utc = \"%s\"\n"
-		 "wall_seconds = %.3f\nevents_executed = %llu\nevents_per_second = %.0f\n",
-		 opt->command ? opt->command : "", (long long)c->ep->seed, c->rep.done,
-		 c->rep.skipped, c->rep.failed, workers, started, wall,
-		 (unsigned long long)c->events, wall > 0 ? c->events / wall : 0.0);
+		 "marketsim_version = \"%s\"\ngit_revision = \"%s\"\ncommand = %s\n"
+		 "config_file = \"%s\"\nseed = %lld\nreplications_run = %zu\n"
+		 "replications_kept = %zu\nreplications_failed = %zu\nworkers = %zu\n"
+		 "finished_utc = \"%s\"\nwall_seconds = %.3f\nevents_executed = %llu\n"
+		 "events_per_second = %.0f\n",
+		 SIM_VERSION, SIM_GIT_REV, opt->command ? opt->command : "", opt->config_path,
+		 (long long)c->ep->seed, c->rep.done, c->rep.skipped, c->rep.failed, workers,
+		 started, wall, (unsigned long long)c->events, wall > 0 ? c->events / wall : 0.0);
 	if (sim_sweep_write_outputs(registry, dir, extra, NULL, err) != 0)
 		return -1;
-	if (opt->no_plots)
-		return 0;
-	const char *scripts = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
-	if (c->ep->sweep.plot[0] && sim_plot_draw(scripts, "sweep", dir, err) != 0)
-		return -1;
-	if (!opt->quiet && c->ep->sweep.plot[0])
-		printf("plots in %s/plots/\n", dir);
-	return 0;
+	return sim_results_draw(dir, opt->config_path, c->ep->sweep.plot[0] ? "sweep" : NULL,
+				opt->plots_dir, opt->no_plots, opt->quiet, err);
 }
 
 int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_options *opt,

@@ -232,7 +232,7 @@ static void test_plot_rederives(void **unused)
 	assert_int_equal(system("cp " OUT "/plot/sweep_summary.csv " OUT "/summary.saved && "
 				"cp " OUT "/plot/points/p0001/models_weekly.csv " OUT "/weekly.saved && "
 				"rm -rf " OUT "/plot/sweep_summary.csv " OUT "/plot/points " OUT
-				"/plot/plots"), 0);
+				"/plot/plots " OUT "/plot/report.html"), 0);
 	test_result *r = test_run("plot " OUT "/plot");
 	assert_int_equal(r->status, 0);
 	test_expect_output(r, "redrawn");
@@ -241,6 +241,7 @@ static void test_plot_rederives(void **unused)
 	test_same_file(OUT "/weekly.saved", OUT "/plot/points/p0001/models_weekly.csv");
 	if (system("command -v gnuplot >/dev/null 2>&1") == 0)
 		assert_true(test_exists(OUT "/plot/plots/sweep_1.png"));
+	assert_true(test_exists(OUT "/plot/report.html"));
 	r = test_run("plot " OUT "/nothing-here");
 	assert_int_equal(r->status, 2);
 	test_expect_output(r, "not a results directory");
