@@ -54,7 +54,8 @@ int sim_pool_mpi_rank(void);
 sim_pool *sim_pool_mpi(sim_error *err);
 /* Ranks above 0: run the tasks rank 0 sends until it says stop. */
 void sim_pool_mpi_serve(sim_task_fn fn, void *ctx);
-/* MPI_Init and MPI_Finalize; init fails (-1) in a build without SIM_MPI. */
+/* MPI_Init, and MPI_Finalize after a barrier (so no rank exits before
+   the others are done); init fails (-1) in a build without SIM_MPI. */
 int sim_pool_mpi_init(int *argc, char ***argv);
 void sim_pool_mpi_finalize(void);
 

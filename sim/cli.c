@@ -309,13 +309,15 @@ static int run_sweep(const sim_model_type *const *registry, const sim_run_option
 		o.quiet = true;
 	int rc = sim_sweep_experiment(registry, &o, &how, &rep, &err);
 	bool speaks = !how.mpi || sim_pool_mpi_rank() == 0;
+	if (rc != 0 && speaks)
+		sim_error_print(&err, stderr);
+	fflush(stderr);
+	/* Every rank waits for rank 0 to have spoken: mpirun ends the job as
+	   soon as one rank exits with an error. */
 	if (how.mpi)
 		sim_pool_mpi_finalize();
-	if (rc != 0) {
-		if (speaks)
-			sim_error_print(&err, stderr);
+	if (rc != 0)
 		return sim_error_exit_status(&err);
-	}
 	fflush(stdout);
 	if (rep.interrupted)
 		return 128 + rep.interrupted;

@@ -160,6 +160,7 @@ int sim_pool_mpi_init(int *argc, char ***argv)
 
 void sim_pool_mpi_finalize(void)
 {
+	MPI_Barrier(MPI_COMM_WORLD);
 	MPI_Finalize();
 }
 

@@ -6,10 +6,10 @@
 #include "sim_plot.h"
 #include "sim_pool.h"
 #include "sim_progress.h"
-#include "sim_version.h"
 #include "sim_replications.h"
 #include "sim_rng.h"
 #include "sim_store.h"
+#include "sim_version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -469,6 +469,13 @@ static int coordinate(coordinator *c, sim_progress *progress, sim_error *err)
 		}
 		if (got < 0)
 			return -1;
+		if (got == 0 && stop_signal && !r.ok) {
+			/* A worker the signal reached too (SIGTERM to the process
+			   group): not a failure of its task, which is simply not
+			   stored. */
+			sim_task_result_clear(&r);
+			return 0;
+		}
 		if (got == 0) {
 			int rc = take_result(c, &r, err);
 			sim_task_result_clear(&r);
