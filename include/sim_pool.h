@@ -30,6 +30,8 @@ typedef struct sim_task_result {
 	char *data;   /* ok: heap bytes (sim_table_set_encode) */
 	size_t len;
 	char *error;  /* !ok: heap message */
+	char *notes;  /* ok: the model's own lines about the replication
+			 (manifest key = value lines), heap, or NULL */
 } sim_task_result;
 
 /* Frees what r holds and zeroes it. */

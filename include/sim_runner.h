@@ -48,15 +48,19 @@ typedef struct sim_run_options {
 	bool keep_tables;             /* hand the result tables to the caller
 					 (report->tables) */
 	const char *command;          /* the command line, for the manifest */
+	const struct sim_exec_options *exec; /* how replications run (workers,
+					 --resume, MPI); NULL: in this process */
 } sim_run_options;
 
 /* What a finished run measured. */
 typedef struct sim_run_report {
 	uint64_t events;
 	size_t replications; /* replications run */
-	sim_replications_status rule; /* where the stopping rule stood at the
-					 end (see sim_replications.h) */
+	char rule[256];      /* why the count stopped (adaptive replications;
+				"" for a fixed count) */
 	int targets_missed;  /* validate: targets not met */
+	int interrupted;     /* the signal that stopped it (what was stored
+				is kept for --resume), or 0 */
 	sim_table_set *tables; /* with opt->keep_tables: every replication's
 				  rows; the caller frees it */
 	double wall_seconds, cpu_seconds;
@@ -90,10 +94,12 @@ const sim_model_type *sim_experiment_model(const sim_experiment *x);
 /* Runs replication `replication` of x on a fresh engine and records its
    rows into tables (the model must have `record`); *events grows by the
    events it executed. `name` is the experiment's name, for the model's
-   context. Returns 0 or -1 with err. */
+   context. With notes non-NULL, *notes (heap) gets the model's manifest
+   lines on the replication (its `summarize`), or NULL. Returns 0 or -1
+   with err. */
 int sim_experiment_run_replication(const sim_experiment *x, const char *name,
 				   uint64_t replication, sim_table_set *tables,
-				   uint64_t *events, sim_error *err);
+				   uint64_t *events, char **notes, sim_error *err);
 
 /* Runs experiments A and B (opt_a, opt_b: their files and overrides)
    into out_dir/a and out_dir/b, pairs their replications (replication r
@@ -107,22 +113,43 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 			    const sim_run_options *opt_a, const sim_run_options *opt_b,
 			    const char *out_dir, FILE *report, sim_error *err);
 
-/* What a sweep did, counted in (point, replication) tasks. */
-typedef struct sim_sweep_report {
-	size_t points;       /* points of the sweep */
+/* What running an experiment's (point, replication) tasks did. */
+typedef struct sim_exec_report {
+	size_t points;       /* points: a sweep's, or 1 for a run */
 	size_t done;         /* replications run now */
 	size_t skipped;      /* replications kept from an earlier run (--resume) */
 	size_t failed;       /* replications that failed */
 	int interrupted;     /* the signal (SIGINT, SIGTERM) that stopped it, or 0 */
 	bool worker_rank;    /* MPI: this process was a worker, not rank 0 */
-} sim_sweep_report;
+	size_t workers;      /* worker processes or ranks */
+	uint64_t events;     /* engine events of the replications run now */
+	double wall_seconds;
+	size_t replications; /* a run: its replications, stored in all */
+	char rule[256];      /* a run: why its count stopped ("" for a fixed count) */
+} sim_exec_report;
 
-/* How a sweep runs. */
-typedef struct sim_sweep_options {
+/* How replications are run. */
+typedef struct sim_exec_options {
 	bool resume;         /* keep the replications results.sqlite holds */
 	size_t jobs;         /* worker processes (1: in this process) */
 	bool mpi;            /* hand tasks to MPI ranks (started by mpirun) */
-} sim_sweep_options;
+} sim_exec_options;
+
+/* Runs the replications of a run (opt: its file and overrides) as tasks
+   (see sim_pool.h) into dir/results.sqlite, then loads them: *tables
+   (the caller frees it) holds every replication in order, *notes (heap)
+   the model's lines on the last one. Returns 0, also when a signal
+   stopped it or this MPI rank was a worker (report says so, *tables
+   NULL); -1 with err, also when a replication failed. */
+int sim_run_tasks(const sim_model_type *const *registry, const sim_run_options *opt,
+		  const sim_exec_options *how, const char *name, const char *dir,
+		  sim_table_set **tables, char **notes, sim_exec_report *report,
+		  sim_error *err);
+
+/* A run's stored replications, from dir/results.sqlite: tables, the
+   notes on the last one, their count and the rule that stopped them. */
+int sim_run_load(const char *dir, sim_table_set **tables, char **notes,
+		 size_t *replications, char *rule, size_t rule_size, sim_error *err);
 
 /* Writes a sweep's CSVs (points/pNNNN/, sweep_summary.csv,
    sweep_vs_reference.csv, sweep_failures.csv, sweep_replications.csv,
@@ -153,7 +180,7 @@ int sim_plot_results(const sim_model_type *const *registry, const char *dir,
    was done kept), -1 with err when it could not (bad input: kind CONFIG,
    nothing written). */
 int sim_sweep_experiment(const sim_model_type *const *registry,
-			 const sim_run_options *opt, const sim_sweep_options *how,
-			 sim_sweep_report *report, sim_error *err);
+			 const sim_run_options *opt, const sim_exec_options *how,
+			 sim_exec_report *report, sim_error *err);
 
 #endif

@@ -62,10 +62,14 @@ void sim_store_free_strings(char **s, size_t n);
 /* Whether (point, replication) is stored: 1 yes, 0 no, -1 error. */
 int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err);
 /* Stores one replication's rows (`rows` holds exactly that replication)
-   with its seed and stream key, in one transaction. */
+   with its seed, stream key, event count and the model's notes on it
+   (may be NULL), in one transaction. */
 int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
-		     uint64_t stream_key, uint64_t events, const sim_table_set *rows,
-		     sim_error *err);
+		     uint64_t stream_key, uint64_t events, const char *notes,
+		     const sim_table_set *rows, sim_error *err);
+/* The notes stored with (point, replication): heap, "" when none; NULL
+   with err on error. */
+char *sim_store_notes(sim_store *s, size_t point, uint64_t replication, sim_error *err);
 /* Records that (point, replication) failed with `message`. */
 int sim_store_fail(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
 		   const char *message, sim_error *err);

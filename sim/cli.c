@@ -41,16 +41,24 @@ static const char main_usage[] =
 
 static const char run_usage[] =
 	"usage: marketsim run [OPTIONS] [FILE]\n"
+	"       mpirun -n K marketsim run [OPTIONS] [FILE]   (a `make MPI=1` build)\n"
 	"\n"
 	"Runs the experiment FILE (default " SIM_DEFAULT_EXPERIMENT ") and writes\n"
-	"its results to out/<experiment name>/ (or --out DIR): tidy CSV files and\n"
-	"manifest.txt, each written under a temporary name and renamed into place.\n"
+	"its results to out/<experiment name>/ (or --out DIR): tidy CSV files,\n"
+	"manifest.txt, the charts and report.html, each written under a temporary\n"
+	"name and renamed into place. Each replication is stored in DIR/results.sqlite\n"
+	"as it finishes (one transaction each), and the CSVs are derived from it; the\n"
+	"results do not depend on the number of workers.\n"
 	"\n"
 	"options:\n"
 	"  -s, --seed N        master seed (overrides the file's `seed`)\n"
 	"      --set PATH=VAL  override one setting, e.g. --set phold.lps=64\n"
 	"                      (repeatable; validated like the file)\n"
 	"  -o, --out DIR       output directory\n"
+	"  -j, --jobs N        worker processes for the replications (default: the\n"
+	"                      number of cores)\n"
+	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
+	"                      kill or Ctrl-C) and run only the rest\n"
 	"      --no-plots      do not draw the model's gnuplot charts\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
@@ -129,7 +137,7 @@ static const char validate_usage[] =
 	"and pass or FAIL (also saved as validation.txt with the results).\n"
 	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
 	"\n"
-	"options: as for run (-s, --set, -o, --no-plots, -q, -h)\n";
+	"options: as for run (-s, --set, -o, -j, --resume, --no-plots, -q, -h)\n";
 
 static const char check_usage[] =
 	"usage: marketsim check [OPTIONS] FILE\n"
@@ -283,16 +291,17 @@ static char *join_command(int argc, char **argv)
 
 typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;
 
-/* `marketsim sweep`: the status is 1 when some replication failed, 128
-   plus the signal when one stopped it. Under mpirun every rank runs this;
-   rank 0 alone speaks. */
-static int run_sweep(const sim_model_type *const *registry, const sim_run_options *opt,
-		     bool resume, long jobs)
+/* run, validate and sweep: replications as tasks, in this process, in
+   -j worker processes or (under mpirun) on MPI ranks, where every rank
+   runs this and rank 0 alone speaks. The status is 1 when a replication
+   failed (or, for validate, a target was missed), 128 plus the signal
+   when one stopped the work. */
+static int run_tasks(const sim_model_type *const *registry, const sim_run_options *opt,
+		     run_mode mode, bool resume, long jobs)
 {
 	sim_error err;
 	sim_error_clear(&err);
-	sim_sweep_report rep = { 0 };
-	sim_sweep_options how = { resume, (size_t)jobs, sim_pool_under_mpi() };
+	sim_exec_options how = { resume, (size_t)jobs, sim_pool_under_mpi() };
 	if (jobs == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		how.jobs = cores > 0 ? (size_t)cores : 1;
@@ -305,12 +314,17 @@ static int run_sweep(const sim_model_type *const *registry, const sim_run_option
 		return SIM_EXIT_USAGE;
 	}
 	sim_run_options o = *opt;
+	o.exec = &how;
 	if (how.mpi && sim_pool_mpi_rank() > 0)
 		o.quiet = true;
-	int rc = sim_sweep_experiment(registry, &o, &how, &rep, &err);
+	sim_exec_report sweep = { 0 };
+	sim_run_report run = { 0 };
+	int rc = mode == MODE_SWEEP ? sim_sweep_experiment(registry, &o, &how, &sweep, &err)
+				    : sim_run_experiment(registry, &o, &run, &err);
 	bool speaks = !how.mpi || sim_pool_mpi_rank() == 0;
 	if (rc != 0 && speaks)
 		sim_error_print(&err, stderr);
+	fflush(stdout);
 	fflush(stderr);
 	/* Every rank waits for rank 0 to have spoken: mpirun ends the job as
 	   soon as one rank exits with an error. */
@@ -318,13 +332,18 @@ static int run_sweep(const sim_model_type *const *registry, const sim_run_option
 		sim_pool_mpi_finalize();
 	if (rc != 0)
 		return sim_error_exit_status(&err);
-	fflush(stdout);
-	if (rep.interrupted)
-		return 128 + rep.interrupted;
-	if (rep.failed) {
+	int interrupted = mode == MODE_SWEEP ? sweep.interrupted : run.interrupted;
+	if (interrupted)
+		return 128 + interrupted;
+	if (sweep.failed) {
 		fprintf(stderr, "marketsim: %s: %zu replication%s failed (see "
-			"sweep_failures.csv)\n", opt->config_path, rep.failed,
-			rep.failed == 1 ? "" : "s");
+			"sweep_failures.csv)\n", opt->config_path, sweep.failed,
+			sweep.failed == 1 ? "" : "s");
+		return SIM_EXIT_RUNTIME;
+	}
+	if (mode == MODE_VALIDATE && run.targets_missed > 0 && speaks) {
+		fprintf(stderr, "marketsim: %s: %d target%s missed\n", opt->config_path,
+			run.targets_missed, run.targets_missed == 1 ? "" : "s");
 		return SIM_EXIT_RUNTIME;
 	}
 	return SIM_EXIT_OK;
@@ -381,12 +400,8 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
 		goto done;
 	}
-	if (o.resume && mode != MODE_SWEEP) {
-		usage_error(usage, "%s: only `sweep` can resume", "--resume");
-		goto done;
-	}
-	if (o.jobs && mode != MODE_SWEEP) {
-		usage_error(usage, "%s: only `sweep` runs workers", "-j");
+	if ((o.resume || o.jobs) && check_only) {
+		usage_error(usage, "%s: check runs nothing", o.resume ? "--resume" : "-j");
 		goto done;
 	}
 	if (mode != MODE_RUN && argc - first < 1) {
@@ -404,27 +419,20 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.no_plots = o.no_plots || check_only,
 		.command = command,
 	};
-	if (mode == MODE_SWEEP) {
-		status = run_sweep(registry, &opt, o.resume, o.jobs);
+	if (!check_only) {
+		status = run_tasks(registry, &opt, mode, o.resume, o.jobs);
 		goto done;
 	}
 	sim_error err;
 	sim_error_clear(&err);
-	sim_run_report rep = { 0 };
-	if (sim_run_experiment(registry, &opt, &rep, &err) != 0) {
+	if (sim_run_experiment(registry, &opt, NULL, &err) != 0) {
 		sim_error_print(&err, stderr);
 		status = sim_error_exit_status(&err);
 		goto done;
 	}
-	if (check_only && !o.quiet)
+	if (!o.quiet)
 		printf("%s: ok\n", opt.config_path);
 	status = SIM_EXIT_OK;
-	fflush(stdout);
-	if (mode == MODE_VALIDATE && rep.targets_missed > 0) {
-		fprintf(stderr, "marketsim: %s: %d target%s missed\n", opt.config_path,
-			rep.targets_missed, rep.targets_missed == 1 ? "" : "s");
-		status = SIM_EXIT_RUNTIME;
-	}
 done:
 	cli_options_free(&o);
 	return status;
@@ -557,10 +565,12 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	}
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
-	if (sim_pool_under_mpi() && strcmp(cmd, "sweep") != 0) {
+	if (sim_pool_under_mpi() && strcmp(cmd, "sweep") != 0 && strcmp(cmd, "run") != 0 &&
+	    strcmp(cmd, "validate") != 0) {
 		const char *rank = getenv("OMPI_COMM_WORLD_RANK");
 		if (!rank || !strcmp(rank, "0"))
-			fprintf(stderr, "marketsim: only `sweep` runs under mpirun\n");
+			fprintf(stderr, "marketsim: only `run`, `validate` and `sweep` run under "
+				"mpirun\n");
 		return SIM_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate") ||

@@ -19,6 +19,7 @@ void sim_task_result_clear(sim_task_result *r)
 {
 	free(r->data);
 	free(r->error);
+	free(r->notes);
 	memset(r, 0, sizeof *r);
 }
 
@@ -39,8 +40,9 @@ char *pool_pack(const sim_task_result *r, size_t *len)
 	pool_header h = {
 		r->task.point, r->task.replication, r->ok, r->events,
 		r->ok ? r->len : 0, r->error ? strlen(r->error) : 0,
+		r->notes ? strlen(r->notes) : 0,
 	};
-	*len = sizeof h + h.len + h.error_len;
+	*len = sizeof h + h.len + h.error_len + h.notes_len;
 	char *msg = malloc(*len);
 	if (!msg)
 		return NULL;
@@ -49,6 +51,8 @@ char *pool_pack(const sim_task_result *r, size_t *len)
 		memcpy(msg + sizeof h, r->data, h.len);
 	if (h.error_len)
 		memcpy(msg + sizeof h + h.len, r->error, h.error_len);
+	if (h.notes_len)
+		memcpy(msg + sizeof h + h.len + h.error_len, r->notes, h.notes_len);
 	return msg;
 }
 
@@ -59,7 +63,8 @@ int pool_unpack(const char *msg, size_t len, sim_task_result *r)
 	if (len < sizeof h)
 		return -1;
 	memcpy(&h, msg, sizeof h);
-	if (h.len > len - sizeof h || h.error_len != len - sizeof h - h.len)
+	if (h.len > len - sizeof h || h.error_len > len - sizeof h - h.len ||
+	    h.notes_len != len - sizeof h - h.len - h.error_len)
 		return -1;
 	r->task = (sim_task){ h.point, h.replication };
 	r->ok = h.ok != 0;
@@ -75,6 +80,13 @@ int pool_unpack(const char *msg, size_t len, sim_task_result *r)
 			return -1;
 		}
 		memcpy(r->error, msg + sizeof h + h.len, h.error_len);
+	}
+	if (h.notes_len) {
+		if (!(r->notes = calloc(h.notes_len + 1, 1))) {
+			sim_task_result_clear(r);
+			return -1;
+		}
+		memcpy(r->notes, msg + sizeof h + h.len + h.error_len, h.notes_len);
 	}
 	return 0;
 }
@@ -275,7 +287,7 @@ static int read_result(sim_pool *p, size_t i, sim_task_result *out, sim_error *e
 	pool_header h;
 	if (read_all(w->result_fd, &h, sizeof h) != 0)
 		return replace_dead(p, i, out, err);
-	size_t len = sizeof h + h.len + h.error_len;
+	size_t len = sizeof h + h.len + h.error_len + h.notes_len;
 	char *msg = malloc(len);
 	if (!msg)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");

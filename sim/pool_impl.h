@@ -6,9 +6,10 @@
 
 #include <sys/types.h>
 
-/* A result's fixed part; the data and the error message follow it. */
+/* A result's fixed part; the data, the error message and the notes
+   follow it. */
 typedef struct pool_header {
-	uint64_t point, replication, ok, events, len, error_len;
+	uint64_t point, replication, ok, events, len, error_len, notes_len;
 } pool_header;
 
 typedef struct pool_worker {

@@ -180,8 +180,8 @@ static char *experiment_name(const sim_experiment_params *p, const char *path)
 static int write_manifest(sim_results *out, const loaded_experiment *x,
 			  const sim_run_options *opt, const char *name,
 			  const sim_experiment_params *ep, const void *state,
-			  const sim_engine *eng, const sim_run_report *rep,
-			  const char *started, sim_error *err)
+			  const sim_engine *eng, const char *notes,
+			  const sim_run_report *rep, const char *started, sim_error *err)
 {
 	FILE *f = sim_results_create(out, "manifest.txt", err);
 	if (!f)
@@ -195,11 +195,8 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	fprintf(f, "model = \"%s\"\n", x->model->name);
 	fprintf(f, "seed = %lld\n", (long long)ep->seed);
 	fprintf(f, "replications = %zu\n", rep->replications);
-	if (ep->replications.target.count) {
-		char why[512];
-		sim_replications_describe(&rep->rule, why, sizeof why);
-		fprintf(f, "replications_rule = \"%s\"\n", why);
-	}
+	if (ep->replications.target.count)
+		fprintf(f, "replications_rule = \"%s\"\n", rep->rule);
 	fprintf(f, "started_utc = \"%s\"\n", started);
 	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
 	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
@@ -207,7 +204,9 @@ static int write_manifest(sim_results *out, const loaded_experiment *x,
 	fprintf(f, "events_executed = %llu\n", (unsigned long long)rep->events);
 	fprintf(f, "events_per_second = %.0f\n",
 		rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
-	if (x->model->summarize)
+	if (notes)
+		fputs(notes, f);
+	else if (x->model->summarize && state)
 		x->model->summarize(state, eng, f);
 	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n");
 	if (sim_config_write(x->cfg, f) != 0) {
@@ -337,7 +336,7 @@ const sim_model_type *sim_experiment_model(const sim_experiment *x)
 
 int sim_experiment_run_replication(const sim_experiment *x, const char *name,
 				   uint64_t replication, sim_table_set *tables,
-				   uint64_t *events, sim_error *err)
+				   uint64_t *events, char **notes, sim_error *err)
 {
 	const sim_experiment_params *ep = x->x.params;
 	const void *model_params = (const char *)x->x.params + model_offset();
@@ -349,6 +348,16 @@ int sim_experiment_run_replication(const sim_experiment *x, const char *name,
 	sim_engine *eng = NULL;
 	void *state = NULL;
 	int rc = run_replication(&x->x, model_params, &ctx, tables, &eng, &state, events, err);
+	if (notes)
+		*notes = NULL;
+	if (rc == 0 && notes && x->x.model->summarize) {
+		size_t len = 0;
+		FILE *f = open_memstream(notes, &len);
+		if (f) {
+			x->x.model->summarize(state, eng, f);
+			fclose(f);
+		}
+	}
 	if (state)
 		x->x.model->destroy(state);
 	sim_engine_free(eng);
@@ -394,6 +403,20 @@ static int write_report(const char *dir, const char *config_path, bool charts, b
 	return rc;
 }
 
+/* A model that does not record its replications (PHOLD) runs its one
+   replication here; its state stays for write_results and summarize. */
+static int run_in_process(const loaded_experiment *x, const void *model_params,
+			  const char *name, sim_table_set *tables, sim_engine **eng,
+			  void **state, sim_run_report *rep, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	sim_run_context ctx = { (uint64_t)ep->seed, 0, name };
+	if (run_replication(x, model_params, &ctx, tables, eng, state, &rep->events, err) != 0)
+		return -1;
+	rep->replications = 1;
+	return 0;
+}
+
 int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err)
@@ -423,8 +446,8 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	sim_engine *eng = NULL;
 	sim_results *out = NULL;
 	sim_table_set *tables = sim_table_set_new();
-	sim_progress *progress = NULL;
 	void *state = NULL;
+	char *notes = NULL;
 	int rc = -1;
 	if (!name || !dir || !tables) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
@@ -436,48 +459,53 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	double wall0 = seconds(CLOCK_MONOTONIC);
 	double cpu0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+	double children0 = 0;
+	struct rusage before;
+	if (getrusage(RUSAGE_CHILDREN, &before) == 0)
+		children0 = before.ru_utime.tv_sec + before.ru_utime.tv_usec * 1e-6 +
+			    before.ru_stime.tv_sec + before.ru_stime.tv_usec * 1e-6;
+
+	sim_run_report rep = { 0 };
+	if (x.model->record) {
+		/* Replications as tasks: stored in results.sqlite one by one,
+		   in workers when asked (-j), resumable; the tables come back
+		   from the database. */
+		static const sim_exec_options in_process = { false, 1, false };
+		sim_exec_report er;
+		sim_table_set_free(tables);
+		tables = NULL;
+		if (sim_run_tasks(registry, opt, opt->exec ? opt->exec : &in_process, name, dir,
+				  &tables, &notes, &er, err) != 0)
+			goto done;
+		if (er.worker_rank || er.interrupted) {
+			rep.interrupted = er.interrupted;
+			if (report)
+				*report = rep;
+			rc = 0;
+			goto done;
+		}
+		rep.events = er.events;
+		rep.replications = er.replications;
+		snprintf(rep.rule, sizeof rep.rule, "%s", er.rule);
+	} else if (run_in_process(&x, model_params, name, tables, &eng, &state, &rep,
+				  err) != 0) {
+		goto done;
+	}
+	rep.wall_seconds = seconds(CLOCK_MONOTONIC) - wall0;
+	rep.cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	/* Workers are children: their time and memory count too. */
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		rep.cpu_seconds += ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+				   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6 - children0;
+		rep.peak_rss_kb = ru.ru_maxrss;
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > rep.peak_rss_kb)
+		rep.peak_rss_kb = ru.ru_maxrss;
 
 	out = sim_results_open(dir, err);
 	if (!out)
 		goto done;
-	sim_run_report rep = { 0 };
-	/* min first; then the stopping rule, asked after each batch, plans
-	   the total. It is also asked after the first replication, so that a
-	   target naming no metric fails before min have run. */
-	size_t planned = (size_t)ep->replications.min;
-	/* One replication reports itself when done; more show their progress. */
-	progress = sim_progress_new(stderr,
-				    opt->quiet || sim_replications_limit(&ep->replications) < 2,
-				    name, "replications", planned);
-	while (rep.replications < planned) {
-		if (state) {
-			x.model->destroy(state);
-			state = NULL;
-		}
-		sim_engine_free(eng);
-		eng = NULL;
-		sim_run_context ctx = { (uint64_t)ep->seed, (uint64_t)rep.replications, name };
-		if (run_replication(&x, model_params, &ctx, tables, &eng, &state,
-				    &rep.events, err) != 0)
-			goto done;
-		rep.replications++;
-		sim_progress_update(progress, rep.replications, rep.events);
-		if (rep.replications == planned || rep.replications == 1) {
-			planned = sim_replications_plan(&ep->replications, tables, rep.replications,
-							x.cfg, "replications", &rep.rule, err);
-			if (planned == (size_t)-1)
-				goto done;
-			sim_progress_retotal(progress, planned, NULL);
-		}
-	}
-	sim_progress_finish(progress);
-	progress = NULL;
-	rep.wall_seconds = seconds(CLOCK_MONOTONIC) - wall0;
-	rep.cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		rep.peak_rss_kb = ru.ru_maxrss;
-
 	if (x.model->write_results && x.model->write_results(state, eng, out, err) != 0)
 		goto done;
 	if (sim_table_set_write(tables, out, err) != 0 ||
@@ -486,7 +514,7 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	if (targets && report_validation(&x, model_params, tables, targets, out,
 					 &rep.targets_missed, err) != 0)
 		goto done;
-	if (write_manifest(out, &x, opt, name, ep, state, eng, &rep, started, err) != 0)
+	if (write_manifest(out, &x, opt, name, ep, state, eng, notes, &rep, started, err) != 0)
 		goto done;
 	rc = sim_results_finish(out, err);
 	out = NULL;
@@ -500,11 +528,9 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		*report = rep;
 	else
 		sim_table_set_free(rep.tables);
-	char rule[480] = "", why[512] = "";
-	if (ep->replications.target.count) {
-		sim_replications_describe(&rep.rule, rule, sizeof rule);
-		snprintf(why, sizeof why, " (%s)", rule);
-	}
+	char why[300] = "";
+	if (ep->replications.target.count)
+		snprintf(why, sizeof why, " (%s)", rep.rule);
 	if (!opt->quiet)
 		printf("%s (model %s): %zu replication%s%s, %llu events in %.2f s "
 		       "(%.2f M events/s), peak memory %.1f MB\nresults in %s/\n",
@@ -535,8 +561,8 @@ int sim_run_experiment(const sim_model_type *const *registry,
 			 rc == 0 ? err : &report_err) != 0)
 		rc = -1;
 done:
-	sim_progress_finish(progress);
 	sim_results_abort(out);
+	free(notes);
 	if (state)
 		x.model->destroy(state);
 	sim_engine_free(eng);

@@ -27,7 +27,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS tables(position INTEGER PRIMARY KEY, file TEXT UNIQUE,"
 	" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT);"
 	"CREATE TABLE IF NOT EXISTS runs(point INTEGER, replication INTEGER, seed INTEGER,"
-	" stream_key TEXT, events INTEGER, PRIMARY KEY(point, replication)) WITHOUT ROWID;"
+	" stream_key TEXT, events INTEGER, notes TEXT, PRIMARY KEY(point, replication))"
+	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS failures(point INTEGER, replication INTEGER,"
 	" seed INTEGER, error TEXT, PRIMARY KEY(point, replication)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS completed(point INTEGER PRIMARY KEY, replications INTEGER,"
@@ -339,6 +340,26 @@ done:
 	return rc;
 }
 
+char *sim_store_notes(sim_store *s, size_t point, uint64_t replication, sim_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT notes FROM runs WHERE point = ? AND replication = ?", &st, err) != 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)replication);
+	char *notes = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		notes = strdup(t ? t : "");
+	} else {
+		notes = strdup("");
+	}
+	if (!notes)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	sqlite3_finalize(st);
+	return notes;
+}
+
 int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err)
 {
 	sqlite3_stmt *st;
@@ -526,8 +547,8 @@ static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t 
 }
 
 int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
-		     uint64_t stream_key, uint64_t events, const sim_table_set *rows,
-		     sim_error *err)
+		     uint64_t stream_key, uint64_t events, const char *notes,
+		     const sim_table_set *rows, sim_error *err)
 {
 	if (exec(s, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
@@ -535,7 +556,7 @@ int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t 
 		if (insert_rows(s, sim_table_set_at(rows, i), point, replication, err) != 0)
 			goto rollback;
 	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO runs VALUES (?, ?, ?, ?, ?)", &st, err) != 0)
+	if (prepare(s, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", &st, err) != 0)
 		goto rollback;
 	char key[32];
 	snprintf(key, sizeof key, "%016llx", (unsigned long long)stream_key);
@@ -544,6 +565,7 @@ int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t 
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
 	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)events);
+	sqlite3_bind_text(st, 6, notes ? notes : "", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

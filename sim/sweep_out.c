@@ -519,6 +519,70 @@ static bool manifest_value(const char *dir, const char *key, char *buf, size_t s
 	return found;
 }
 
+int sim_run_load(const char *dir, sim_table_set **tables, char **notes,
+		 size_t *replications, char *rule, size_t rule_size, sim_error *err)
+{
+	char db[4200];
+	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	*tables = NULL;
+	*notes = NULL;
+	sim_store *s = sim_store_open_existing(db, err);
+	if (!s)
+		return -1;
+	char *why = NULL;
+	long n = sim_store_completed(s, 0, &why, err);
+	int rc = -1;
+	if (n < -1)
+		goto done;
+	if (n < 1) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, db, 0, NULL,
+			      "the run is not complete (rerun it with --resume)");
+		goto done;
+	}
+	snprintf(rule, rule_size, "%s", why);
+	*replications = (size_t)n;
+	if (!(*tables = sim_table_set_new())) {
+		oom(err);
+		goto done;
+	}
+	if (sim_store_load(s, 0, (size_t)n, *tables, err) != 0 ||
+	    !(*notes = sim_store_notes(s, 0, (uint64_t)n - 1, err)))
+		goto done;
+	rc = 0;
+done:
+	if (rc != 0) {
+		sim_table_set_free(*tables);
+		*tables = NULL;
+	}
+	free(why);
+	sim_store_close(s);
+	return rc;
+}
+
+/* A run's tables again, from its database (`marketsim plot`). */
+static int rewrite_run_tables(const sim_model_type *const *registry, const char *dir,
+			      sim_error *err)
+{
+	sim_table_set *tables;
+	char *notes, rule[256], model[128] = "";
+	size_t n;
+	if (sim_run_load(dir, &tables, &notes, &n, rule, sizeof rule, err) != 0)
+		return -1;
+	manifest_value(dir, "model", model, sizeof model);
+	const sim_model_type *m = sim_model_find(registry, model);
+	sim_results *out = sim_results_open(dir, err);
+	int rc = -1;
+	if (out && sim_table_set_write(tables, out, err) == 0 &&
+	    (!m || !m->write_tables || m->write_tables(tables, out, err) == 0)) {
+		rc = sim_results_finish(out, err);
+		out = NULL;
+	}
+	sim_results_abort(out);
+	sim_table_set_free(tables);
+	free(notes);
+	return rc;
+}
+
 int sim_results_draw(const char *dir, const char *config_path, const char *prefix,
 		     const char *plots_dir, bool no_plots, bool quiet, sim_error *err)
 {
@@ -548,7 +612,24 @@ int sim_plot_results(const sim_model_type *const *registry, const char *dir,
 	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	snprintf(list, sizeof list, "%s/sweep_plots.txt", dir);
 	const char *prefix = NULL;
+	char *mode = NULL;
 	if (access(db, F_OK) == 0) {
+		sim_store *s = sim_store_open_existing(db, err);
+		mode = s ? sim_store_meta(s, "mode", err) : NULL;
+		sim_store_close(s);
+		if (err->kind != SIM_ERROR_NONE)
+			return -1;
+	}
+	if (mode && strcmp(mode, "run") == 0) {
+		free(mode);
+		if (rewrite_run_tables(registry, dir, err) != 0)
+			return -1;
+		if (!manifest_value(dir, "model", model, sizeof model))
+			return sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+					     "no manifest.txt naming the run's model");
+		prefix = model;
+	} else if (mode) {
+		free(mode);
 		char *extra = manifest_run_lines(dir);
 		int rc = sim_sweep_write_outputs(registry, dir, extra, NULL, err);
 		free(extra);

@@ -24,7 +24,7 @@
 static char **point_assignments(const sim_sweep_params *s, size_t point)
 {
 	const sim_sweep_param *p = s->parameters.items;
-	char **a = calloc(s->parameters.count, sizeof *a);
+	char **a = calloc(s->parameters.count + 1, sizeof *a);
 	for (size_t j = 0; a && j < s->parameters.count; j++) {
 		char v[64];
 		/* 17 digits: the value the point ran with, exactly. */
@@ -185,7 +185,7 @@ static void run_task(void *ctx, const sim_task *task, sim_task_result *out)
 		if (!rows)
 			sim_error_set(&e, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		else if (sim_experiment_run_replication(w->x, w->name, task->replication, rows,
-							&out->events, &e) == 0 &&
+							&out->events, &out->notes, &e) == 0 &&
 			 sim_table_set_encode(rows, &out->data, &out->len, &e) == 0)
 			out->ok = true;
 	}
@@ -216,7 +216,8 @@ typedef struct coordinator {
 	size_t planned;     /* replications planned in all */
 	size_t finished_points;
 	uint64_t events;
-	sim_sweep_report rep;
+	bool targets_checked; /* the stopping rule's metrics exist */
+	sim_exec_report rep;
 } coordinator;
 
 static volatile sig_atomic_t stop_signal;
@@ -301,10 +302,21 @@ static int take_result(coordinator *c, sim_task_result *r, sim_error *err)
 		sim_error e;
 		sim_error_clear(&e);
 		int rc = rows ? sim_table_set_decode(rows, r->data, r->len, &e) : -1;
+		/* A target naming no metric fails at the first result, not
+		   after every point's minimum has run. */
+		if (rc == 0 && !c->targets_checked && c->ep->replications.target.count > 0) {
+			sim_replications_status status;
+			if (sim_replications_plan(&c->ep->replications, rows, 1, c->cfg,
+						  "replications", &status, err) == (size_t)-1) {
+				sim_table_set_free(rows);
+				return -1;
+			}
+			c->targets_checked = true;
+		}
 		if (rc == 0)
 			rc = sim_store_commit(c->store, r->task.point, r->task.replication, seed,
 					      sim_rng_key(seed, r->task.replication, 0), r->events,
-					      rows, err);
+					      r->notes, rows, err);
 		sim_table_set_free(rows);
 		if (rc == 0) {
 			c->stored++;
@@ -342,12 +354,14 @@ static char *resolved_config(sim_experiment *x)
 }
 
 /* Opens DIR/results.sqlite: new, or for --resume the one an earlier run of
-   the same experiment left. */
+   the same experiment left. A run is stored as a sweep of one point
+   without parameters. */
 static sim_store *open_store(sim_experiment *x, const char *dir, const char *name,
-			     const sim_sweep_options *how, sim_error *err)
+			     bool sweep, const sim_exec_options *how, sim_error *err)
 {
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	const sim_sweep_params *s = &ep->sweep;
+	const char *mode = !sweep ? "run" : s->mode == 0 ? "grid" : "zip";
 	char db[4200];
 	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	char *config = resolved_config(x);
@@ -358,8 +372,11 @@ static sim_store *open_store(sim_experiment *x, const char *dir, const char *nam
 	bool exists = access(db, F_OK) == 0;
 	sim_store *st = sim_store_open(db, !how->resume, err);
 	char *stored = st && how->resume && exists ? sim_store_meta(st, "config", err) : NULL;
+	char *stored_mode = stored ? sim_store_meta(st, "mode", err) : NULL;
+	bool same_kind = stored_mode && (strcmp(stored_mode, "run") == 0) == !sweep;
+	free(stored_mode);
 	if (st && how->resume && exists && err->kind == SIM_ERROR_NONE) {
-		if (!stored || strcmp(stored, config) != 0) {
+		if (!stored || strcmp(stored, config) != 0 || !same_kind) {
 			sim_error_set(err, SIM_ERROR_CONFIG, db, 0, NULL,
 				      "was written by another experiment (its resolved "
 				      "configuration differs): resume with the same file and "
@@ -378,10 +395,11 @@ static sim_store *open_store(sim_experiment *x, const char *dir, const char *nam
 		return NULL;
 	}
 	/* A new database: the experiment and its points. */
-	size_t points = sim_sweep_point_count(s), np = s->parameters.count;
-	char **names = calloc(points, sizeof *names), **paths = calloc(np, sizeof *paths);
-	char **values = calloc(points * np, sizeof *values);
-	bool *numbers = calloc(np, sizeof *numbers);
+	size_t points = sweep ? sim_sweep_point_count(s) : 1;
+	size_t np = sweep ? s->parameters.count : 0;
+	char **names = calloc(points, sizeof *names), **paths = calloc(np + 1, sizeof *paths);
+	char **values = calloc(points * np + 1, sizeof *values);
+	bool *numbers = calloc(np + 1, sizeof *numbers);
 	char num[32];
 	int rc = -1;
 	if (!names || !paths || !values || !numbers)
@@ -407,7 +425,7 @@ static sim_store *open_store(sim_experiment *x, const char *dir, const char *nam
 	snprintf(num, sizeof num, "%lld", (long long)s->reference);
 	const char *meta[][2] = {
 		{ "name", name }, { "model", sim_experiment_model(x)->name },
-		{ "mode", s->mode == 0 ? "grid" : "zip" }, { "plot", s->plot },
+		{ "mode", mode }, { "plot", sweep ? s->plot : "" },
 		{ "reference", num }, { "config", config },
 	};
 	for (size_t k = 0; k < sizeof meta / sizeof meta[0]; k++)
@@ -441,8 +459,9 @@ done:
 
 static void show_progress(const coordinator *c, sim_progress *progress)
 {
-	char detail[64];
-	snprintf(detail, sizeof detail, "points %zu/%zu", c->finished_points, c->npoints);
+	char detail[64] = "";
+	if (c->npoints > 1)
+		snprintf(detail, sizeof detail, "points %zu/%zu", c->finished_points, c->npoints);
 	sim_progress_retotal(progress, c->planned, detail);
 	sim_progress_update(progress, c->stored, c->events);
 }
@@ -493,14 +512,136 @@ static double wall_now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Writes the outputs, charts and report from the database. */
-static int finish_outputs(const sim_model_type *const *registry, const sim_run_options *opt,
-			  const char *dir, const coordinator *c, size_t workers,
-			  double wall, sim_error *err)
+/* Removes DIR/results.sqlite (and its journal files), and DIR itself when
+   this run made it and nothing else is in it. */
+static void remove_store(const char *dir, bool made_dir)
 {
-	char extra[8192], started[32];
+	static const char *const files[] = { "results.sqlite", "results.sqlite-wal",
+					     "results.sqlite-shm", "results.sqlite-journal" };
+	char path[4200];
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	if (made_dir)
+		rmdir(dir); /* fails, harmlessly, when not empty */
+}
+
+/* One execution: every point of a sweep, or a run's single point. */
+typedef struct execution {
+	const sim_model_type *const *registry;
+	const sim_run_options *opt;
+	const sim_exec_options *how;
+	sim_experiment *x;
+	const char *name, *dir;
+	bool sweep;
+} execution;
+
+/* Runs every task of the execution, storing each result as it comes, and
+   fills c->rep. Returns 0 when done, stopped by a signal, or (MPI) when
+   this rank was a worker; -1 with err. */
+static int execute(const execution *e, coordinator *c, sim_error *err)
+{
+	const sim_experiment_params *ep = sim_experiment_settings(e->x);
+	sweep_worker w = { e->registry, e->opt, &ep->sweep, e->name, 0, NULL };
+	sweep_worker *wp = &w;
+	sim_progress *progress = NULL;
+	struct sigaction old_int, old_term;
+	bool handlers = false, fresh = false, dir_existed = true;
+	int rc = -1;
+	c->ep = ep;
+	c->cfg = sim_experiment_config(e->x);
+	c->npoints = e->sweep ? sim_sweep_point_count(&ep->sweep) : 1;
+	c->rep.points = c->npoints;
+	static const sim_sweep_params no_parameters = { 0 };
+	if (!e->sweep) /* a run: no parameters to set at its point */
+		w.sweep = &no_parameters;
+	c->points = calloc(c->npoints, sizeof *c->points);
+	if (!c->points)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	/* Workers first: an MPI rank above 0 serves until rank 0 says stop,
+	   and forked workers must not inherit the database connection. */
+	if (e->how->mpi) {
+		if (sim_pool_mpi_rank() > 0) {
+			sim_pool_mpi_serve(run_task, wp);
+			c->rep.worker_rank = true;
+			rc = 0;
+			goto done;
+		}
+		c->pool = sim_pool_mpi(err);
+	} else {
+		c->pool = sim_pool_local(e->how->jobs, run_task, wp, err);
+	}
+	dir_existed = access(e->dir, F_OK) == 0;
+	if (!c->pool || sim_results_make_dirs(e->dir, err) != 0)
+		goto done;
+	c->rep.workers = sim_pool_size(c->pool);
+	c->store = open_store(e->x, e->dir, e->name, e->sweep, e->how, err);
+	if (!c->store)
+		goto done;
+	fresh = !e->how->resume;
+	/* Every point starts at its fixed count (or adaptive minimum). */
+	for (size_t i = 0; i < c->npoints; i++) {
+		c->points[i].planned = (size_t)ep->replications.min;
+		c->planned += c->points[i].planned;
+	}
+	char label[300];
+	snprintf(label, sizeof label, "%s%s", e->sweep ? "sweep " : "", e->name);
+	/* A run of one replication reports itself when done. */
+	progress = sim_progress_new(stderr, e->opt->quiet ||
+				    (!e->sweep && sim_replications_limit(&ep->replications) < 2),
+				    label, "replications", c->planned);
+	stop_signal = 0;
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
+	double wall0 = wall_now();
+	if (coordinate(c, progress, err) != 0)
+		goto done;
+	c->rep.wall_seconds = wall_now() - wall0;
+	c->rep.events = c->events;
+	sim_progress_finish(progress);
+	progress = NULL;
+	if (stop_signal) {
+		c->rep.interrupted = stop_signal;
+		fprintf(stderr, "marketsim: %s %s stopped by %s: %zu of %zu replications are "
+			"stored in %s/results.sqlite.\nResume with: marketsim %s --resume -o %s "
+			"%s\n", e->sweep ? "sweep" : "run", e->name,
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", c->stored, c->planned,
+			e->dir, e->sweep ? "sweep" : "run", e->dir, e->opt->config_path);
+	}
+	rc = 0;
+done:
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	sim_progress_finish(progress);
+	/* The workers are done: freed before the outputs are written. */
+	sim_pool_close(c->pool);
+	c->pool = NULL;
+	sim_store_close(c->store);
+	c->store = NULL;
+	/* Bad input found only once a replication ran (a stopping rule's
+	   metric that does not exist) leaves nothing behind, as any other. */
+	if (rc != 0 && fresh && err->kind == SIM_ERROR_CONFIG)
+		remove_store(e->dir, !dir_existed);
+	sim_experiment_free(w.x);
+	free(c->points);
+	c->points = NULL;
+	return rc;
+}
+
+/* Writes the sweep's outputs, charts and report from the database. */
+static int finish_outputs(const execution *e, const sim_exec_report *rep, sim_error *err)
+{
+	const sim_run_options *opt = e->opt;
+	const sim_experiment_params *ep = sim_experiment_settings(e->x);
+	char extra[8192], finished[32];
 	time_t now = time(NULL);
-	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	snprintf(extra, sizeof extra,
 		 "marketsim_version = \"%s\"\ngit_revision = \"%s\"\ncommand = %s\n"
 		 "config_file = \"%s\"\nseed = %lld\nreplications_run = %zu\n"
@@ -508,32 +649,37 @@ static int finish_outputs(const sim_model_type *const *registry, const sim_run_o
 		 "finished_utc = \"%s\"\nwall_seconds = %.3f\nevents_executed = %llu\n"
 		 "events_per_second = %.0f\n",
 		 SIM_VERSION, SIM_GIT_REV, opt->command ? opt->command : "", opt->config_path,
-		 (long long)c->ep->seed, c->rep.done, c->rep.skipped, c->rep.failed, workers,
-		 started, wall, (unsigned long long)c->events, wall > 0 ? c->events / wall : 0.0);
-	if (sim_sweep_write_outputs(registry, dir, extra, NULL, err) != 0)
+		 (long long)ep->seed, rep->done, rep->skipped, rep->failed, rep->workers,
+		 finished, rep->wall_seconds, (unsigned long long)rep->events,
+		 rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	if (sim_sweep_write_outputs(e->registry, e->dir, extra, NULL, err) != 0)
 		return -1;
-	return sim_results_draw(dir, opt->config_path, c->ep->sweep.plot[0] ? "sweep" : NULL,
+	return sim_results_draw(e->dir, opt->config_path, ep->sweep.plot[0] ? "sweep" : NULL,
 				opt->plots_dir, opt->no_plots, opt->quiet, err);
 }
 
+/* The experiment's output directory: --out, else out/<name>; heap. */
+static char *output_dir(const sim_run_options *opt, const char *name)
+{
+	if (opt->out_dir)
+		return strdup(opt->out_dir);
+	char *dir = malloc(strlen(name) + 5);
+	if (dir)
+		sprintf(dir, "out/%s", name);
+	return dir;
+}
+
 int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
-			 const sim_sweep_options *how, sim_sweep_report *report, sim_error *err)
+			 const sim_exec_options *how, sim_exec_report *report, sim_error *err)
 {
 	sim_experiment *x = sim_experiment_load(registry, opt, err);
 	if (!x)
 		return -1;
-	const sim_experiment_params *ep = sim_experiment_settings(x);
-	const sim_sweep_params *s = &ep->sweep;
-	coordinator c = { .ep = ep, .cfg = sim_experiment_config(x) };
-	c.npoints = sim_sweep_point_count(s);
-	c.rep.points = c.npoints;
-	sweep_worker w = { registry, opt, s, NULL, 0, NULL };
+	const sim_sweep_params *s = &sim_experiment_settings(x)->sweep;
+	coordinator c = { 0 };
 	char *name = NULL, *dir = NULL;
-	sim_progress *progress = NULL;
-	struct sigaction old_int, old_term;
-	bool handlers = false;
 	int rc = -1;
-	if (c.npoints == 0) {
+	if (sim_sweep_point_count(s) == 0) {
 		sim_config_error_at(sim_experiment_config(x), "sweep", err,
 				    "expected a `sweep` group with at least one parameter");
 		goto done;
@@ -547,90 +693,61 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 	if (check_paths(x, err) != 0 || check_points(registry, opt, s, err) != 0)
 		goto done;
 	name = sim_experiment_name(x, opt->config_path);
-	dir = opt->out_dir ? strdup(opt->out_dir) : NULL;
-	if (!opt->out_dir && name && (dir = malloc(strlen(name) + 5)))
-		sprintf(dir, "out/%s", name);
-	c.points = calloc(c.npoints, sizeof *c.points);
-	if (!name || !dir || !c.points) {
+	dir = name ? output_dir(opt, name) : NULL;
+	if (!name || !dir) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	w.name = name;
-	/* Workers first: an MPI rank above 0 serves until rank 0 says stop,
-	   and forked workers must not inherit the database connection. */
-	if (how->mpi) {
-		if (sim_pool_mpi_rank() > 0) {
-			sim_pool_mpi_serve(run_task, &w);
-			c.rep.worker_rank = true;
-			rc = 0;
+	execution e = { registry, opt, how, x, name, dir, true };
+	if (execute(&e, &c, err) != 0)
+		goto done;
+	if (!c.rep.interrupted && !c.rep.worker_rank) {
+		if (finish_outputs(&e, &c.rep, err) != 0)
 			goto done;
-		}
-		c.pool = sim_pool_mpi(err);
-	} else {
-		c.pool = sim_pool_local(how->jobs, run_task, &w, err);
+		if (!opt->quiet)
+			printf("%s: %zu points, %zu replications (%zu run, %zu kept from before, "
+			       "%zu failed); results in %s/ (summary: sweep_summary.csv, database: "
+			       "results.sqlite)\n", name, c.npoints, c.stored + c.rep.failed,
+			       c.rep.done, c.rep.skipped, c.rep.failed, dir);
 	}
-	if (!c.pool || sim_results_make_dirs(dir, err) != 0)
-		goto done;
-	c.store = open_store(x, dir, name, how, err);
-	if (!c.store)
-		goto done;
-	/* Every point starts at its fixed count (or adaptive minimum). */
-	for (size_t i = 0; i < c.npoints; i++) {
-		c.points[i].planned = (size_t)ep->replications.min;
-		c.planned += c.points[i].planned;
-	}
-	char label[300];
-	snprintf(label, sizeof label, "sweep %s", name);
-	progress = sim_progress_new(stderr, opt->quiet, label, "replications", c.planned);
-	stop_signal = 0;
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	handlers = true;
-	double wall0 = wall_now();
-	if (coordinate(&c, progress, err) != 0)
-		goto done;
-	sim_progress_finish(progress);
-	progress = NULL;
-	if (stop_signal) {
-		c.rep.interrupted = stop_signal;
-		fprintf(stderr, "marketsim: sweep %s stopped by %s: %zu of %zu replications are "
-			"stored in %s/results.sqlite.\nResume with: marketsim sweep --resume -o %s "
-			"%s\n", name, stop_signal == SIGINT ? "SIGINT" : "SIGTERM", c.stored,
-			c.planned, dir, dir, opt->config_path);
-		rc = 0;
-		goto done;
-	}
-	/* The workers are done: free them before writing the outputs. */
-	double wall = wall_now() - wall0;
-	size_t workers = sim_pool_size(c.pool);
-	sim_pool_close(c.pool);
-	c.pool = NULL;
-	sim_store_close(c.store);
-	c.store = NULL;
-	if (finish_outputs(registry, opt, dir, &c, workers, wall, err) != 0)
-		goto done;
-	if (!opt->quiet)
-		printf("%s: %zu points, %zu replications (%zu run, %zu kept from before, %zu "
-		       "failed); results in %s/ (summary: sweep_summary.csv, database: "
-		       "results.sqlite)\n", name, c.npoints, c.stored + c.rep.failed, c.rep.done,
-		       c.rep.skipped, c.rep.failed, dir);
+	if (report)
+		*report = c.rep;
 	rc = 0;
 done:
-	if (handlers) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
-	sim_progress_finish(progress);
-	sim_pool_close(c.pool);
-	sim_store_close(c.store);
-	if (rc == 0 && report)
-		*report = c.rep;
-	sim_experiment_free(w.x);
-	free(c.points);
 	free(dir);
 	free(name);
 	sim_experiment_free(x);
 	return rc;
+}
+
+int sim_run_tasks(const sim_model_type *const *registry, const sim_run_options *opt,
+		  const sim_exec_options *how, const char *name, const char *dir,
+		  sim_table_set **tables, char **notes, sim_exec_report *report,
+		  sim_error *err)
+{
+	*tables = NULL;
+	*notes = NULL;
+	sim_experiment *x = sim_experiment_load(registry, opt, err);
+	if (!x)
+		return -1;
+	coordinator c = { 0 };
+	execution e = { registry, opt, how, x, name, dir, false };
+	int rc = execute(&e, &c, err);
+	sim_experiment_free(x);
+	if (rc != 0)
+		return -1;
+	*report = c.rep;
+	if (c.rep.interrupted || c.rep.worker_rank)
+		return 0;
+	if (c.rep.failed) {
+		/* A run needs all its replications: say the first failure. */
+		char db[4200];
+		snprintf(db, sizeof db, "%s/results.sqlite", dir);
+		return sim_error_set(err, SIM_ERROR_RUNTIME, db, 0, NULL,
+				     "%zu replication%s failed; the replications stored are "
+				     "kept (rerun with --resume)", c.rep.failed,
+				     c.rep.failed == 1 ? "" : "s");
+	}
+	return sim_run_load(dir, tables, notes, &report->replications, report->rule,
+			    sizeof report->rule, err);
 }

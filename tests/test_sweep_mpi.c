@@ -46,6 +46,21 @@ static void test_mpi_same_as_one_worker(void **unused)
 	}
 }
 
+/* A run's replications go to the ranks the same way. */
+static void test_mpi_run(void **unused)
+{
+	(void)unused;
+	test_run_ok("run tests/data/sweep_ok.cfg -q --no-plots -j 1 --set replications=6 -o "
+		    OUT "/run-j1");
+	test_result *r = run_mpi(3, mpi_program(), "run tests/data/sweep_ok.cfg -q --no-plots "
+				 "--set replications=6 -o " OUT "/run-n3");
+	if (r->status != 0)
+		fail_msg("mpirun -n 3 run exited %d:\n%s", r->status, r->out);
+	free(r);
+	test_same_db(OUT "/run-j1/results.sqlite", OUT "/run-n3/results.sqlite");
+	test_same_file(OUT "/run-j1/models_weekly.csv", OUT "/run-n3/models_weekly.csv");
+}
+
 /* Bad input under MPI: every rank sees it, rank 0 alone says it, exit 2. */
 static void test_mpi_bad_input(void **unused)
 {
@@ -90,6 +105,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mpi_same_as_one_worker),
+		cmocka_unit_test(test_mpi_run),
 		cmocka_unit_test(test_mpi_bad_input),
 		cmocka_unit_test(test_plain_build_refuses),
 	};

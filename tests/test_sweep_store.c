@@ -276,6 +276,41 @@ static void test_adaptive_points(void **unused)
 	free(manifest);
 }
 
+/* A run is stored the same way (one point, no parameters): its CSVs do
+   not depend on the workers, a run killed and resumed ends identical,
+   and `marketsim plot` writes its tables again from the database. */
+static void test_run_stored(void **unused)
+{
+	(void)unused;
+	test_run_ok("run tests/data/sweep_ok.cfg -q --no-plots -j 1 " SIZE " -o " OUT "/run1");
+	test_run_ok("run tests/data/sweep_ok.cfg -q --no-plots -j 2 " SIZE " -o " OUT "/run2");
+	test_same_db(OUT "/run1/results.sqlite", OUT "/run2/results.sqlite");
+	test_same_file(OUT "/run1/models_weekly.csv", OUT "/run2/models_weekly.csv");
+	test_same_file(OUT "/run1/summary.csv", OUT "/run2/summary.csv");
+	assert_int_equal(stored(OUT "/run1"), 32);
+
+	pid_t pid = start("run tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE " -o " OUT "/runk",
+			  OUT "/runk.log");
+	for (int i = 0; i < 400 && stored(OUT "/runk") < 5; i++) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	finish(pid);
+	assert_false(test_exists(OUT "/runk/manifest.txt"));
+	test_result *r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
+				  " -o " OUT "/runk");
+	assert_int_equal(r->status, 0);
+	free(r);
+	test_same_db(OUT "/run1/results.sqlite", OUT "/runk/results.sqlite");
+	test_same_file(OUT "/run1/models_weekly.csv", OUT "/runk/models_weekly.csv");
+
+	assert_int_equal(system("rm " OUT "/run1/models_weekly.csv " OUT "/run1/summary.csv"), 0);
+	test_run_ok("plot -q " OUT "/run1");
+	test_same_file(OUT "/run2/models_weekly.csv", OUT "/run1/models_weekly.csv");
+	test_same_file(OUT "/run2/summary.csv", OUT "/run1/summary.csv");
+}
+
 /* --resume refuses a database another experiment wrote. */
 static void test_resume_other_experiment(void **unused)
 {
@@ -305,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_reference_comparison),
 		cmocka_unit_test(test_plot_rederives),
 		cmocka_unit_test(test_adaptive_points),
+		cmocka_unit_test(test_run_stored),
 		cmocka_unit_test(test_resume_other_experiment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
