@@ -1,8 +1,5 @@
 /* runner.c - one experiment end to end (see include/sim_runner.h). */
 #include "sim_runner.h"
-#include "sim_plot.h"
-#include "sim_progress.h"
-#include "sim_report.h"
 #include "sim_version.h"
 
 #include <libgen.h>
@@ -391,18 +388,6 @@ static int report_validation(const loaded_experiment *x, const void *model_param
 	return rc;
 }
 
-/* Writes dir/report.html, with the charts only when this run drew them
-   (an older plots/ may be there), and says where unless quiet. */
-static int write_report(const char *dir, const char *config_path, bool charts, bool quiet,
-			sim_error *err)
-{
-	int rc = charts ? sim_report_write(dir, config_path, err)
-			: sim_report_write_no_charts(dir, config_path, err);
-	if (rc == 0 && !quiet)
-		printf("report in %s/report.html\n", dir);
-	return rc;
-}
-
 /* A model that does not record its replications (PHOLD) runs its one
    replication here; its state stays for write_results and summarize. */
 static int run_in_process(const loaded_experiment *x, const void *model_params,
@@ -539,27 +524,10 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		       rep.wall_seconds,
 		       rep.wall_seconds > 0 ? rep.events / rep.wall_seconds / 1e6 : 0.0,
 		       rep.peak_rss_kb / 1024.0, dir);
-	bool charts = false;
-	if (!opt->no_plots) {
-		/* The results are complete and safe: a plotting failure is
-		   reported but does not undo them. */
-		const char *plots = opt->plots_dir ? opt->plots_dir : sim_plot_default_dir();
-		if (sim_plot_draw(plots, x.model->name, dir, err) != 0) {
-			rc = -1;
-		} else {
-			charts = true;
-			if (!opt->quiet)
-				printf("plots in %s/plots/\n", dir);
-		}
-	}
-	/* The report, like the charts, comes from the finished results and
-	   its failure does not undo them. After a failed drawing, that
-	   error stays the one reported and the report has no charts. */
-	sim_error report_err;
-	sim_error_clear(&report_err);
-	if (write_report(dir, opt->config_path, charts, opt->quiet,
-			 rc == 0 ? err : &report_err) != 0)
-		rc = -1;
+	/* The results are complete and safe: a chart or report that fails is
+	   reported but does not undo them. */
+	rc = sim_results_draw(dir, opt->config_path, x.model->name, opt->plots_dir,
+			      opt->no_plots, opt->quiet, err);
 done:
 	sim_results_abort(out);
 	free(notes);
