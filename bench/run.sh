@@ -64,7 +64,7 @@ echo
 echo "== market model: experiments/bench_1m.cfg (median of $RUNS runs)"
 : > "$OUT/m.wall"; : > "$OUT/m.rss"; : > "$OUT/m.rate"; : > "$OUT/m.days"
 for i in $(seq "$RUNS"); do
-	"$BIN/marketsim" run experiments/bench_1m.cfg --quiet --no-plots --out "$OUT/bench_1m"
+	"$BIN/marketsim" run experiments/bench_1m.cfg -j 1 --quiet --no-plots --out "$OUT/bench_1m"
 	m="$OUT/bench_1m/manifest.txt"
 	awk '$1 == "wall_seconds" {print $3}' "$m" >> "$OUT/m.wall"
 	awk '$1 == "peak_rss_kb" {print $3}' "$m" >> "$OUT/m.rss"
