@@ -234,6 +234,19 @@ double sim_table_value(const sim_table *t, size_t rep, size_t row, size_t c)
 	return t->values[(rep * t->rows + row) * t->value_count + c];
 }
 
+/* The 97.5% quantile of Student's t with df degrees of freedom. Writing a
+   sweep asks for it once per cell with a handful of distinct df, and GSL's
+   inversion is iterative: the common ones are kept. */
+static double t_quantile(size_t df)
+{
+	static double known[256];
+	if (df >= sizeof known / sizeof known[0])
+		return gsl_cdf_tdist_Pinv(0.975, (double)df);
+	if (known[df] == 0)
+		known[df] = gsl_cdf_tdist_Pinv(0.975, (double)df);
+	return known[df];
+}
+
 void sim_table_stats(const double *x, size_t n, double *mean, double *sd,
 		     double *lo, double *hi)
 {
@@ -255,8 +268,7 @@ void sim_table_stats(const double *x, size_t n, double *mean, double *sd,
 	}
 	*mean = m;
 	*sd = k > 1 ? sqrt(m2 / (k - 1)) : 0.0;
-	double half = k > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * *sd / sqrt((double)k)
-			    : 0.0;
+	double half = k > 1 ? t_quantile(k - 1) * *sd / sqrt((double)k) : 0.0;
 	*lo = m - half;
 	*hi = m + half;
 }
