@@ -15,14 +15,18 @@
  * `marketsim sweep FILE` runs the experiment, all its replications, at
  * every point (the grid product, or the zipped lists). Replication r uses
  * the same random streams at every point (common random numbers): streams
- * are keyed by (seed, replication, stream), never by the point. Each point
- * is a complete result directory `points/pNNNN/`, so a killed sweep rerun
- * with --resume skips the points already written; `sweep_summary.csv`
- * has one row per point: its parameter values and every summary metric's
- * mean and 95% interval. A point that fails is recorded in
- * `sweep_failures.csv` and the sweep goes on. `plot = "cum_revenue:Alibaba,
- * ..."` charts those summary metrics against the first parameter, with
- * error bars and the best point marked (plots/sweep_metric.gp).
+ * are keyed by (seed, replication, stream), never by the point. Each
+ * (point, replication) is a task for a worker (sim_pool.h), stored in
+ * results.sqlite when it finishes (sim_store.h), so a killed sweep rerun
+ * with --resume runs only what is missing; the CSVs are derived from the
+ * database (sim_sweep_write_outputs): `sweep_summary.csv` has one row per
+ * point, its parameter values and every summary metric's mean and 95%
+ * interval; `sweep_vs_reference.csv` compares every point with the point
+ * `reference`, replication by replication. A replication that fails is
+ * recorded in `sweep_failures.csv` and the sweep goes on. `plot =
+ * "cum_revenue:Alibaba,..."` charts those summary metrics against the
+ * first parameter, with error bars and the best point marked
+ * (plots/sweep_metric.gp), and over a grid of two, a heat map.
  */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H

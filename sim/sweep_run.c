@@ -267,7 +267,10 @@ static bool next_task(coordinator *c, sim_task *task, sim_error *err)
 	for (size_t i = 0; i < c->npoints; i++) {
 		point_state *ps = &c->points[i];
 again:
-		while (!ps->failed && !ps->finished && ps->next < ps->planned) {
+		/* A point with a failed replication still runs the others it
+		   planned (a resume then only retries the failure), but is
+		   never settled: its count stays undecided. */
+		while (!ps->finished && ps->next < ps->planned) {
 			size_t r = ps->next++;
 			int has = sim_store_has(c->store, i, r, err);
 			if (has < 0)
@@ -720,6 +723,18 @@ done:
 	return rc;
 }
 
+/* Keeps the first failure's text: "replication R: error". */
+static void first_failure(void *ctx, size_t point, uint64_t replication, uint64_t seed,
+			  const char *message)
+{
+	char *first = ctx;
+	(void)point;
+	(void)seed;
+	if (!first[0])
+		snprintf(first, 1024, "replication %llu: %s", (unsigned long long)replication,
+			 message);
+}
+
 int sim_run_tasks(const sim_model_type *const *registry, const sim_run_options *opt,
 		  const sim_exec_options *how, const char *name, const char *dir,
 		  sim_table_set **tables, char **notes, sim_exec_report *report,
@@ -741,12 +756,18 @@ int sim_run_tasks(const sim_model_type *const *registry, const sim_run_options *
 		return 0;
 	if (c.rep.failed) {
 		/* A run needs all its replications: say the first failure. */
-		char db[4200];
+		char db[4200], first[1024] = "";
 		snprintf(db, sizeof db, "%s/results.sqlite", dir);
-		return sim_error_set(err, SIM_ERROR_RUNTIME, db, 0, NULL,
-				     "%zu replication%s failed; the replications stored are "
-				     "kept (rerun with --resume)", c.rep.failed,
-				     c.rep.failed == 1 ? "" : "s");
+		sim_error ignored;
+		sim_error_clear(&ignored);
+		sim_store *s = sim_store_open_existing(db, &ignored);
+		if (s)
+			sim_store_each_failure(s, first_failure, first, &ignored);
+		sim_store_close(s);
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				     "%s%s%zu replication%s failed; those that ran are kept in "
+				     "%s (rerun with --resume)", first, first[0] ? "; " : "",
+				     c.rep.failed, c.rep.failed == 1 ? "" : "s", db);
 	}
 	return sim_run_load(dir, tables, notes, &report->replications, report->rule,
 			    sizeof report->rule, err);

@@ -311,6 +311,36 @@ static void test_run_stored(void **unused)
 	test_same_file(OUT "/run2/summary.csv", OUT "/run1/summary.csv");
 }
 
+/* A run whose replication fails writes no outputs, says which
+   replication and why, keeps the others; resumed, it runs only the one
+   that failed and ends as a run that never failed. */
+static void test_run_failure_resumes(void **unused)
+{
+	(void)unused;
+	setenv("MARKETSIM_FAULT", "0:1:error", 1);
+	test_result *r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 "
+				  "--set replications=4 -o " OUT "/runfail");
+	unsetenv("MARKETSIM_FAULT");
+	assert_int_equal(r->status, 1);
+	test_expect_output(r, "replication 1: injected fault (MARKETSIM_FAULT=0:1:error); "
+			      "1 replication failed; those that ran are kept in");
+	free(r);
+	assert_false(test_exists(OUT "/runfail/manifest.txt"));
+	assert_false(test_exists(OUT "/runfail/models_weekly.csv"));
+	assert_int_equal(stored(OUT "/runfail"), 3);
+	r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 --resume "
+		     "--set replications=4 -o " OUT "/runfail");
+	assert_int_equal(r->status, 0);
+	free(r);
+	char *m = test_read_file(OUT "/runfail/manifest.txt");
+	assert_non_null(strstr(m, "replications = 4\n"));
+	free(m);
+	test_run_ok("run tests/data/sweep_ok.cfg -q --no-plots -j 1 --set replications=4 -o "
+		    OUT "/runok");
+	test_same_db(OUT "/runok/results.sqlite", OUT "/runfail/results.sqlite");
+	test_same_file(OUT "/runok/models_weekly.csv", OUT "/runfail/models_weekly.csv");
+}
+
 /* --resume refuses a database another experiment wrote. */
 static void test_resume_other_experiment(void **unused)
 {
@@ -341,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_plot_rederives),
 		cmocka_unit_test(test_adaptive_points),
 		cmocka_unit_test(test_run_stored),
+		cmocka_unit_test(test_run_failure_resumes),
 		cmocka_unit_test(test_resume_other_experiment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
