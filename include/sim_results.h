@@ -13,6 +13,8 @@
 #ifndef SIM_RESULTS_H
 #define SIM_RESULTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim_error.h"
@@ -38,6 +40,14 @@ int sim_results_finish(sim_results *res, sim_error *err);
 
 /* Removes every temporary file and frees res; NULL is allowed. */
 void sim_results_abort(sim_results *res);
+
+/* The names (not paths) in dir for which keep(name, ctx) is true, sorted,
+   so that every caller sees them in the same order: *names is a heap
+   array of heap strings (free with sim_results_free_names), *count may
+   be 0. Returns 0, or -1 with errno set (ENOENT: no such dir, ENOMEM). */
+int sim_results_list(const char *dir, bool (*keep)(const char *name, const void *ctx),
+		     const void *ctx, char ***names, size_t *count);
+void sim_results_free_names(char **names, size_t count);
 
 /* mkdir -p dir; 0, or -1 with err. */
 int sim_results_make_dirs(const char *dir, sim_error *err);

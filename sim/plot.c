@@ -1,6 +1,7 @@
 /* plot.c - drawing a run's charts with gnuplot (see include/sim_plot.h). */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "sim_plot.h"
+#include "sim_results.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,21 +37,10 @@ static char *join_path(const char *dir, const char *name)
 	return p;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **names, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* True when name is "<model>_<something>.gp". */
-static bool is_script_of(const char *name, const char *model)
+static bool is_script_of(const char *name, const void *ctx)
 {
+	const char *model = ctx;
 	size_t m = strlen(model), n = strlen(name);
 	return n > m + 1 + 3 && strncmp(name, model, m) == 0 && name[m] == '_' &&
 	       strcmp(name + n - 3, ".gp") == 0;
@@ -61,39 +51,13 @@ static bool is_script_of(const char *name, const char *model)
 static int list_scripts(const char *dir, const char *model, char ***names,
 			size_t *count, sim_error *err)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
-				     "cannot read the plot scripts directory: %s "
-				     "(set MARKETSIM_PLOTS to where the .gp files are)",
-				     strerror(errno));
-	char **list = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!is_script_of(e->d_name, model))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 8;
-			char **grown = realloc(list, cap * sizeof *grown);
-			if (!grown)
-				goto oom;
-			list = grown;
-		}
-		if (!(list[n] = strdup(e->d_name)))
-			goto oom;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(list, n, sizeof *list, compare_names);
-	*names = list;
-	*count = n;
-	return 0;
-oom:
-	closedir(d);
-	free_names(list, n);
-	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL, "out of memory");
+	if (sim_results_list(dir, is_script_of, model, names, count) == 0)
+		return 0;
+	if (errno == ENOMEM)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL, "out of memory");
+	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
+			     "cannot read the plot scripts directory: %s "
+			     "(set MARKETSIM_PLOTS to where the .gp files are)", strerror(errno));
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -364,6 +328,6 @@ int sim_plot_draw(const char *scripts_dir, const char *model,
 				"out of memory");
 	free(tmp_dir);
 	free(final_dir);
-	free_names(names, count);
+	sim_results_free_names(names, count);
 	return rc;
 }

@@ -4,7 +4,6 @@
 #include "sim_results.h"
 #include "report_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -316,57 +315,25 @@ static void write_notes(FILE *f, char *notes)
 	fputs("</ul>\n</section>\n", f);
 }
 
-static int compare_names(const void *a, const void *b)
+/* A visible file whose name ends in the suffix ctx. */
+static bool has_suffix(const char *name, const void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *suffix = ctx;
+	size_t len = strlen(name), k = strlen(suffix);
+	return name[0] != '.' && len > k && strcmp(name + len - k, suffix) == 0;
 }
 
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The regular files of dir whose names end in suffix, sorted; hidden
-   files (a run's temporaries) left out. A missing dir has none. */
+/* The files of dir whose names end in suffix, sorted; hidden files (a
+   run's temporaries) left out. A missing dir has none. */
 static int list_files(const char *dir, const char *suffix, char ***names, size_t *count,
 		      sim_error *err)
 {
-	*names = NULL;
-	*count = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
-							   "cannot list: %s", strerror(errno));
-	size_t n = 0, cap = 0, k = strlen(suffix);
-	char **list = NULL;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (e->d_name[0] == '.' || len <= k || strcmp(e->d_name + len - k, suffix) != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			char **grown = realloc(list, cap * sizeof *grown);
-			if (!grown)
-				goto oom;
-			list = grown;
-		}
-		if (!(list[n] = strdup(e->d_name)))
-			goto oom;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(list, n, sizeof *list, compare_names);
-	*names = list;
-	*count = n;
-	return 0;
-oom:
-	closedir(d);
-	free_names(list, n);
-	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	if (sim_results_list(dir, has_suffix, suffix, names, count) == 0 || errno == ENOENT)
+		return 0;
+	if (errno == ENOMEM)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL, "cannot list: %s",
+			     strerror(errno));
 }
 
 /* Copies the file at path to f as base64 (RFC 4648, no line breaks). */
@@ -528,8 +495,8 @@ static void free_inputs(inputs *in)
 	free(in->summary);
 	free(in->sweep_plots);
 	free(in->plots_dir);
-	free_names(in->pngs, in->png_count);
-	free_names(in->csvs, in->csv_count);
+	sim_results_free_names(in->pngs, in->png_count);
+	sim_results_free_names(in->csvs, in->csv_count);
 }
 
 static int read_inputs(const char *dir, const char *config_path, bool charts, inputs *in,

@@ -1,6 +1,7 @@
 /* results.c - atomic output directories (see include/sim_results.h). */
 #include "sim_results.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -57,6 +58,56 @@ static int make_dirs(const char *dir, bool *created)
 		return -1;
 	}
 	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sim_results_free_names(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+int sim_results_list(const char *dir, bool (*keep)(const char *name, const void *ctx),
+		     const void *ctx, char ***names, size_t *count)
+{
+	*names = NULL;
+	*count = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!keep(e->d_name, ctx))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			char **grown = realloc(list, cap * sizeof *grown);
+			if (!grown)
+				goto oom;
+			list = grown;
+		}
+		if (!(list[n] = strdup(e->d_name)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(list, n, sizeof *list, compare_names);
+	*names = list;
+	*count = n;
+	return 0;
+oom:
+	closedir(d);
+	sim_results_free_names(list, n);
+	errno = ENOMEM;
+	return -1;
 }
 
 int sim_results_make_dirs(const char *dir, sim_error *err)
