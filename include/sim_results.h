@@ -41,6 +41,9 @@ int sim_results_finish(sim_results *res, sim_error *err);
 /* Removes every temporary file and frees res; NULL is allowed. */
 void sim_results_abort(sim_results *res);
 
+/* "dir/name" in a new heap string, or NULL when out of memory. */
+char *sim_results_path(const char *dir, const char *name);
+
 /* The names (not paths) in dir for which keep(name, ctx) is true, sorted,
    so that every caller sees them in the same order: *names is a heap
    array of heap strings (free with sim_results_free_names), *count may

@@ -32,13 +32,21 @@
 
 typedef struct sim_store sim_store;
 
-/* Opens the database at path, creating it and its tables when missing;
-   with `fresh`, an existing one is removed first. NULL with err. */
-sim_store *sim_store_open(const char *path, bool fresh, sim_error *err);
-/* Opens an existing database (for `marketsim plot`); NULL with err when
-   there is none. */
-sim_store *sim_store_open_existing(const char *path, sim_error *err);
+/* The database's file name in a results directory. */
+#define SIM_STORE_FILE "results.sqlite"
+
+/* Opens dir's database, creating it and its tables when missing; with
+   `fresh`, an existing one is removed first. NULL with err. */
+sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err);
+/* Opens dir's existing database (for `marketsim plot`); NULL with err
+   (kind CONFIG) when there is none. */
+sim_store *sim_store_open_existing(const char *dir, sim_error *err);
 void sim_store_close(sim_store *s);
+/* Whether dir holds a database; removes it (and SQLite's journal files). */
+bool sim_store_exists(const char *dir);
+void sim_store_remove(const char *dir);
+/* The database file's path, for messages. */
+const char *sim_store_path(const sim_store *s);
 
 /* The experiment's setting `key` ("config", "model", ...): a heap string,
    or NULL when unset (err untouched) or on error (err filled). */

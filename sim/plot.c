@@ -27,16 +27,6 @@ const char *sim_plot_default_dir(void)
 	return dir && dir[0] ? dir : SIM_PLOTS_DIR;
 }
 
-/* "dir/name" in a new string, or NULL when out of memory. */
-static char *join_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* True when name is "<model>_<something>.gp". */
 static bool is_script_of(const char *name, const void *ctx)
 {
@@ -281,7 +271,7 @@ static int draw_all(const char *scripts_dir, char **names, size_t count,
 		return sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
 				     "cannot create: %s", strerror(errno));
 	for (size_t i = 0; i < count; i++) {
-		char *script = join_path(scripts_dir, names[i]);
+		char *script = sim_results_path(scripts_dir, names[i]);
 		int rc = script ? run_script(script, results_dir, tmp_dir, err)
 				: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0,
 						NULL, "out of memory");
@@ -319,8 +309,8 @@ int sim_plot_draw(const char *scripts_dir, const char *model,
 		free(names);
 		return 0;
 	}
-	char *tmp_dir = join_path(results_dir, TMP_NAME);
-	char *final_dir = join_path(results_dir, FINAL_NAME);
+	char *tmp_dir = sim_results_path(results_dir, TMP_NAME);
+	char *final_dir = sim_results_path(results_dir, FINAL_NAME);
 	int rc = tmp_dir && final_dir
 		? draw_all(scripts_dir, names, count, results_dir, tmp_dir,
 			   final_dir, err)

@@ -100,21 +100,11 @@ static const char script[] =
 	"});\n"
 	"</script>\n";
 
-/* "dir/name" in a new string, or NULL when out of memory. */
-static char *join_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* dir/name read whole into *text; a missing file leaves *text NULL and is
    not an error (the section is then left out). */
 static int read_optional(const char *dir, const char *name, char **text, sim_error *err)
 {
-	char *path = join_path(dir, name);
+	char *path = sim_results_path(dir, name);
 	*text = path ? sim__report_slurp(path) : NULL;
 	int rc = 0;
 	if (!path)
@@ -391,7 +381,7 @@ static int write_charts(FILE *f, const char *plots, char **names, size_t n, sim_
 {
 	fputs("<section id=\"charts\">\n<h2>Charts</h2>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		char *path = join_path(plots, names[i]);
+		char *path = sim_results_path(plots, names[i]);
 		if (!path)
 			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		fputs("<figure>\n<img alt=\"", f);
@@ -431,7 +421,7 @@ static void write_files(FILE *f, const char *dir, char **names, size_t n)
 	      "tables beside this report (every value column as mean, sd and 95% CI).</p>\n"
 	      "<table class=\"kv\">\n<tbody>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		char *path = join_path(dir, names[i]);
+		char *path = sim_results_path(dir, names[i]);
 		struct stat st;
 		bool sized = path && stat(path, &st) == 0;
 		free(path);
@@ -520,7 +510,7 @@ static int read_inputs(const char *dir, const char *config_path, bool charts, in
 	    read_optional(dir, "sweep_summary.csv", &in->summary, err) != 0 ||
 	    read_optional(dir, "sweep_plots.txt", &in->sweep_plots, err) != 0)
 		return -1;
-	if (!(in->plots_dir = join_path(dir, "plots")))
+	if (!(in->plots_dir = sim_results_path(dir, "plots")))
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	if (charts && list_files(in->plots_dir, ".png", &in->pngs, &in->png_count, err) != 0)
 		return -1;

@@ -142,6 +142,15 @@ const char *sim_results_dir(const sim_results *res)
 	return res->dir;
 }
 
+char *sim_results_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
 static char *join_path(const char *dir, const char *prefix, const char *name,
 		       const char *suffix)
 {

@@ -1,5 +1,6 @@
 /* store.c - a sweep's results in SQLite (include/sim_store.h). */
 #include "sim_store.h"
+#include "sim_results.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,22 +94,39 @@ void sim_store_close(sim_store *s)
 	free(s);
 }
 
-sim_store *sim_store_open(const char *path, bool fresh, sim_error *err)
+/* The database's file and SQLite's companions, removed together. */
+static const char *const store_files[] = { SIM_STORE_FILE, SIM_STORE_FILE "-wal",
+					   SIM_STORE_FILE "-shm", SIM_STORE_FILE "-journal" };
+
+bool sim_store_exists(const char *dir)
+{
+	char *path = sim_results_path(dir, SIM_STORE_FILE);
+	bool there = path && access(path, F_OK) == 0;
+	free(path);
+	return there;
+}
+
+void sim_store_remove(const char *dir)
+{
+	for (size_t i = 0; i < sizeof store_files / sizeof store_files[0]; i++) {
+		char *path = sim_results_path(dir, store_files[i]);
+		if (path)
+			unlink(path);
+		free(path);
+	}
+}
+
+sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err)
 {
 	sim_store *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path))) {
+	if (!s || !(s->path = sim_results_path(dir, SIM_STORE_FILE))) {
 		free(s);
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		return NULL;
 	}
-	if (fresh) {
-		char side[4200];
-		unlink(path);
-		snprintf(side, sizeof side, "%s-wal", path);
-		unlink(side);
-		snprintf(side, sizeof side, "%s-shm", path);
-		unlink(side);
-	}
+	const char *path = s->path;
+	if (fresh)
+		sim_store_remove(dir);
 	if (sqlite3_open(path, &s->db) != SQLITE_OK) {
 		db_error(s, "cannot open the results database", err);
 		sim_store_close(s);
@@ -126,14 +144,20 @@ sim_store *sim_store_open(const char *path, bool fresh, sim_error *err)
 	return s;
 }
 
-sim_store *sim_store_open_existing(const char *path, sim_error *err)
+sim_store *sim_store_open_existing(const char *dir, sim_error *err)
 {
-	if (access(path, R_OK | W_OK) != 0) {
-		sim_error_set(err, SIM_ERROR_CONFIG, path, 0, NULL,
-			      "no results database here (a sweep writes results.sqlite)");
+	if (!sim_store_exists(dir)) {
+		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+			      "no results database here (a run or sweep writes "
+			      SIM_STORE_FILE ")");
 		return NULL;
 	}
-	return sim_store_open(path, false, err);
+	return sim_store_open(dir, false, err);
+}
+
+const char *sim_store_path(const sim_store *s)
+{
+	return s->path;
 }
 
 int sim_store_complete(sim_store *s, size_t point, size_t replications, const char *rule,

@@ -333,9 +333,7 @@ static int write_plot_list(const char *plot, bool grid, const sweep_points *p,
 int sim_sweep_write_outputs(const sim_model_type *const *registry, const char *dir,
 			    const char *manifest_extra, size_t *failed, sim_error *err)
 {
-	char db[4200];
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
-	sim_store *s = sim_store_open_existing(db, err);
+	sim_store *s = sim_store_open_existing(dir, err);
 	if (!s)
 		return -1;
 	sweep_points p = { 0 };
@@ -358,7 +356,7 @@ int sim_sweep_write_outputs(const sim_model_type *const *registry, const char *d
 	config = sim_store_meta(s, "config", err);
 	if (!name || !model_name || !plot || !mode || !reference || !config) {
 		if (err->kind == SIM_ERROR_NONE)
-			sim_error_set(err, SIM_ERROR_RUNTIME, db, 0, NULL,
+			sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
 				      "not a sweep's results database (its experiment is not "
 				      "recorded)");
 		goto done;
@@ -522,11 +520,9 @@ static bool manifest_value(const char *dir, const char *key, char *buf, size_t s
 int sim_run_load(const char *dir, sim_table_set **tables, char **notes,
 		 size_t *replications, char *rule, size_t rule_size, sim_error *err)
 {
-	char db[4200];
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	*tables = NULL;
 	*notes = NULL;
-	sim_store *s = sim_store_open_existing(db, err);
+	sim_store *s = sim_store_open_existing(dir, err);
 	if (!s)
 		return -1;
 	char *why = NULL;
@@ -535,7 +531,7 @@ int sim_run_load(const char *dir, sim_table_set **tables, char **notes,
 	if (n < -1)
 		goto done;
 	if (n < 1) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, db, 0, NULL,
+		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
 			      "the run is not complete (rerun it with --resume)");
 		goto done;
 	}
@@ -608,13 +604,12 @@ int sim_results_draw(const char *dir, const char *config_path, const char *prefi
 int sim_plot_results(const sim_model_type *const *registry, const char *dir,
 		     const char *plots_dir, bool quiet, sim_error *err)
 {
-	char db[4200], model[128], list[4200], config[4096] = "";
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	char model[128], list[4200], config[4096] = "";
 	snprintf(list, sizeof list, "%s/sweep_plots.txt", dir);
 	const char *prefix = NULL;
 	char *mode = NULL;
-	if (access(db, F_OK) == 0) {
-		sim_store *s = sim_store_open_existing(db, err);
+	if (sim_store_exists(dir)) {
+		sim_store *s = sim_store_open_existing(dir, err);
 		mode = s ? sim_store_meta(s, "mode", err) : NULL;
 		sim_store_close(s);
 		if (err->kind != SIM_ERROR_NONE)

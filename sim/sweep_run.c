@@ -217,6 +217,7 @@ typedef struct coordinator {
 	size_t finished_points;
 	uint64_t events;
 	bool targets_checked; /* the stopping rule's metrics exist */
+	bool resume;          /* the database may hold replications already */
 	sim_exec_report rep;
 } coordinator;
 
@@ -272,7 +273,8 @@ again:
 		   never settled: its count stays undecided. */
 		while (!ps->finished && ps->next < ps->planned) {
 			size_t r = ps->next++;
-			int has = sim_store_has(c->store, i, r, err);
+			/* Only a resumed database can hold it already. */
+			int has = c->resume ? sim_store_has(c->store, i, r, err) : 0;
 			if (has < 0)
 				return false;
 			if (has == 0) {
@@ -365,22 +367,20 @@ static sim_store *open_store(sim_experiment *x, const char *dir, const char *nam
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	const sim_sweep_params *s = &ep->sweep;
 	const char *mode = !sweep ? "run" : s->mode == 0 ? "grid" : "zip";
-	char db[4200];
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	char *config = resolved_config(x);
 	if (!config) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		return NULL;
 	}
-	bool exists = access(db, F_OK) == 0;
-	sim_store *st = sim_store_open(db, !how->resume, err);
+	bool exists = sim_store_exists(dir);
+	sim_store *st = sim_store_open(dir, !how->resume, err);
 	char *stored = st && how->resume && exists ? sim_store_meta(st, "config", err) : NULL;
 	char *stored_mode = stored ? sim_store_meta(st, "mode", err) : NULL;
 	bool same_kind = stored_mode && (strcmp(stored_mode, "run") == 0) == !sweep;
 	free(stored_mode);
 	if (st && how->resume && exists && err->kind == SIM_ERROR_NONE) {
 		if (!stored || strcmp(stored, config) != 0 || !same_kind) {
-			sim_error_set(err, SIM_ERROR_CONFIG, db, 0, NULL,
+			sim_error_set(err, SIM_ERROR_CONFIG, sim_store_path(st), 0, NULL,
 				      "was written by another experiment (its resolved "
 				      "configuration differs): resume with the same file and "
 				      "--set options, or run without --resume to start again");
@@ -515,21 +515,6 @@ static double wall_now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Removes DIR/results.sqlite (and its journal files), and DIR itself when
-   this run made it and nothing else is in it. */
-static void remove_store(const char *dir, bool made_dir)
-{
-	static const char *const files[] = { "results.sqlite", "results.sqlite-wal",
-					     "results.sqlite-shm", "results.sqlite-journal" };
-	char path[4200];
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	if (made_dir)
-		rmdir(dir); /* fails, harmlessly, when not empty */
-}
-
 /* One execution: every point of a sweep, or a run's single point. */
 typedef struct execution {
 	const sim_model_type *const *registry;
@@ -579,6 +564,7 @@ static int execute(const execution *e, coordinator *c, sim_error *err)
 	if (!c->pool || sim_results_make_dirs(e->dir, err) != 0)
 		goto done;
 	c->rep.workers = sim_pool_size(c->pool);
+	c->resume = e->how->resume;
 	c->store = open_store(e->x, e->dir, e->name, e->sweep, e->how, err);
 	if (!c->store)
 		goto done;
@@ -629,8 +615,11 @@ done:
 	c->store = NULL;
 	/* Bad input found only once a replication ran (a stopping rule's
 	   metric that does not exist) leaves nothing behind, as any other. */
-	if (rc != 0 && fresh && err->kind == SIM_ERROR_CONFIG)
-		remove_store(e->dir, !dir_existed);
+	if (rc != 0 && fresh && err->kind == SIM_ERROR_CONFIG) {
+		sim_store_remove(e->dir);
+		if (!dir_existed)
+			rmdir(e->dir); /* fails, harmlessly, when not empty */
+	}
 	sim_experiment_free(w.x);
 	free(c->points);
 	c->points = NULL;
@@ -756,18 +745,18 @@ int sim_run_tasks(const sim_model_type *const *registry, const sim_run_options *
 		return 0;
 	if (c.rep.failed) {
 		/* A run needs all its replications: say the first failure. */
-		char db[4200], first[1024] = "";
-		snprintf(db, sizeof db, "%s/results.sqlite", dir);
+		char first[1024] = "";
 		sim_error ignored;
 		sim_error_clear(&ignored);
-		sim_store *s = sim_store_open_existing(db, &ignored);
+		sim_store *s = sim_store_open_existing(dir, &ignored);
 		if (s)
 			sim_store_each_failure(s, first_failure, first, &ignored);
 		sim_store_close(s);
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
 				     "%s%s%zu replication%s failed; those that ran are kept in "
-				     "%s (rerun with --resume)", first, first[0] ? "; " : "",
-				     c.rep.failed, c.rep.failed == 1 ? "" : "s", db);
+				     "%s/" SIM_STORE_FILE " (rerun with --resume)", first,
+				     first[0] ? "; " : "", c.rep.failed,
+				     c.rep.failed == 1 ? "" : "s", dir);
 	}
 	return sim_run_load(dir, tables, notes, &report->replications, report->rule,
 			    sizeof report->rule, err);

@@ -95,6 +95,10 @@ static void test_killed_three_times(void **unused)
 			      k + 1, delay, seed, WIFSIGNALED(status) ? "killed" : "had finished",
 			      now_stored);
 		assert_true(now_stored >= before);
+		/* The first kill, at most 80% into a straight run, lands
+		   mid-sweep; the later ones may find it done. */
+		if (k == 0)
+			assert_true(WIFSIGNALED(status) && now_stored < 96);
 		before = now_stored;
 	}
 	test_result *r = test_run("sweep tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
@@ -123,16 +127,15 @@ static void test_sigterm_stops_cleanly(void **unused)
 	kill(pid, SIGTERM);
 	int status = finish(pid);
 	char *log = test_read_file(OUT "/term.log");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 143) {
-		/* It may have finished first on a fast machine: then exit 0. */
-		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-			fail_msg("expected exit 143 after SIGTERM, got status %d:\n%s", status, log);
-	} else {
-		if (!strstr(log, "stopped by SIGTERM") ||
-		    !strstr(log, "Resume with: marketsim sweep --resume -o " OUT "/term"))
-			fail_msg("expected the resume hint in:\n%s", log);
-		assert_true(stored(OUT "/term") >= 2);
-	}
+	/* 96 replications take seconds; the signal came after two. */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 143)
+		fail_msg("expected exit 143 after SIGTERM, got status %d:\n%s", status, log);
+	if (!strstr(log, "stopped by SIGTERM") ||
+	    !strstr(log, "Resume with: marketsim sweep --resume -o " OUT "/term"))
+		fail_msg("expected the resume hint in:\n%s", log);
+	long long kept = stored(OUT "/term");
+	assert_true(kept >= 2 && kept < 96);
+	assert_false(test_exists(OUT "/term/sweep_summary.csv"));
 	free(log);
 	test_run_ok("sweep tests/data/sweep_ok.cfg -q --no-plots -j 2 --resume " SIZE
 		    " -o " OUT "/term");
