@@ -27,6 +27,12 @@ TICS_AWK = 'NR > 1 && !seen[$c]++ { printf "%s\"%s\" %d", n++ ? ", " : "", $c, n
 tics(c) = "(" . system("awk -F, -v c=" . c . " '" . TICS_AWK . "' '" . file . "'") . ")"
 distinct(c) = int(system("awk -F, -v c=" . c . " 'NR > 1 && !seen[$c]++ { n++ } END { print n }' '" . file . "'"))
 charts = int(system("grep -c . '" . list . "'"))
+# Dollars in the chart's unit, the sign before the $: "-$6.9M", not "$-6.9M"
+# (gnuplot's `set format` can only put it after).
+dollars(v, fmt) = (v < 0 ? "-$" : "$") . sprintf(fmt, abs(v)) . suffix
+# A round tick step giving about six ticks over [lo, hi].
+tick_step(lo, hi) = (r = (hi > lo ? hi - lo : 1) / 6.0, m = 10**floor(log10(r)), \
+	r / m < 1.5 ? m : r / m < 3.5 ? 2 * m : r / m < 7.5 ? 5 * m : 10 * m)
 money(m) = strstrt(m, "revenue") || strstrt(m, "profit") || strstrt(m, "spend") || strstrt(m, "fee")
 
 do for [k = 1:charts] {
@@ -58,9 +64,17 @@ do for [k = 1:charts] {
 	set cblabel (money(metric) ? metric . " (US dollars)" : metric) noenhanced offset 2.5, 0
 	set rmargin 14
 	set style textbox opaque fillcolor rgb "#ffffff" border lc rgb "#d62728"
-	set format cb (money(metric) ? "$%g" . suffix : "%g")
+	if (money(metric)) {
+		step = tick_step(M_min / unit, M_max / unit)
+		set cbtics ()
+		do for [i = floor(M_min / unit / step):ceil(M_max / unit / step)] {
+			set cbtics add (dollars(i * step, "%g") i * step)
+		}
+	} else {
+		set format cb "%g"
+	}
 	set object 1 rect from bx - 0.5, by - 0.5 to bx + 0.5, by + 0.5 front fs empty border lc rgb "#d62728" lw 3
-	set label 1 (money(metric) ? sprintf("highest: $%.3g%s", M_max / unit, suffix) : sprintf("highest: %.4g", M_max)) \
+	set label 1 (money(metric) ? "highest: " . dollars(M_max / unit, "%.3g") : sprintf("highest: %.4g", M_max)) \
 		at bx, by front center tc rgb "#d62728" font ",10" boxed
 	set xrange [-0.5:distinct(cx) - 0.5]
 	set yrange [-0.5:ny - 0.5]

@@ -26,6 +26,12 @@ set datafile missing NaN
 # 1-based index of the column named n (names hold ':', '.', '[' and ']').
 col(n) = int(system("head -1 '" . file . "' | tr ',' '\\n' | grep -nxF -- '" . n . "' | cut -d: -f1"))
 charts = int(system("grep -c . '" . list . "'"))
+# Dollars in the chart's unit, the sign before the $: "-$6.9M", not "$-6.9M"
+# (gnuplot's `set format` can only put it after).
+dollars(v, fmt) = (v < 0 ? "-$" : "$") . sprintf(fmt, abs(v)) . suffix
+# A round tick step giving about six ticks over [lo, hi].
+tick_step(lo, hi) = (r = (hi > lo ? hi - lo : 1) / 6.0, m = 10**floor(log10(r)), \
+	r / m < 1.5 ? m : r / m < 3.5 ? 2 * m : r / m < 7.5 ? 5 * m : 10 * m)
 money(m) = strstrt(m, "revenue") || strstrt(m, "profit") || strstrt(m, "spend") || strstrt(m, "fee")
 
 do for [k = 1:charts] {
@@ -57,12 +63,19 @@ do for [k = 1:charts] {
 	set xlabel param noenhanced
 	if (money(metric)) {
 		set ylabel sprintf("%s (US dollars)", metric) noenhanced
-		set format y "$%g" . suffix
+		# Ticks placed by hand, each labelled with dollars().
+		stats file skip 1 using (column(cl) / unit) name "L" nooutput
+		stats file skip 1 using (column(ch) / unit) name "H" nooutput
+		step = tick_step(L_min, H_max)
+		set ytics ()
+		do for [i = floor(L_min / step):ceil(H_max / step)] {
+			set ytics add (dollars(i * step, "%g") i * step)
+		}
 	} else {
 		set ylabel metric noenhanced
 		set format y "%g"
 	}
-	best = money(metric) ? sprintf("$%.3g%s", M_max / unit, suffix) : sprintf("%.4g", M_max)
+	best = money(metric) ? dollars(M_max / unit, "%.3g") : sprintf("%.4g", M_max)
 	# The label goes on the side of the marked point with more room.
 	if (X_min > (XR_min + XR_max) / 2) {
 		set label 1 sprintf("highest mean: %s at %s = %g", best, param, X_min) at X_min, M_max / unit \
