@@ -77,6 +77,11 @@ deps:
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
+# Tests and benchmarks may reach private headers (sim/<layer>/*.h, a
+# model's own headers); the library's sources and models see include/ and
+# the headers beside them only.
+$(BUILD)/tests/%.o $(BUILD)/bench/%.o: CPPFLAGS += -Isim -Imodels -Imodels/market
+
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
