@@ -50,7 +50,7 @@ TEST_LIBS = $(shell pkg-config --libs cmocka)
 
 # The library holds the engine and every model; the program's main lives in
 # models/marketsim.c because it is what registers the models with the CLI.
-LIB_SRC  := $(wildcard sim/*.c) $(filter-out models/marketsim.c,$(wildcard models/*.c models/*/*.c))
+LIB_SRC  := $(wildcard sim/*.c sim/*/*.c) $(filter-out models/marketsim.c,$(wildcard models/*.c models/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libmarketsim.a
 PROG     := $(BIN)/marketsim
@@ -80,6 +80,8 @@ deps:
 # Tests and benchmarks may reach private headers (sim/<layer>/*.h, a
 # model's own headers); the library's sources and models see include/ and
 # the headers beside them only.
+# The engine's own files include across its layers as "run/tasks.h".
+$(BUILD)/sim/%.o: CPPFLAGS += -Isim
 $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CPPFLAGS += -Isim -Imodels -Imodels/market
 
 $(BUILD)/%.o: %.c | deps
@@ -91,7 +93,7 @@ $(BUILD)/%.o: %.c | deps
 $(BUILD)/git_rev.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
-$(BUILD)/sim/runner.o $(BUILD)/sim/cli.o: $(BUILD)/git_rev.stamp
+$(BUILD)/sim/run/run.o $(BUILD)/sim/run/sweep.o $(BUILD)/sim/cli.o: $(BUILD)/git_rev.stamp
 .PHONY: FORCE
 FORCE:
 
@@ -117,6 +119,17 @@ $(MPI_PROG): FORCE | deps
 	@$(MAKE) --no-print-directory MPI=1 BIN=build/mpi/bin SANFLAGS= OPTFLAGS="-O2 -g" $(MPI_PROG)
 endif
 
+# The program with its test-only hooks (MARKETSIM_FAULT: inject a failed or
+# crashed replication) compiled in; the release program has none.
+HOOKS_PROG := $(BIN)/tests/marketsim-hooks
+$(BUILD)/hooks/sim/run/tasks.o: sim/run/tasks.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Isim -DSIM_TEST_HOOKS $(CFLAGS) -c $< -o $@
+$(HOOKS_PROG): $(BUILD)/models/marketsim.o $(BUILD)/hooks/sim/run/tasks.o \
+		$(filter-out $(BUILD)/sim/run/tasks.o,$(LIB_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 $(BIN)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -o $@
@@ -127,18 +140,18 @@ $(BIN)/%: $(BUILD)/bench/%.o $(LIB)
 
 # The hold benchmark on bare 2-, 4- and 8-ary heaps built from the same
 # source, to compare with the calendar queue the engine uses.
-$(BIN)/bench_hold_heap%: bench/bench_hold.c sim/queue.c $(LIB) | deps
+$(BIN)/bench_hold_heap%: bench/bench_hold.c sim/core/queue.c $(LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -DBENCH_HEAP_ONLY=1 -DSIM_QUEUE_ARITY=$* \
-		bench/bench_hold.c sim/queue.c $(LIB) $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) -Isim $(filter-out -MMD -MP,$(CFLAGS)) -DBENCH_HEAP_ONLY=1 -DSIM_QUEUE_ARITY=$* \
+		bench/bench_hold.c sim/core/queue.c $(LIB) $(LDLIBS) -o $@
 
 run: $(PROG)
 	$(PROG) run experiments/openrouter_2026.cfg
 
 # Every suite runs even when an earlier one fails; the target fails if any did.
-test: $(PROG) $(TESTS) $(MPI_PROG)
+test: $(PROG) $(HOOKS_PROG) $(TESTS) $(MPI_PROG)
 	@failed=0; for t in $(TESTS); do \
-		echo "== $$t"; MARKETSIM=$(PROG) MARKETSIM_MPI=$(MPI_PROG) $$t || failed=1; \
+		echo "== $$t"; MARKETSIM=$(PROG) MARKETSIM_HOOKS=$(HOOKS_PROG) MARKETSIM_MPI=$(MPI_PROG) $$t || failed=1; \
 	done; \
 	if [ $$failed -ne 0 ]; then echo "make test: some suites FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"

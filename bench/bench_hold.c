@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim_queue.h"
+#include "core/queue.h"
 #include "sim_rng.h"
 
 #ifndef SIM_QUEUE_ARITY

@@ -1,9 +1,12 @@
 /* cli.c - the marketsim command line (see README.md, "Command line").
    The only place that prints errors and picks exit statuses. */
 #include "sim_model.h"
-#include "sim_pool.h"
-#include "sim_runner.h"
-#include "sim_version.h"
+#include "run/compare.h"
+#include "run/pool.h"
+#include "run/redraw.h"
+#include "run/run.h"
+#include "run/sweep.h"
+#include "version.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -368,7 +371,7 @@ static int cmd_plot(int argc, char **argv, const sim_model_type *const *registry
 	}
 	sim_error err;
 	sim_error_clear(&err);
-	if (sim_plot_results(registry, argv[first], NULL, o.quiet, &err) != 0) {
+	if (sim_redraw_results(registry, argv[first], NULL, o.quiet, &err) != 0) {
 		sim_error_print(&err, stderr);
 		status = sim_error_exit_status(&err);
 		goto done;

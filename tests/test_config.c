@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "sim_config.h"
-#include "sim_replications.h"
+#include "run/replications.h"
 
 /* ---- a small schema exercising every kind ----------------------------- */
 

@@ -14,7 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim_engine.h"
-#include "../sim/sim_engine_internal.h"
+#include "core/engine_internal.h"
 
 typedef struct log {
 	double time[4096];

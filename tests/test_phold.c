@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "phold.h"
-#include "sim_runner.h"
+#include "run/run.h"
 
 static const sim_model_type *const registry[] = { &phold_model, NULL };
 

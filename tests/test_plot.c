@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim_plot.h"
+#include "output/plot.h"
 
 #define DIR_ROOT "build/test-plot"
 #define RUN_DIR DIR_ROOT "/run"

@@ -14,7 +14,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "sim_queue.h"
+#include "core/queue.h"
 
 /* Pushes (time, key) carrying data derived from the key, so tests can
    check the payload travels with its entry. */

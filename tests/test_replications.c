@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "sim_config.h"
-#include "sim_replications.h"
+#include "run/replications.h"
 #include "sim_table.h"
 
 #define OUT "build/test-replications"

@@ -18,7 +18,7 @@
 
 #include <dirent.h>
 
-#include "sim_report.h"
+#include "output/report.h"
 
 #define OUT "build/test-report"
 

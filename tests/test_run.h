@@ -51,6 +51,18 @@ static inline test_result *test_run(const char *args)
 	return test_run_shell(cmd);
 }
 
+/* Runs the test build of the program ($MARKETSIM_HOOKS, else
+   bin/tests/marketsim-hooks), which has the test-only hooks such as
+   MARKETSIM_FAULT, with `args`; the caller frees the result. */
+static inline test_result *test_run_hooks(const char *args)
+{
+	const char *p = getenv("MARKETSIM_HOOKS");
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", p && p[0] ? p : "bin/tests/marketsim-hooks",
+		 args);
+	return test_run_shell(cmd);
+}
+
 /* Runs the program and fails the test, showing its output, unless it
    exits 0. */
 static inline void test_run_ok(const char *args)

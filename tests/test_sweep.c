@@ -114,7 +114,7 @@ static void expect_failure(const char *jobs, const char *fault, const char *why)
 	setenv("MARKETSIM_FAULT", fault, 1);
 	snprintf(cmd, sizeof cmd, "sweep tests/data/sweep_ok.cfg --no-plots -j %s -o '%s'", jobs,
 		 dir);
-	test_result *r = test_run(cmd);
+	test_result *r = test_run_hooks(cmd);
 	unsetenv("MARKETSIM_FAULT");
 	assert_int_equal(r->status, 1);
 	test_expect_output(r, "1 replication failed (see sweep_failures.csv)");
@@ -142,6 +142,21 @@ static void test_failed_replication(void **unused)
 	expect_failure("1", "1:1:error", "injected fault");
 	expect_failure("2", "1:1:error", "injected fault");
 	expect_failure("2", "1:1:crash", "the worker died from signal 9");
+}
+
+/* Ensure the release program has no test hooks: MARKETSIM_FAULT in its
+   environment changes nothing. */
+static void test_release_has_no_hooks(void **unused)
+{
+	(void)unused;
+	setenv("MARKETSIM_FAULT", "1:1:error", 1);
+	test_result *r = test_run("sweep tests/data/sweep_ok.cfg -q --no-plots -j 1 -o " OUT
+				  "/nohooks");
+	unsetenv("MARKETSIM_FAULT");
+	if (r->status != 0)
+		fail_msg("exited %d:\n%s", r->status, r->out);
+	free(r);
+	assert_false(test_exists(OUT "/nohooks/sweep_failures.csv"));
 }
 
 /* A grid over a date range and a list: four points in row-major order,
@@ -236,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_common_random_numbers),
 		cmocka_unit_test(test_jobs_identical),
 		cmocka_unit_test(test_failed_replication),
+		cmocka_unit_test(test_release_has_no_hooks),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_date_grid),
 		cmocka_unit_test(test_bad_input),

@@ -321,7 +321,7 @@ static void test_run_failure_resumes(void **unused)
 {
 	(void)unused;
 	setenv("MARKETSIM_FAULT", "0:1:error", 1);
-	test_result *r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 "
+	test_result *r = test_run_hooks("run tests/data/sweep_ok.cfg --no-plots -j 2 "
 				  "--set replications=4 -o " OUT "/runfail");
 	unsetenv("MARKETSIM_FAULT");
 	assert_int_equal(r->status, 1);

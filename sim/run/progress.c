@@ -1,5 +1,5 @@
 /* progress.c - progress of a long run on stderr (include/sim_progress.h). */
-#include "sim_progress.h"
+#include "progress.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,8 @@
-/* sweep_out.c - a sweep's CSVs, derived from its results database
-   (include/sim_runner.h: sim_sweep_write_outputs). Everything here reads
-   only results.sqlite, so `marketsim plot DIR` can write it all again. */
-#include "sim_runner.h"
-#include "sim_plot.h"
-#include "sim_report.h"
-#include "sim_store.h"
+/* sweep_outputs.c - a sweep's CSVs, derived from its results database
+   (see sweep_outputs.h). Everything here reads only results.sqlite, so
+   `marketsim plot DIR` can write it all again. */
+#include "sweep_outputs.h"
+#include "store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -330,319 +328,203 @@ static int write_plot_list(const char *plot, bool grid, const sweep_points *p,
 	return sim_results_close_file(out, f, err);
 }
 
-int sim_sweep_write_outputs(const sim_model_type *const *registry, const char *dir,
-			    const char *manifest_extra, size_t *failed, sim_error *err)
+/* What the store says about the sweep: heap strings. */
+typedef struct sweep_meta {
+	char *name, *model, *plot, *mode, *reference, *config;
+} sweep_meta;
+
+static void meta_free(sweep_meta *m)
 {
-	sim_store *s = sim_store_open_existing(dir, err);
-	if (!s)
+	free(m->name);
+	free(m->model);
+	free(m->plot);
+	free(m->mode);
+	free(m->reference);
+	free(m->config);
+}
+
+static int read_meta(sim_store *s, sweep_meta *m, sim_error *err)
+{
+	m->name = sim_store_meta(s, "name", err);
+	m->model = sim_store_meta(s, "model", err);
+	m->plot = sim_store_meta(s, "plot", err);
+	m->mode = sim_store_meta(s, "mode", err);
+	m->reference = sim_store_meta(s, "reference", err);
+	m->config = sim_store_meta(s, "config", err);
+	if (m->name && m->model && m->plot && m->mode && m->reference && m->config)
+		return 0;
+	if (err->kind == SIM_ERROR_NONE)
+		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
+			      "not a sweep's results database (its experiment is not "
+			      "recorded)");
+	return -1;
+}
+
+/* Scratch columns for the statistics: as long as the longest point. */
+typedef struct scratch {
+	double *x, *y, *work;
+} scratch;
+
+static int scratch_alloc(scratch *w, const sweep_points *p, sim_error *err)
+{
+	size_t most = 1;
+	for (size_t i = 0; i < p->count; i++) {
+		const sim_table *t = p->tables[i] ? summary_of(p, i) : NULL;
+		if (t && sim_table_replications(t) > most)
+			most = sim_table_replications(t);
+	}
+	w->x = calloc(most, sizeof *w->x);
+	w->y = calloc(most, sizeof *w->y);
+	w->work = calloc(most, sizeof *w->work);
+	return w->x && w->y && w->work ? 0 : oom(err);
+}
+
+static void scratch_free(scratch *w)
+{
+	free(w->x);
+	free(w->y);
+	free(w->work);
+}
+
+/* sweep_failures.csv, when any replication failed; *count of them. */
+static int write_failures(sim_store *s, const sweep_points *p, sim_results *out,
+			  FILE *notes, size_t *count, sim_error *err)
+{
+	failure_list fl = { NULL, p, 0 };
+	if (sim_store_each_failure(s, list_failure, &fl, err) != 0)
 		return -1;
-	sweep_points p = { 0 };
+	*count = fl.count;
+	if (fl.count == 0)
+		return 0;
+	if (!(fl.f = sim_results_create(out, "sweep_failures.csv", err)))
+		return -1;
+	fputs("point,replication,seed,error\n", fl.f);
+	fl.count = 0;
+	if (sim_store_each_failure(s, list_failure, &fl, err) != 0) {
+		sim_results_close_file(out, fl.f, NULL);
+		return -1;
+	}
+	fprintf(notes, "%zu replication%s failed; see sweep_failures.csv.\n", fl.count,
+		fl.count == 1 ? "" : "s");
+	return sim_results_close_file(out, fl.f, err);
+}
+
+/* sweep_replications.csv: every replication's summary rows. */
+static int write_replications(sim_store *s, sim_results *out, sim_error *err)
+{
+	FILE *rows = sim_results_create(out, "sweep_replications.csv", err);
+	if (!rows)
+		return -1;
+	if (sim_store_export(s, "summary.csv", rows, err) != 0) {
+		sim_results_close_file(out, rows, NULL);
+		return -1;
+	}
+	return sim_results_close_file(out, rows, err);
+}
+
+/* report_notes.txt: the notes gathered while writing, then each point's
+   stopping rule and the incomplete points. */
+static int write_notes(const sweep_points *p, char *gathered, sim_results *out,
+		       sim_error *err)
+{
+	FILE *f = sim_results_create(out, "report_notes.txt", err);
+	if (!f)
+		return -1;
+	fputs(gathered, f);
+	size_t incomplete = 0;
+	for (size_t i = 0; i < p->count; i++) {
+		incomplete += p->replications[i] < 0;
+		if (p->notes[i][0])
+			fprintf(f, "%s: %s.\n", p->names[i], p->notes[i]);
+	}
+	if (incomplete)
+		fprintf(f, "%zu of %zu points are incomplete (failed or not yet run); their "
+			"rows in sweep_summary.csv are nan.\n", incomplete, p->count);
+	return sim_results_close_file(out, f, err);
+}
+
+static int write_manifest(const sweep_meta *m, size_t points, const char *manifest_extra,
+			  sim_results *out, sim_error *err)
+{
+	FILE *f = sim_results_create(out, "manifest.txt", err);
+	if (!f)
+		return -1;
+	fprintf(f, "# marketsim sweep manifest: what ran, how, and where its results are.\n"
+		"experiment = \"%s\"\nmodel = \"%s\"\npoints = %zu\n", m->name, m->model,
+		points);
+	fprintf(f, "results_database = \"results.sqlite\"\n");
+	if (manifest_extra)
+		fputs(manifest_extra, f);
+	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n%s",
+		m->config);
+	return sim_results_close_file(out, f, err);
+}
+
+/* The files of the sweep's own folder, from the loaded points. */
+static int write_sweep_files(sim_store *s, const sweep_meta *m, const sweep_points *p,
+			     const char *dir, const char *manifest_extra, size_t *failed,
+			     sim_error *err)
+{
+	char *gathered = NULL;
+	size_t gathered_len = 0;
+	FILE *notes = open_memstream(&gathered, &gathered_len);
+	scratch w = { 0 };
 	sim_results *out = NULL;
-	char *name = NULL, *model_name = NULL, *plot = NULL, *mode = NULL, *reference = NULL;
-	char *config = NULL, *notes_text = NULL;
-	size_t notes_len = 0;
-	FILE *notes = open_memstream(&notes_text, &notes_len);
-	double *x = NULL, *y = NULL, *work = NULL;
+	char manifest[4200];
+	snprintf(manifest, sizeof manifest, "%s/manifest.txt", dir);
+	/* `marketsim plot` keeps the manifest the sweep wrote. */
+	bool keep_manifest = !manifest_extra && access(manifest, F_OK) == 0;
 	int rc = -1;
 	if (!notes) {
 		oom(err);
 		goto done;
 	}
-	name = sim_store_meta(s, "name", err);
-	model_name = sim_store_meta(s, "model", err);
-	plot = sim_store_meta(s, "plot", err);
-	mode = sim_store_meta(s, "mode", err);
-	reference = sim_store_meta(s, "reference", err);
-	config = sim_store_meta(s, "config", err);
-	if (!name || !model_name || !plot || !mode || !reference || !config) {
-		if (err->kind == SIM_ERROR_NONE)
-			sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
-				      "not a sweep's results database (its experiment is not "
-				      "recorded)");
-		goto done;
-	}
-	if (load_points(s, &p, err) != 0)
-		goto done;
-	size_t most = 1;
-	for (size_t i = 0; i < p.count; i++)
-		if (p.tables[i]) {
-			const sim_table *t = summary_of(&p, i);
-			if (t && sim_table_replications(t) > most)
-				most = sim_table_replications(t);
-		}
-	x = calloc(most, sizeof *x);
-	y = calloc(most, sizeof *y);
-	work = calloc(most, sizeof *work);
-	if (!x || !y || !work) {
-		oom(err);
-		goto done;
-	}
-	const sim_model_type *model = sim_model_find(registry, model_name);
-	for (size_t i = 0; i < p.count; i++)
-		if (p.tables[i] && write_point(&p, i, model, dir, name, err) != 0)
-			goto done;
-	out = sim_results_open(dir, err);
-	if (!out || write_summary(&p, out, x, err) != 0 ||
-	    write_reference(&p, (size_t)atol(reference), out, x, y, work, notes, err) != 0)
-		goto done;
-	failure_list fl = { NULL, &p, 0 };
-	if (sim_store_each_failure(s, list_failure, &fl, err) != 0)
-		goto done;
-	if (fl.count > 0) {
-		if (!(fl.f = sim_results_create(out, "sweep_failures.csv", err)))
-			goto done;
-		fputs("point,replication,seed,error\n", fl.f);
-		fl.count = 0;
-		if (sim_store_each_failure(s, list_failure, &fl, err) != 0 ||
-		    sim_results_close_file(out, fl.f, err) != 0)
-			goto done;
-		fprintf(notes, "%zu replication%s failed; see sweep_failures.csv.\n", fl.count,
-			fl.count == 1 ? "" : "s");
-	}
-	size_t incomplete = 0;
-	for (size_t i = 0; i < p.count; i++) {
-		incomplete += p.replications[i] < 0;
-		if (p.notes[i][0])
-			fprintf(notes, "%s: %s.\n", p.names[i], p.notes[i]);
-	}
-	if (incomplete)
-		fprintf(notes, "%zu of %zu points are incomplete (failed or not yet run); their "
-			"rows in sweep_summary.csv are nan.\n", incomplete, p.count);
-	FILE *rows = sim_results_create(out, "sweep_replications.csv", err);
-	if (!rows || sim_store_export(s, "summary.csv", rows, err) != 0) {
-		if (rows)
-			sim_results_close_file(out, rows, NULL);
-		goto done;
-	}
-	if (sim_results_close_file(out, rows, err) != 0)
-		goto done;
-	if (plot[0] && write_plot_list(plot, strcmp(mode, "grid") == 0, &p, out, err) != 0)
+	if (scratch_alloc(&w, p, err) != 0 || !(out = sim_results_open(dir, err)) ||
+	    write_summary(p, out, w.x, err) != 0 ||
+	    write_reference(p, (size_t)atol(m->reference), out, w.x, w.y, w.work, notes,
+			    err) != 0 ||
+	    write_failures(s, p, out, notes, failed, err) != 0 ||
+	    write_replications(s, out, err) != 0 ||
+	    (m->plot[0] &&
+	     write_plot_list(m->plot, strcmp(m->mode, "grid") == 0, p, out, err) != 0))
 		goto done;
 	fclose(notes);
 	notes = NULL;
-	FILE *f = sim_results_create(out, "report_notes.txt", err);
-	if (!f)
-		goto done;
-	fputs(notes_text, f);
-	if (sim_results_close_file(out, f, err) != 0)
-		goto done;
-	if (!(f = sim_results_create(out, "manifest.txt", err)))
-		goto done;
-	fprintf(f, "# marketsim sweep manifest: what ran, how, and where its results are.\n"
-		"experiment = \"%s\"\nmodel = \"%s\"\npoints = %zu\n", name, model_name,
-		p.count);
-	fprintf(f, "results_database = \"results.sqlite\"\n");
-	if (manifest_extra)
-		fputs(manifest_extra, f);
-	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n%s",
-		config);
-	if (sim_results_close_file(out, f, err) != 0)
+	if (write_notes(p, gathered, out, err) != 0 ||
+	    (!keep_manifest && write_manifest(m, p->count, manifest_extra, out, err) != 0))
 		goto done;
 	rc = sim_results_finish(out, err);
 	out = NULL;
-	if (failed)
-		*failed = fl.count;
 done:
 	sim_results_abort(out);
 	if (notes)
 		fclose(notes);
-	free(notes_text);
-	free(x);
-	free(y);
-	free(work);
-	free(name);
-	free(model_name);
-	free(plot);
-	free(mode);
-	free(reference);
-	free(config);
-	free_points(&p);
-	sim_store_close(s);
+	free(gathered);
+	scratch_free(&w);
 	return rc;
 }
 
-/* The lines the sweep added to its manifest (command, timings), so that
-   redrawing keeps them: those after `results_database` up to the blank
-   line. Heap text, "" when none. */
-static char *manifest_run_lines(const char *dir)
+int sim_sweep_outputs_write(const char *dir, const sim_model_type *model,
+			    const char *manifest_extra, size_t *failed, sim_error *err)
 {
-	char path[4200], line[4096];
-	snprintf(path, sizeof path, "%s/manifest.txt", dir);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	FILE *f = fopen(path, "r");
-	bool in = false;
-	while (out && f && fgets(line, sizeof line, f)) {
-		if (in && line[0] == '\n')
-			break;
-		if (in)
-			fputs(line, out);
-		if (strncmp(line, "results_database", 16) == 0)
-			in = true;
-	}
-	if (f)
-		fclose(f);
-	if (out)
-		fclose(out);
-	return text;
-}
-
-/* The value of `key = "..."` (or unquoted) in DIR/manifest.txt, into buf. */
-static bool manifest_value(const char *dir, const char *key, char *buf, size_t size)
-{
-	char path[4200], line[4096];
-	snprintf(path, sizeof path, "%s/manifest.txt", dir);
-	FILE *f = fopen(path, "r");
-	bool found = false;
-	size_t n = strlen(key);
-	while (f && !found && fgets(line, sizeof line, f)) {
-		if (strncmp(line, key, n) != 0 || strncmp(line + n, " = ", 3) != 0)
-			continue;
-		char *v = line + n + 3;
-		v[strcspn(v, "\n")] = '\0';
-		if (v[0] == '"') {
-			v++;
-			v[strcspn(v, "\"")] = '\0';
-		}
-		size_t len = strlen(v);
-		if (len >= size)
-			len = size - 1;
-		memcpy(buf, v, len);
-		buf[len] = '\0';
-		found = true;
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-int sim_run_load(const char *dir, sim_table_set **tables, char **notes,
-		 size_t *replications, char *rule, size_t rule_size, sim_error *err)
-{
-	*tables = NULL;
-	*notes = NULL;
 	sim_store *s = sim_store_open_existing(dir, err);
 	if (!s)
 		return -1;
-	char *why = NULL;
-	long n = sim_store_completed(s, 0, &why, err);
+	sweep_meta m = { 0 };
+	sweep_points p = { 0 };
+	size_t nfailed = 0;
 	int rc = -1;
-	if (n < -1)
+	if (read_meta(s, &m, err) != 0 || load_points(s, &p, err) != 0)
 		goto done;
-	if (n < 1) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
-			      "the run is not complete (rerun it with --resume)");
-		goto done;
-	}
-	snprintf(rule, rule_size, "%s", why);
-	*replications = (size_t)n;
-	if (!(*tables = sim_table_set_new())) {
-		oom(err);
-		goto done;
-	}
-	if (sim_store_load(s, 0, (size_t)n, *tables, err) != 0 ||
-	    !(*notes = sim_store_notes(s, 0, (uint64_t)n - 1, err)))
-		goto done;
-	rc = 0;
+	for (size_t i = 0; i < p.count; i++)
+		if (p.tables[i] && write_point(&p, i, model, dir, m.name, err) != 0)
+			goto done;
+	rc = write_sweep_files(s, &m, &p, dir, manifest_extra, &nfailed, err);
+	if (rc == 0 && failed)
+		*failed = nfailed;
 done:
-	if (rc != 0) {
-		sim_table_set_free(*tables);
-		*tables = NULL;
-	}
-	free(why);
+	meta_free(&m);
+	free_points(&p);
 	sim_store_close(s);
 	return rc;
-}
-
-/* A run's tables again, from its database (`marketsim plot`). */
-static int rewrite_run_tables(const sim_model_type *const *registry, const char *dir,
-			      sim_error *err)
-{
-	sim_table_set *tables;
-	char *notes, rule[256], model[128] = "";
-	size_t n;
-	if (sim_run_load(dir, &tables, &notes, &n, rule, sizeof rule, err) != 0)
-		return -1;
-	manifest_value(dir, "model", model, sizeof model);
-	const sim_model_type *m = sim_model_find(registry, model);
-	sim_results *out = sim_results_open(dir, err);
-	int rc = -1;
-	if (out && sim_table_set_write(tables, out, err) == 0 &&
-	    (!m || !m->write_tables || m->write_tables(tables, out, err) == 0)) {
-		rc = sim_results_finish(out, err);
-		out = NULL;
-	}
-	sim_results_abort(out);
-	sim_table_set_free(tables);
-	free(notes);
-	return rc;
-}
-
-int sim_results_draw(const char *dir, const char *config_path, const char *prefix,
-		     const char *plots_dir, bool no_plots, bool quiet, sim_error *err)
-{
-	const char *scripts = plots_dir ? plots_dir : sim_plot_default_dir();
-	int rc = 0;
-	bool charts = false;
-	if (prefix && !no_plots) {
-		rc = sim_plot_draw(scripts, prefix, dir, err);
-		charts = rc == 0;
-		if (charts && !quiet)
-			printf("plots in %s/plots/\n", dir);
-	}
-	sim_error report_err;
-	sim_error_clear(&report_err);
-	sim_error *e = rc == 0 ? err : &report_err;
-	int report_rc = charts ? sim_report_write(dir, config_path, e)
-			       : sim_report_write_no_charts(dir, config_path, e);
-	if (report_rc == 0 && !quiet)
-		printf("report in %s/report.html\n", dir);
-	return rc == 0 && report_rc == 0 ? 0 : -1;
-}
-
-int sim_plot_results(const sim_model_type *const *registry, const char *dir,
-		     const char *plots_dir, bool quiet, sim_error *err)
-{
-	char model[128], list[4200], config[4096] = "";
-	snprintf(list, sizeof list, "%s/sweep_plots.txt", dir);
-	const char *prefix = NULL;
-	char *mode = NULL;
-	if (sim_store_exists(dir)) {
-		sim_store *s = sim_store_open_existing(dir, err);
-		mode = s ? sim_store_meta(s, "mode", err) : NULL;
-		sim_store_close(s);
-		if (err->kind != SIM_ERROR_NONE)
-			return -1;
-	}
-	if (mode && strcmp(mode, "run") == 0) {
-		free(mode);
-		if (rewrite_run_tables(registry, dir, err) != 0)
-			return -1;
-		if (!manifest_value(dir, "model", model, sizeof model))
-			return sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
-					     "no manifest.txt naming the run's model");
-		prefix = model;
-	} else if (mode) {
-		free(mode);
-		char *extra = manifest_run_lines(dir);
-		int rc = sim_sweep_write_outputs(registry, dir, extra, NULL, err);
-		free(extra);
-		if (rc != 0)
-			return -1;
-		if (access(list, F_OK) == 0)
-			prefix = "sweep";
-	} else if (manifest_value(dir, "model", model, sizeof model)) {
-		prefix = model;
-	} else {
-		return sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
-				     "not a results directory (no results.sqlite and no "
-				     "manifest.txt naming a model)");
-	}
-	manifest_value(dir, "config_file", config, sizeof config);
-	if (sim_results_draw(dir, config, prefix, plots_dir, false, quiet, err) != 0)
-		return -1;
-	if (!quiet)
-		printf("outputs of %s/ redrawn\n", dir);
-	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * sim_sweep.h - parameter sweeps: one experiment run at many points.
+ * sweep_points.h - parameter sweeps: one experiment run at many points.
  *
  * An experiment file may hold a `sweep` group naming settings by path and
  * the values each takes, as a list or a range:
@@ -28,8 +28,8 @@
  * first parameter, with error bars and the best point marked
  * (plots/sweep_metric.gp), and over a grid of two, a heat map.
  */
-#ifndef SIM_SWEEP_H
-#define SIM_SWEEP_H
+#ifndef SIM_RUN_SWEEP_POINTS_H
+#define SIM_RUN_SWEEP_POINTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,5 +72,11 @@ size_t sim_sweep_point_count(const sim_sweep_params *s);
 /* Index into parameter j's values at point `point`: grid points vary the
    last parameter fastest. */
 size_t sim_sweep_value_index(const sim_sweep_params *s, size_t point, size_t j);
+
+/* Point `point`'s assignments, "path=value" for each parameter (values
+   with 17 digits: exactly those the point ran with), as --set strings;
+   heap, free with sim_sweep_assignments_free. NULL when out of memory. */
+char **sim_sweep_point_assignments(const sim_sweep_params *s, size_t point);
+void sim_sweep_assignments_free(char **a, size_t n);
 
 #endif

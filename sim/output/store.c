@@ -1,5 +1,5 @@
 /* store.c - a sweep's results in SQLite (include/sim_store.h). */
-#include "sim_store.h"
+#include "store.h"
 #include "sim_results.h"
 
 #include <math.h>
@@ -836,3 +836,43 @@ done:
 	sqlite3_free(sql);
 	return rc;
 }
+
+int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
+		       size_t *replications, char *rule, size_t rule_size, sim_error *err)
+{
+	*tables = NULL;
+	*notes = NULL;
+	sim_store *s = sim_store_open_existing(dir, err);
+	if (!s)
+		return -1;
+	char *why = NULL;
+	long n = sim_store_completed(s, 0, &why, err);
+	int rc = -1;
+	if (n < -1)
+		goto done;
+	if (n < 1) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
+			      "the run is not complete (rerun it with --resume)");
+		goto done;
+	}
+	snprintf(rule, rule_size, "%s", why);
+	*replications = (size_t)n;
+	if (!(*tables = sim_table_set_new())) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if (sim_store_load(s, 0, (size_t)n, *tables, err) != 0 ||
+	    !(*notes = sim_store_notes(s, 0, (uint64_t)n - 1, err)))
+		goto done;
+	rc = 0;
+done:
+	if (rc != 0) {
+		sim_table_set_free(*tables);
+		*tables = NULL;
+	}
+	free(why);
+	sim_store_close(s);
+	return rc;
+}
+
+/* A run's tables again, from its database (`marketsim plot`). */

@@ -1,6 +1,7 @@
 /* compare.c - `marketsim compare A B`: paired differences of two
    experiments' summary metrics (include/sim_runner.h). */
-#include "sim_runner.h"
+#include "compare.h"
+#include "run.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -85,8 +86,8 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 	if (sim_run_experiment(registry, &ca, NULL, err) != 0 ||
 	    sim_run_experiment(registry, &cb, NULL, err) != 0)
 		return -1;
-	sim_experiment *xa = sim_experiment_load(registry, opt_a, err);
-	sim_experiment *xb = xa ? sim_experiment_load(registry, opt_b, err) : NULL;
+	sim_experiment *xa = sim_experiment_load(registry, opt_a, NULL, 0, err);
+	sim_experiment *xb = xa ? sim_experiment_load(registry, opt_b, NULL, 0, err) : NULL;
 	if (!xb) {
 		sim_experiment_free(xa);
 		return -1;

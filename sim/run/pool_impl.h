@@ -2,7 +2,7 @@
 #ifndef SIM_POOL_IMPL_H
 #define SIM_POOL_IMPL_H
 
-#include "sim_pool.h"
+#include "pool.h"
 
 #include <sys/types.h>
 

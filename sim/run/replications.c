@@ -1,6 +1,6 @@
 /* replications.c - the `replications` setting and the rule that decides
    how many to run (include/sim_replications.h). */
-#include "sim_replications.h"
+#include "replications.h"
 
 #include <math.h>
 #include <stdio.h>

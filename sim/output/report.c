@@ -1,6 +1,6 @@
 /* report.c - report.html, one self-contained page per results directory
    (see include/sim_report.h; the tabular sections are in report_tables.c). */
-#include "sim_report.h"
+#include "report.h"
 #include "sim_results.h"
 #include "report_internal.h"
 

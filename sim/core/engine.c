@@ -1,8 +1,8 @@
 /* engine.c - scheduling, cancellation handles and the run loop
    (see include/sim_engine.h). */
 #include "sim_engine.h"
-#include "sim_engine_internal.h"
-#include "sim_queue.h"
+#include "engine_internal.h"
+#include "queue.h"
 
 #include <assert.h>
 #include <math.h>

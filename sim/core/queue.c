@@ -17,7 +17,7 @@
    entries whose bucket is <= `current` while every other entry has a
    larger bucket, hence a later time. So the heap's minimum is the queue's
    minimum, and the pop order is the heap's total order whatever the width. */
-#include "sim_queue.h"
+#include "queue.h"
 
 #include <assert.h>
 #include <math.h>

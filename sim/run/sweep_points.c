@@ -1,9 +1,10 @@
-/* sweep.c - the `sweep` group: schema, checks and point expansion
-   (include/sim_sweep.h). The command is in sweep_run.c. */
-#include "sim_sweep.h"
+/* sweep_points.c - the `sweep` group: schema, checks and point expansion
+   (sweep_points.h). The command is in sweep.c. */
+#include "sweep_points.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_date.h"
@@ -180,4 +181,30 @@ size_t sim_sweep_value_index(const sim_sweep_params *s, size_t point, size_t j)
 	for (size_t k = s->parameters.count; k-- > j + 1;)
 		point /= sim_sweep_value_count(&p[k]);
 	return point % sim_sweep_value_count(&p[j]);
+}
+
+char **sim_sweep_point_assignments(const sim_sweep_params *s, size_t point)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	char **a = calloc(s->parameters.count + 1, sizeof *a);
+	for (size_t j = 0; a && j < s->parameters.count; j++) {
+		char v[64];
+		/* 17 digits: the value the point ran with, exactly. */
+		sim_sweep_value_text(&p[j], sim_sweep_value_index(s, point, j), 17, true, v,
+				     sizeof v);
+		size_t len = strlen(p[j].path) + strlen(v) + 2;
+		if (!(a[j] = malloc(len))) {
+			sim_sweep_assignments_free(a, j);
+			return NULL;
+		}
+		snprintf(a[j], len, "%s=%s", p[j].path, v);
+	}
+	return a;
+}
+
+void sim_sweep_assignments_free(char **a, size_t n)
+{
+	for (size_t j = 0; a && j < n; j++)
+		free(a[j]);
+	free(a);
 }

@@ -1,5 +1,5 @@
 /*
- * sim_store.h - a sweep's results in one SQLite database (results.sqlite).
+ * store.h - a sweep's (or a run's) results in one SQLite database (results.sqlite).
  *
  * The database holds everything needed to derive the sweep's CSVs and
  * plots again: the experiment (name, model, seed, its resolved
@@ -19,8 +19,8 @@
  * database depends on when or how fast it was written, so a sweep run
  * with any number of workers stores the same rows.
  */
-#ifndef SIM_STORE_H
-#define SIM_STORE_H
+#ifndef SIM_OUTPUT_STORE_H
+#define SIM_OUTPUT_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,5 +110,12 @@ int sim_store_each_failure(sim_store *s,
    to f, ordered by point, replication and row; the experiment, point,
    parameters, replication, seed and stream key lead each row. */
 int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
+
+/* A run's stored replications, from dir/results.sqlite: *tables (the
+   caller frees it) every replication in order, *notes (heap) the model's
+   lines on the last one, their count and the rule that stopped them.
+   Returns 0, or -1 with err (also when the run is not complete). */
+int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
+		       size_t *replications, char *rule, size_t rule_size, sim_error *err);
 
 #endif

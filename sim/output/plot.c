@@ -1,6 +1,6 @@
 /* plot.c - drawing a run's charts with gnuplot (see include/sim_plot.h). */
 #define _XOPEN_SOURCE 700 /* nftw */
-#include "sim_plot.h"
+#include "plot.h"
 #include "sim_results.h"
 
 #include <dirent.h>

@@ -1,0 +1,351 @@
+/* experiment.c - an experiment file loaded, validated, and one replication
+   of it run on a fresh engine (see experiment.h). */
+#include "experiment.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const sim_setting experiment_settings[] = {
+	SIM_STRING("model", sim_experiment_params, model, NULL,
+		   "Which model runs this experiment (see `marketsim config-doc`)"),
+	SIM_STRING("name", sim_experiment_params, name, "",
+		   "Experiment name, used for the default output folder out/<name>; "
+		   "empty: the file's base name"),
+	SIM_INT("seed", sim_experiment_params, seed, "1", 0, 9007199254740991.0,
+		"Master seed; every random stream derives from (seed, replication, stream)"),
+	SIM_GROUP_OR_INT("replications", sim_experiment_params, replications,
+			 &sim_replications_schema, "min",
+			 "Independent replications; results give mean, sd and 95% "
+			 "t-interval over them. A count, or { min; max; target } to add "
+			 "replications until each target's interval is narrow enough"),
+	SIM_STRING("targets", sim_experiment_params, targets, "",
+		   "Observed figures for `marketsim validate` (CSV), relative to this "
+		   "file's folder; empty: none"),
+	SIM_GROUP("sweep", sim_experiment_params, sweep, &sim_sweep_schema,
+		  "Points for `marketsim sweep`: settings by path and their values"),
+};
+
+const sim_schema sim_experiment_schema =
+	SIM_SCHEMA("experiment", experiment_settings, sim_experiment_params, NULL);
+
+const sim_model_type *sim_model_find(const sim_model_type *const *registry,
+				     const char *name)
+{
+	for (; *registry; registry++)
+		if (strcmp((*registry)->name, name) == 0)
+			return *registry;
+	return NULL;
+}
+
+/* The model name the run will use: the last --set model=..., else the
+   file's `model` setting. NULL when neither gives one. */
+static const char *requested_model(const sim_config *cfg, const sim_run_options *opt)
+{
+	const char *name = sim_config_get_string(cfg, "model");
+	for (size_t i = 0; i < opt->override_count; i++)
+		if (strncmp(opt->overrides[i], "model=", 6) == 0)
+			name = opt->overrides[i] + 6;
+	return name;
+}
+
+/* Where the model's parameters start inside the run's params block. */
+static size_t model_offset(void)
+{
+	size_t align = 16;
+	return (sizeof(sim_experiment_params) + align - 1) / align * align;
+}
+
+struct sim_experiment {
+	sim_config *cfg;
+	const sim_model_type *model;
+	sim_setting rows[7];
+	sim_schema root;
+	void *params; /* experiment params, then the model's at model_offset() */
+};
+
+void sim_experiment_free(sim_experiment *x)
+{
+	if (!x)
+		return;
+	if (x->params)
+		sim_params_free(&x->root, x->params);
+	free(x->params);
+	sim_config_free(x->cfg);
+	free(x);
+}
+
+/* The registry's names, quoted and comma-separated, into buf. */
+static void model_names(const sim_model_type *const *registry, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (const sim_model_type *const *m = registry; *m; m++) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, size - used, "%s\"%s\"", used ? ", " : "", (*m)->name);
+	}
+}
+
+static int unknown_model(const sim_config *cfg, const sim_model_type *const *registry,
+			 const char *name, sim_error *err)
+{
+	char known[512];
+	const char *closest = NULL;
+	int best = 1 << 30;
+	model_names(registry, known, sizeof known);
+	for (const sim_model_type *const *m = registry; *m; m++) {
+		int d = sim_edit_distance(name, (*m)->name);
+		if (d < best) {
+			best = d;
+			closest = (*m)->name;
+		}
+	}
+	if (closest && best <= 2)
+		return sim_config_error_at(cfg, "model",
+					   err, "unknown model \"%s\"; did you mean \"%s\"?",
+					   name, closest);
+	return sim_config_error_at(cfg, "model", err,
+				   "unknown model \"%s\"; expected one of: %s", name, known);
+}
+
+/* Picks the model the file (or a --set) names and adds its group to the
+   root schema. */
+static int pick_model(sim_experiment *x, const sim_model_type *const *registry,
+		      const sim_run_options *opt, sim_error *err)
+{
+	size_t n = sizeof experiment_settings / sizeof experiment_settings[0];
+	memcpy(x->rows, experiment_settings, sizeof experiment_settings);
+	x->root = (sim_schema){ "", x->rows, n, sizeof(sim_experiment_params), NULL };
+	const char *name = requested_model(x->cfg, opt);
+	if (!name) {
+		/* Said first: without it every model group looks unknown. */
+		char known[256];
+		model_names(registry, known, sizeof known);
+		return sim_error_set(err, SIM_ERROR_CONFIG, opt->config_path, 1, "model",
+				     "required setting is missing (expected the name of "
+				     "a model: %s)", known);
+	}
+	x->model = sim_model_find(registry, name);
+	if (!x->model)
+		return unknown_model(x->cfg, registry, name, err);
+	x->rows[n] = (sim_setting){
+		.name = x->model->name, .kind = SIM_SETTING_GROUP,
+		.offset = model_offset(), .group = x->model->schema,
+		.doc = x->model->summary,
+	};
+	x->root.count = n + 1;
+	x->root.size = model_offset() + x->model->schema->size;
+	return 0;
+}
+
+sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
+				    const sim_run_options *opt, const char *const *extra,
+				    size_t n, sim_error *err)
+{
+	sim_experiment *x = calloc(1, sizeof *x);
+	if (!x) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return NULL;
+	}
+	int rc = -1;
+	if (!(x->cfg = sim_config_parse(opt->config_path, err)) ||
+	    pick_model(x, registry, opt, err) != 0)
+		goto done;
+	if (!(x->params = calloc(1, x->root.size))) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < opt->override_count; i++)
+		if (sim_config_set(x->cfg, &x->root, opt->overrides[i], err) != 0)
+			goto done;
+	for (size_t i = 0; i < n; i++)
+		if (sim_config_set(x->cfg, &x->root, extra[i], err) != 0)
+			goto done;
+	rc = sim_config_resolve(x->cfg, &x->root, x->params, err);
+done:
+	if (rc != 0) {
+		sim_experiment_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
+{
+	return x->params;
+}
+
+const void *sim_experiment_model_params(const sim_experiment *x)
+{
+	return (const char *)x->params + model_offset();
+}
+
+sim_config *sim_experiment_config(sim_experiment *x)
+{
+	return x->cfg;
+}
+
+const sim_config *sim_experiment_config_const(const sim_experiment *x)
+{
+	return x->cfg;
+}
+
+const sim_schema *sim_experiment_root(const sim_experiment *x)
+{
+	return &x->root;
+}
+
+const sim_model_type *sim_experiment_model(const sim_experiment *x)
+{
+	return x->model;
+}
+
+/* The experiment's name: its `name` setting, else the file's base name
+   without ".cfg". Returns a heap string. */
+static char *experiment_name(const sim_experiment_params *p, const char *path)
+{
+	if (p->name && p->name[0])
+		return strdup(p->name);
+	char *copy = strdup(path);
+	if (!copy)
+		return NULL;
+	char *base = strdup(basename(copy));
+	free(copy);
+	if (base) {
+		size_t len = strlen(base);
+		if (len > 4 && strcmp(base + len - 4, ".cfg") == 0)
+			base[len - 4] = '\0';
+	}
+	return base;
+}
+
+char *sim_experiment_name(const sim_experiment *x, const char *config_path)
+{
+	return experiment_name(x->params, config_path);
+}
+
+char *sim_experiment_output_dir(const sim_run_options *opt, const char *name)
+{
+	if (opt->out_dir)
+		return strdup(opt->out_dir);
+	char *dir = malloc(strlen(name) + 5);
+	if (dir)
+		sprintf(dir, "out/%s", name);
+	return dir;
+}
+
+char *sim_experiment_resolved_config(const sim_experiment *x)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = sim_config_write(x->cfg, f);
+	if (fclose(f) != 0 || rc != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The targets file named by the experiment, relative to its folder; heap. */
+static char *targets_path(const char *config_path, const char *targets)
+{
+	if (targets[0] == '/')
+		return strdup(targets);
+	char *copy = strdup(config_path);
+	if (!copy)
+		return NULL;
+	const char *dir = dirname(copy);
+	char *path = malloc(strlen(dir) + strlen(targets) + 2);
+	if (path)
+		sprintf(path, "%s/%s", dir, targets);
+	free(copy);
+	return path;
+}
+
+int sim_experiment_check(const sim_experiment *x, const char *config_path, bool validate,
+			 char **targets, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	if (targets)
+		*targets = NULL;
+	if (sim_replications_limit(&ep->replications) > 1 && !x->model->record)
+		return sim_config_error_at(x->cfg, "replications", err,
+					   "expected 1: model %s runs one replication",
+					   x->model->name);
+	if (!validate)
+		return 0;
+	if (!x->model->validate || !ep->targets[0])
+		return sim_config_error_at(x->cfg, "targets", err,
+					   "`validate` needs a targets file (the setting "
+					   "`targets`) and a model that has targets");
+	char *path = targets_path(config_path, ep->targets);
+	if (!path)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	int rc = x->model->validate(sim_experiment_model_params(x), NULL, path, NULL, err) < 0
+			 ? -1 : 0;
+	if (targets)
+		*targets = path;
+	else
+		free(path);
+	return rc;
+}
+
+/* One replication on a fresh engine; the engine and the model's state
+   go to the caller. */
+static int run_on_fresh_engine(const sim_experiment *x, uint64_t replication,
+			       const char *name, sim_table_set *tables, sim_engine **eng_out,
+			       void **state_out, uint64_t *events, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	const void *model_params = sim_experiment_model_params(x);
+	sim_run_context ctx = { (uint64_t)ep->seed, replication, name };
+	*state_out = NULL;
+	*eng_out = sim_engine_new(err);
+	if (!*eng_out)
+		return -1;
+	if (x->model->init(state_out, *eng_out, model_params, &ctx, err) != 0) {
+		*state_out = NULL;
+		return -1;
+	}
+	int rc = sim_engine_run(*eng_out, x->model->horizon(model_params), err);
+	*events += sim_engine_get_stats(*eng_out).executed;
+	if (rc == 0 && tables && x->model->record)
+		rc = x->model->record(*state_out, *eng_out, tables, err);
+	return rc;
+}
+
+int sim_experiment_run_replication(const sim_experiment *x, const char *name,
+				   uint64_t replication, sim_table_set *tables,
+				   uint64_t *events, char **notes, sim_error *err)
+{
+	if (notes)
+		*notes = NULL;
+	if (!x->model->record)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+				     "model %s does not record replications",
+				     x->model->name);
+	sim_engine *eng = NULL;
+	void *state = NULL;
+	int rc = run_on_fresh_engine(x, replication, name, tables, &eng, &state, events, err);
+	if (rc == 0 && notes && x->model->summarize) {
+		size_t len = 0;
+		FILE *f = open_memstream(notes, &len);
+		if (f) {
+			x->model->summarize(state, eng, f);
+			fclose(f);
+		}
+	}
+	if (state)
+		x->model->destroy(state);
+	sim_engine_free(eng);
+	return rc;
+}
+
+int sim_experiment_run_single(const sim_experiment *x, const char *name,
+			      sim_engine **eng, void **state, uint64_t *events,
+			      sim_error *err)
+{
+	return run_on_fresh_engine(x, 0, name, NULL, eng, state, events, err);
+}

@@ -1,0 +1,97 @@
+/* redraw.c - `marketsim plot DIR`: a results directory's outputs written
+   again from its results.sqlite (see redraw.h). */
+#include "redraw.h"
+#include "experiment.h"
+#include "output/draw.h"
+#include "output/store.h"
+#include "output/sweep_outputs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What the store says about the results: all heap strings. */
+typedef struct stored_experiment {
+	char *mode, *model, *plot, *config_file;
+} stored_experiment;
+
+static void stored_free(stored_experiment *s)
+{
+	free(s->mode);
+	free(s->model);
+	free(s->plot);
+	free(s->config_file);
+}
+
+static int read_stored(const char *dir, stored_experiment *se, sim_error *err)
+{
+	if (!sim_store_exists(dir))
+		return sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+				     "not a results directory (no " SIM_STORE_FILE ")");
+	sim_store *s = sim_store_open_existing(dir, err);
+	if (!s)
+		return -1;
+	se->mode = sim_store_meta(s, "mode", err);
+	se->model = se->mode ? sim_store_meta(s, "model", err) : NULL;
+	se->plot = se->model ? sim_store_meta(s, "plot", err) : NULL;
+	se->config_file = se->plot ? sim_store_meta(s, "config_file", err) : NULL;
+	if (err->kind == SIM_ERROR_NONE && (!se->mode || !se->model || !se->plot))
+		sim_error_set(err, SIM_ERROR_CONFIG, sim_store_path(s), 0, NULL,
+			      "not a results database of marketsim (its experiment is "
+			      "not recorded)");
+	sim_store_close(s);
+	return err->kind == SIM_ERROR_NONE ? 0 : -1;
+}
+
+/* A recorded run's tables again, from its database. */
+static int rewrite_run_tables(const sim_model_type *model, const char *dir, sim_error *err)
+{
+	sim_table_set *tables;
+	char *notes, rule[256];
+	size_t n;
+	if (sim_store_load_run(dir, &tables, &notes, &n, rule, sizeof rule, err) != 0)
+		return -1;
+	sim_results *out = sim_results_open(dir, err);
+	int rc = -1;
+	if (out && sim_table_set_write(tables, out, err) == 0 &&
+	    (!model->write_tables || model->write_tables(tables, out, err) == 0)) {
+		rc = sim_results_finish(out, err);
+		out = NULL;
+	}
+	sim_results_abort(out);
+	sim_table_set_free(tables);
+	free(notes);
+	return rc;
+}
+
+int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
+		       const char *plots_dir, bool quiet, sim_error *err)
+{
+	stored_experiment se = { 0 };
+	int rc = -1;
+	if (read_stored(dir, &se, err) != 0)
+		goto done;
+	const sim_model_type *model = sim_model_find(registry, se.model);
+	if (!model) {
+		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+			      "its results are of model \"%s\", which this marketsim does not "
+			      "have", se.model);
+		goto done;
+	}
+	const char *prefix = model->name;
+	if (strcmp(se.mode, "run") != 0) {
+		if (sim_sweep_outputs_write(dir, model, NULL, NULL, err) != 0)
+			goto done;
+		prefix = se.plot[0] ? "sweep" : NULL;
+	} else if (model->record && rewrite_run_tables(model, dir, err) != 0) {
+		goto done;
+	}
+	if (sim_draw_outputs(dir, se.config_file ? se.config_file : "", prefix, plots_dir, false,
+			     quiet, err) != 0)
+		goto done;
+	if (!quiet)
+		printf("outputs of %s/ redrawn\n", dir);
+	rc = 0;
+done:
+	stored_free(&se);
+	return rc;
+}

@@ -1,0 +1,300 @@
+/* run.c - `marketsim run`, `validate` and `check`: one experiment end to
+   end (see run.h). */
+#include "run.h"
+#include "tasks.h"
+#include "experiment_store.h"
+#include "output/draw.h"
+#include "output/store.h"
+#include "version.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+/* Wall and CPU time since a run started, its workers' included. */
+typedef struct run_clock {
+	char started[32]; /* UTC, ISO 8601 */
+	double wall0, cpu0, children0;
+} run_clock;
+
+static double seconds(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double rusage_seconds(const struct rusage *ru)
+{
+	return ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6 + ru->ru_stime.tv_sec +
+	       ru->ru_stime.tv_usec * 1e-6;
+}
+
+static void clock_start(run_clock *c)
+{
+	time_t now = time(NULL);
+	strftime(c->started, sizeof c->started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	c->wall0 = seconds(CLOCK_MONOTONIC);
+	c->cpu0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
+	struct rusage before;
+	c->children0 = getrusage(RUSAGE_CHILDREN, &before) == 0 ? rusage_seconds(&before) : 0;
+}
+
+/* Workers are children: their time and memory count too. */
+static void clock_stop(const run_clock *c, sim_run_report *rep)
+{
+	rep->wall_seconds = seconds(CLOCK_MONOTONIC) - c->wall0;
+	rep->cpu_seconds = seconds(CLOCK_PROCESS_CPUTIME_ID) - c->cpu0;
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		rep->cpu_seconds += rusage_seconds(&ru) - c->children0;
+		rep->peak_rss_kb = ru.ru_maxrss;
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > rep->peak_rss_kb)
+		rep->peak_rss_kb = ru.ru_maxrss;
+}
+
+/* One run in progress: what it loaded and what its replications left. */
+typedef struct run {
+	const sim_model_type *const *registry;
+	const sim_run_options *opt;
+	sim_experiment *x;
+	char *name, *dir, *targets;
+	sim_table_set *tables; /* every replication's rows (recording models) */
+	char *notes;           /* the model's lines on the last replication */
+	sim_engine *eng;       /* a single-replication model's engine and state */
+	void *state;
+	run_clock clock;
+	sim_run_report rep;
+} run;
+
+static void run_free(run *r)
+{
+	if (r->state)
+		sim_experiment_model(r->x)->destroy(r->state);
+	sim_engine_free(r->eng);
+	sim_table_set_free(r->tables);
+	free(r->notes);
+	free(r->targets);
+	free(r->dir);
+	free(r->name);
+	sim_experiment_free(r->x);
+}
+
+/* "replication R: error" of the first failure, into ctx (1024 bytes). */
+static void first_failure(void *ctx, size_t point, uint64_t replication, uint64_t seed,
+			  const char *message)
+{
+	char *first = ctx;
+	(void)point;
+	(void)seed;
+	if (!first[0])
+		snprintf(first, 1024, "replication %llu: %s", (unsigned long long)replication,
+			 message);
+}
+
+static int failed_replications(const char *dir, size_t failed, sim_error *err)
+{
+	char first[1024] = "";
+	sim_error ignored;
+	sim_error_clear(&ignored);
+	sim_store *s = sim_store_open_existing(dir, &ignored);
+	if (s)
+		sim_store_each_failure(s, first_failure, first, &ignored);
+	sim_store_close(s);
+	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+			     "%s%s%zu replication%s failed; those that ran are kept in "
+			     "%s/" SIM_STORE_FILE " (rerun with --resume)", first,
+			     first[0] ? "; " : "", failed, failed == 1 ? "" : "s", dir);
+}
+
+/* A model that does not record its replications still gets a database
+   saying what the experiment was (for `marketsim plot` and the report),
+   without rows. */
+static int record_single_run(const run *r, sim_error *err)
+{
+	sim_store *st = sim_experiment_store_open(r->x, r->dir, r->name, false, false,
+						  r->opt->config_path, err);
+	sim_store_close(st);
+	return st ? 0 : -1;
+}
+
+/* Replications as tasks: stored in results.sqlite one by one, in workers
+   when asked (-j), resumable; the tables come back from the database. A
+   model that does not record runs its one replication here. */
+static int run_replications(run *r, sim_error *err)
+{
+	const sim_model_type *model = sim_experiment_model(r->x);
+	if (!model->record) {
+		r->rep.replications = 1;
+		return sim_experiment_run_single(r->x, r->name, &r->eng, &r->state,
+						 &r->rep.events, err);
+	}
+	static const sim_exec_options in_process = { false, 1, false };
+	const sim_exec_options *how = r->opt->exec ? r->opt->exec : &in_process;
+	sim_exec_report er = { 0 };
+	if (sim_tasks_run(r->registry, r->opt, how, r->x, r->name, r->dir, false, &er, err) != 0)
+		return -1;
+	r->rep.interrupted = er.interrupted;
+	if (er.worker_rank || er.interrupted)
+		return 0;
+	if (er.failed)
+		return failed_replications(r->dir, er.failed, err);
+	r->rep.events = er.events;
+	return sim_store_load_run(r->dir, &r->tables, &r->notes, &r->rep.replications,
+				  r->rep.rule, sizeof r->rep.rule, err);
+}
+
+/* Runs the validation against the tables, printing to stdout and saving
+   the same text as validation.txt in the results. */
+static int report_validation(run *r, sim_results *out, sim_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	const sim_model_type *model = sim_experiment_model(r->x);
+	r->rep.targets_missed = model->validate(sim_experiment_model_params(r->x), r->tables,
+						r->targets, mem, err);
+	fclose(mem);
+	int rc = r->rep.targets_missed < 0 ? -1 : 0;
+	if (rc == 0) {
+		FILE *f = sim_results_create(out, "validation.txt", err);
+		if (!f || fwrite(text, 1, len, f) != len)
+			rc = -1;
+		if (f && sim_results_close_file(out, f, err) != 0)
+			rc = -1;
+		if (rc == 0)
+			fwrite(text, 1, len, stdout);
+	}
+	free(text);
+	return rc;
+}
+
+static int write_manifest(const run *r, sim_results *out, sim_error *err)
+{
+	const sim_experiment_params *ep = sim_experiment_settings(r->x);
+	const sim_model_type *model = sim_experiment_model(r->x);
+	const sim_run_report *rep = &r->rep;
+	FILE *f = sim_results_create(out, "manifest.txt", err);
+	if (!f)
+		return -1;
+	fprintf(f, "# marketsim run manifest: what ran, how, and what it cost.\n");
+	fprintf(f, "marketsim_version = \"%s\"\n", SIM_VERSION);
+	fprintf(f, "git_revision = \"%s\"\n", SIM_GIT_REV);
+	fprintf(f, "command = %s\n", r->opt->command ? r->opt->command : "");
+	fprintf(f, "config_file = \"%s\"\n", r->opt->config_path);
+	fprintf(f, "experiment = \"%s\"\n", r->name);
+	fprintf(f, "model = \"%s\"\n", model->name);
+	fprintf(f, "seed = %lld\n", (long long)ep->seed);
+	fprintf(f, "replications = %zu\n", rep->replications);
+	if (ep->replications.target.count)
+		fprintf(f, "replications_rule = \"%s\"\n", rep->rule);
+	fprintf(f, "started_utc = \"%s\"\n", r->clock.started);
+	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
+	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
+	fprintf(f, "peak_rss_kb = %ld\n", rep->peak_rss_kb);
+	fprintf(f, "events_executed = %llu\n", (unsigned long long)rep->events);
+	fprintf(f, "events_per_second = %.0f\n",
+		rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	if (r->notes)
+		fputs(r->notes, f);
+	else if (model->summarize && r->state)
+		model->summarize(r->state, r->eng, f);
+	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n");
+	if (sim_config_write(sim_experiment_config_const(r->x), f) != 0) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, "manifest.txt", 0, NULL,
+			      "cannot write the resolved configuration");
+		sim_results_close_file(out, f, NULL);
+		return -1;
+	}
+	return sim_results_close_file(out, f, err);
+}
+
+/* Every result file, atomically: written under temporary names and
+   renamed into place together, the manifest last. */
+static int write_outputs(run *r, sim_error *err)
+{
+	const sim_model_type *model = sim_experiment_model(r->x);
+	sim_results *out = sim_results_open(r->dir, err);
+	if (!out)
+		return -1;
+	if ((!model->record && record_single_run(r, err) != 0) ||
+	    (model->write_results && model->write_results(r->state, r->eng, out, err) != 0) ||
+	    (r->tables && sim_table_set_write(r->tables, out, err) != 0) ||
+	    (r->tables && model->write_tables && model->write_tables(r->tables, out, err) != 0) ||
+	    (r->targets && report_validation(r, out, err) != 0) ||
+	    write_manifest(r, out, err) != 0) {
+		sim_results_abort(out);
+		return -1;
+	}
+	return sim_results_finish(out, err);
+}
+
+static void print_summary(const run *r)
+{
+	const sim_run_report *rep = &r->rep;
+	char why[300] = "";
+	if (sim_experiment_settings(r->x)->replications.target.count)
+		snprintf(why, sizeof why, " (%s)", rep->rule);
+	printf("%s (model %s): %zu replication%s%s, %llu events in %.2f s "
+	       "(%.2f M events/s), peak memory %.1f MB\nresults in %s/\n",
+	       r->name, sim_experiment_model(r->x)->name, rep->replications,
+	       rep->replications == 1 ? "" : "s", why, (unsigned long long)rep->events,
+	       rep->wall_seconds,
+	       rep->wall_seconds > 0 ? rep->events / rep->wall_seconds / 1e6 : 0.0,
+	       rep->peak_rss_kb / 1024.0, r->dir);
+}
+
+int sim_run_experiment(const sim_model_type *const *registry,
+		       const sim_run_options *opt, sim_run_report *report,
+		       sim_error *err)
+{
+	run r = { .registry = registry, .opt = opt };
+	int rc = -1;
+	if (!(r.x = sim_experiment_load(registry, opt, NULL, 0, err)) ||
+	    sim_experiment_check(r.x, opt->config_path, opt->validate, &r.targets, err) != 0)
+		goto done;
+	if (opt->check_only) {
+		rc = 0;
+		goto done;
+	}
+	r.name = sim_experiment_name(r.x, opt->config_path);
+	r.dir = r.name ? sim_experiment_output_dir(opt, r.name) : NULL;
+	if (!r.dir) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	clock_start(&r.clock);
+	if (run_replications(&r, err) != 0)
+		goto done;
+	if (r.rep.interrupted || (!r.tables && sim_experiment_model(r.x)->record)) {
+		/* Stopped by a signal, or an MPI worker rank: nothing to write. */
+		if (report)
+			*report = r.rep;
+		rc = 0;
+		goto done;
+	}
+	clock_stop(&r.clock, &r.rep);
+	if (write_outputs(&r, err) != 0)
+		goto done;
+	if (!opt->quiet)
+		print_summary(&r);
+	/* The results are complete and safe: a chart or report that fails is
+	   reported but does not undo them. */
+	rc = sim_draw_outputs(r.dir, opt->config_path, sim_experiment_model(r.x)->name,
+			      opt->plots_dir, opt->no_plots, opt->quiet, err);
+	if (opt->keep_tables) {
+		r.rep.tables = r.tables;
+		r.tables = NULL;
+	}
+	if (report)
+		*report = r.rep;
+	else
+		sim_table_set_free(r.rep.tables);
+done:
+	run_free(&r);
+	return rc;
+}
