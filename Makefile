@@ -59,7 +59,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BIN)/%) $(BIN)/bench_hold_heap2 $(BIN)/bench_hold_heap4 $(BIN)/bench_hold_heap8
 
-.PHONY: all deps run test bench memcheck sanitize golden install clean
+.PHONY: all deps run test bench memcheck sanitize golden install clean lint
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -158,6 +158,12 @@ test: $(PROG) $(HOOKS_PROG) $(TESTS) $(MPI_PROG)
 
 bench: $(PROG) $(BENCHES)
 	bench/run.sh
+
+# Layering: no cycle between .c files, no call from a lower layer to a
+# higher one (tools/layers.sh reads the objects with nm); its self-test first.
+lint: $(PROG)
+	tests/lint/run.sh
+	tools/layers.sh $(BUILD)
 
 memcheck: $(PROG) $(TESTS)
 	@failed=0; for t in $(TESTS); do \
