@@ -2,7 +2,9 @@
 #
 #   make            build bin/marketsim (installing missing Debian packages)
 #   make run        run the default experiment into out/
+#   make check      the fast suites only (the edit-test loop, under 20 s)
 #   make test       build and run every cmocka suite
+#   make lint       the layering check (tools/layers.sh) on both builds
 #   make bench      queue hold-model and PHOLD benchmarks (not part of test)
 #   make memcheck   the test suite and one PHOLD run under valgrind
 #   make sanitize   the test suite built with -fsanitize=address,undefined
@@ -59,7 +61,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BIN)/%) $(BIN)/bench_hold_heap2 $(BIN)/bench_hold_heap4 $(BIN)/bench_hold_heap8
 
-.PHONY: all deps run test bench memcheck sanitize golden install clean lint
+.PHONY: all deps run check test bench memcheck sanitize golden install clean lint
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -148,6 +150,19 @@ $(BIN)/bench_hold_heap%: bench/bench_hold.c sim/core/queue.c $(LIB) | deps
 run: $(PROG)
 	$(PROG) run experiments/openrouter_2026.cfg
 
+# The fast tier for the edit-test loop: every suite but those that open a
+# browser, start MPI ranks, kill sweeps on a timer or run the baseline
+# experiment many times (they run in `make test`).
+SLOW_TESTS := $(addprefix $(BIN)/tests/,test_report test_sweep_mpi test_sweep_store \
+                test_market_validate test_market_whatif)
+FAST_TESTS := $(filter-out $(SLOW_TESTS),$(TESTS))
+check: $(PROG) $(HOOKS_PROG) $(FAST_TESTS)
+	@failed=0; for t in $(FAST_TESTS); do \
+		echo "== $$t"; MARKETSIM=$(PROG) MARKETSIM_HOOKS=$(HOOKS_PROG) $$t || failed=1; \
+	done; \
+	if [ $$failed -ne 0 ]; then echo "make check: some suites FAILED"; exit 1; fi; \
+	echo "make check: all fast suites passed"
+
 # Every suite runs even when an earlier one fails; the target fails if any did.
 test: $(PROG) $(HOOKS_PROG) $(TESTS) $(MPI_PROG)
 	@failed=0; for t in $(TESTS); do \
@@ -161,9 +176,12 @@ bench: $(PROG) $(BENCHES)
 
 # Layering: no cycle between .c files, no call from a lower layer to a
 # higher one (tools/layers.sh reads the objects with nm); its self-test first.
-lint: $(PROG)
+# The layering check reads the objects of both builds: the MPI kind of the
+# task pool exists only in the MPI one.
+lint: $(PROG) $(MPI_PROG)
 	tests/lint/run.sh
 	tools/layers.sh $(BUILD)
+	tools/layers.sh build/mpi
 
 memcheck: $(PROG) $(TESTS)
 	@failed=0; for t in $(TESTS); do \

@@ -188,6 +188,35 @@ static void cli_options_free(cli_options *o)
 	free(o->seed_override);
 }
 
+/* --seed N: kept as the override seed=N, applied last. */
+static int parse_seed(const char *arg, const char *usage, cli_options *o)
+{
+	char *end;
+	strtoll(arg, &end, 10);
+	if (!arg[0] || *end || arg[0] == '-') {
+		usage_error(usage, "--seed: expected a non-negative integer, found \"%s\"", arg);
+		return -1;
+	}
+	free(o->seed_override);
+	o->seed_override = malloc(strlen(arg) + 6);
+	if (!o->seed_override)
+		return -1;
+	sprintf(o->seed_override, "seed=%s", arg);
+	return 0;
+}
+
+static int parse_jobs(const char *arg, const char *usage, cli_options *o)
+{
+	char *end;
+	o->jobs = strtol(arg, &end, 10);
+	if (!arg[0] || *end || o->jobs < 1 || o->jobs > 4096) {
+		usage_error(usage, "-j: expected a number of workers in [1, 4096], found \"%s\"",
+			    arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parses the options of run/check into *o; returns -1 on bad usage (after
    printing it), else the index of the first operand. */
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
@@ -214,20 +243,10 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 	int c;
 	while ((c = getopt_long(argc, argv, ":s:o:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': {
-			char *end;
-			strtoll(optarg, &end, 10);
-			if (!optarg[0] || *end || optarg[0] == '-') {
-				usage_error(usage, "--seed: expected a non-negative integer, found \"%s\"", optarg);
+		case 's':
+			if (parse_seed(optarg, usage, o) != 0)
 				return -1;
-			}
-			free(o->seed_override);
-			o->seed_override = malloc(strlen(optarg) + 6);
-			if (!o->seed_override)
-				return -1;
-			sprintf(o->seed_override, "seed=%s", optarg);
 			break;
-		}
 		case OPT_SET:
 			o->overrides[o->override_count++] = optarg;
 			break;
@@ -247,16 +266,10 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		case OPT_RESUME:
 			o->resume = true;
 			break;
-		case 'j': {
-			char *end;
-			o->jobs = strtol(optarg, &end, 10);
-			if (!optarg[0] || *end || o->jobs < 1 || o->jobs > 4096) {
-				usage_error(usage, "-j: expected a number of workers in [1, 4096], "
-					    "found \"%s\"", optarg);
+		case 'j':
+			if (parse_jobs(optarg, usage, o) != 0)
 				return -1;
-			}
 			break;
-		}
 		case 'h':
 			o->help = true;
 			break;

@@ -215,7 +215,7 @@ int sim_engine_run(sim_engine *eng, double end_time, sim_error *err)
 	eng->halt = eng->failed;
 	sim_queue_entry top;
 	while (!eng->halt && sim_queue_pop(&eng->queue, &top)) {
-		if (eng->queue.oom) {
+		if (sim_queue_failed(&eng->queue)) {
 			out_of_memory(eng);
 			break;
 		}

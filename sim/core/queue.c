@@ -40,7 +40,7 @@
    heap. */
 enum { CALENDAR_MIN = 256 };
 
-typedef unsigned __int128 order_t;
+typedef unsigned __int128 order_bits;
 
 enum { CACHE_LINE = 64 };
 /* Entries kept before heap[0] so that heap[1], the first sibling group, and
@@ -74,9 +74,9 @@ static inline double bits_time(uint64_t b)
 	return t;
 }
 
-static inline order_t ord(const node *n)
+static inline order_bits ord(const node *n)
 {
-	return ((order_t)n->tbits << 64) | n->key;
+	return ((order_bits)n->tbits << 64) | n->key;
 }
 
 static inline node *heap_nodes(const sim_queue *q)
@@ -134,7 +134,7 @@ static inline size_t min_child(const node *h, size_t first)
 
 static inline void sift_up(node *h, size_t i, node x)
 {
-	order_t ox = ord(&x);
+	order_bits ox = ord(&x);
 	while (i > 0) {
 		size_t parent = (i - 1) / ARITY;
 		if (ox >= ord(&h[parent]))
@@ -258,7 +258,7 @@ static void sort_nodes(node *a, node *tmp, size_t n)
 		size_t hi = lo + RUN < n ? lo + RUN : n;
 		for (size_t i = lo + 1; i < hi; i++) {
 			node x = a[i];
-			order_t ox = ord(&x);
+			order_bits ox = ord(&x);
 			size_t j = i;
 			while (j > lo && ord(&a[j - 1]) > ox) {
 				a[j] = a[j - 1];
@@ -408,59 +408,40 @@ static void refile_as_heap(sim_queue *q, gathered *g)
 	heapify(q);
 }
 
-/* Sets up the calendar for the gathered entries, whose spread sets the
-   width, and files them: a counting pass sizes every array exactly, so
-   the filing pass cannot fail. With few entries, or all at one time, the
-   width is infinite and everything is in the heap. Deterministic: depends
-   only on the entries. Consumes g. */
-static void refile(sim_queue *q, gathered *g)
+/* The calendar's geometry for the n entries at all: *inv_width (0: no
+   calendar, everything in the heap) from the spread of the nearer 90% of
+   a sample of up to 512 entries, so that far outliers go to the overflow
+   and not into the width; *buckets, a window of about twice that spread;
+   *tmin, the earliest time. */
+static void choose_width(const sim_queue *q, const node *all, size_t n, double *inv_width,
+			 size_t *buckets, double *tmin)
 {
-	node *all = g->items;
-	size_t n = g->n;
-	double tmin = INFINITY;
+	*tmin = INFINITY;
 	for (size_t i = 0; i < n; i++)
-		tmin = fmin(tmin, bits_time(all[i].tbits));
-	double inv_width = 0;
-	size_t buckets = 0;
-	if (q->kind == SIM_QUEUE_CALENDAR && n >= CALENDAR_MIN) {
-		/* Width from the spread of the nearer 90% of a sample of up to
-		   512 entries: far outliers go to the overflow, not into the
-		   width. */
-		enum { SAMPLE = 512 };
-		double sample[SAMPLE];
-		size_t m = n < SAMPLE ? n : SAMPLE;
-		for (size_t i = 0; i < m; i++)
-			sample[i] = bits_time(all[i * n / m].tbits);
-		qsort(sample, m, sizeof sample[0], compare_doubles);
-		double span = sample[m * 9 / 10] - tmin;
-		if (span > 0 && isfinite(span)) {
-			double near = 0.9 * (double)n;
-			inv_width = near / (span * SIM_QUEUE_PER_BUCKET);
-			/* A window of about twice that spread. */
-			buckets = next_pow2((size_t)(2 * near / SIM_QUEUE_PER_BUCKET));
-		}
+		*tmin = fmin(*tmin, bits_time(all[i].tbits));
+	*inv_width = 0;
+	*buckets = 0;
+	if (q->kind != SIM_QUEUE_CALENDAR || n < CALENDAR_MIN)
+		return;
+	enum { SAMPLE = 512 };
+	double sample[SAMPLE];
+	size_t m = n < SAMPLE ? n : SAMPLE;
+	for (size_t i = 0; i < m; i++)
+		sample[i] = bits_time(all[i * n / m].tbits);
+	qsort(sample, m, sizeof sample[0], compare_doubles);
+	double span = sample[m * 9 / 10] - *tmin;
+	if (span > 0 && isfinite(span)) {
+		double near = 0.9 * (double)n;
+		*inv_width = near / (span * SIM_QUEUE_PER_BUCKET);
+		*buckets = next_pow2((size_t)(2 * near / SIM_QUEUE_PER_BUCKET));
 	}
-	q->size_at_resize = n > CALENDAR_MIN / 2 ? n : CALENDAR_MIN / 2;
-	q->resizes++;
-	if (buckets != q->bucket_count) {
-		free(q->buckets);
-		q->buckets = NULL;
-		q->bucket_count = 0;
-		if (buckets) {
-			q->buckets = calloc(buckets, sizeof *q->buckets);
-			if (!q->buckets) {
-				refile_as_heap(q, g);
-				return;
-			}
-			q->bucket_count = buckets;
-		}
-	}
-	q->inv_width = inv_width;
-	q->current = inv_width > 0 ? bucket_of(q, time_bits(tmin)) : 0;
-	q->window_end = inv_width > 0 ? q->current + buckets : 1;
-	q->overflow_min = UINT64_MAX;
+}
 
-	/* Count, then allocate every array at its final size. */
+/* Gives every bucket, the overflow, the scratch array and the heap their
+   final size for the n entries at all (counted first, so filing them
+   cannot fail). False when out of memory. */
+static bool size_arrays(sim_queue *q, const node *all, size_t n)
+{
 	size_t to_heap = 0, to_overflow = 0, largest = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t b = bucket_of(q, all[i].tbits);
@@ -469,7 +450,7 @@ static void refile(sim_queue *q, gathered *g)
 		else if (b >= q->window_end)
 			to_overflow++;
 		else
-			q->buckets[b & (buckets - 1)].count++;
+			q->buckets[b & (q->bucket_count - 1)].count++;
 	}
 	bool ok = true;
 	for (size_t b = 0; b < q->bucket_count && ok; b++) {
@@ -497,11 +478,13 @@ static void refile(sim_queue *q, gathered *g)
 			q->scratch_capacity = largest;
 		}
 	}
-	ok = ok && sim_queue_reserve(q, to_heap) == 0;
-	if (!ok) {
-		refile_as_heap(q, g);
-		return;
-	}
+	return ok && sim_queue_reserve(q, to_heap) == 0;
+}
+
+/* Files the n entries at all into the heap, the buckets and the
+   overflow, as sized by size_arrays. */
+static void file_entries(sim_queue *q, const node *all, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		uint64_t b = bucket_of(q, all[i].tbits);
 		if (b <= q->current) {
@@ -510,11 +493,46 @@ static void refile(sim_queue *q, gathered *g)
 			((node *)q->overflow.items)[q->overflow.count++] = all[i];
 			q->overflow_min = b < q->overflow_min ? b : q->overflow_min;
 		} else {
-			sim_queue_array *a = &q->buckets[b & (buckets - 1)];
+			sim_queue_array *a = &q->buckets[b & (q->bucket_count - 1)];
 			((node *)a->items)[a->count++] = all[i];
 			q->in_buckets++;
 		}
 	}
+}
+
+/* Sets up the calendar for the gathered entries, whose spread sets the
+   width, and files them. With few entries, or all at one time, the width
+   is infinite and everything is in the heap; out of memory, too.
+   Deterministic: depends only on the entries. Consumes g. */
+static void refile(sim_queue *q, gathered *g)
+{
+	double inv_width, tmin;
+	size_t buckets;
+	choose_width(q, g->items, g->n, &inv_width, &buckets, &tmin);
+	q->size_at_resize = g->n > CALENDAR_MIN / 2 ? g->n : CALENDAR_MIN / 2;
+	q->resizes++;
+	if (buckets != q->bucket_count) {
+		free(q->buckets);
+		q->buckets = NULL;
+		q->bucket_count = 0;
+		if (buckets) {
+			q->buckets = calloc(buckets, sizeof *q->buckets);
+			if (!q->buckets) {
+				refile_as_heap(q, g);
+				return;
+			}
+			q->bucket_count = buckets;
+		}
+	}
+	q->inv_width = inv_width;
+	q->current = inv_width > 0 ? bucket_of(q, time_bits(tmin)) : 0;
+	q->window_end = inv_width > 0 ? q->current + buckets : 1;
+	q->overflow_min = UINT64_MAX;
+	if (!size_arrays(q, g->items, g->n)) {
+		refile_as_heap(q, g);
+		return;
+	}
+	file_entries(q, g->items, g->n);
 	heapify(q);
 	free(g->block);
 }
@@ -606,7 +624,7 @@ static void sort_bucket(sim_queue *q, uint64_t b)
 		tmp[start[sub[i]]++] = a[i];
 	for (size_t i = 0; i < n; i++) {
 		node x = tmp[i];
-		order_t ox = ord(&x);
+		order_bits ox = ord(&x);
 		size_t j = i;
 		while (j > 0 && ord(&a[j - 1]) > ox) {
 			a[j] = a[j - 1];

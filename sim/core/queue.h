@@ -1,5 +1,5 @@
 /*
- * sim_queue.h - the pending-event set: (time, key) entries popped in order.
+ * queue.h - the pending-event set: (time, key) entries popped in order.
  *
  * Entries are 32 bytes: ordered by time, then by key, and carrying 16
  * bytes of data (the engine's target, handler and cancellation handle), so
@@ -116,5 +116,13 @@ const sim_queue_entry *sim_queue_peek(sim_queue *q);
 void sim_queue_filter(sim_queue *q,
 		      bool (*keep)(const sim_queue_entry *entry, void *ctx),
 		      void *ctx);
+
+/* Whether an allocation failed where it could not be reported (the
+   queue's order can no longer be trusted). Inline: the engine asks once
+   per event. */
+static inline bool sim_queue_failed(const sim_queue *q)
+{
+	return q->oom;
+}
 
 #endif

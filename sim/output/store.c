@@ -427,6 +427,110 @@ static char *joined(const sim_table *t, bool keys)
 
 /* Creates the SQL table and view for a result table seen for the first
    time, or checks it matches the one recorded earlier; returns its entry. */
+/* Whether the database already describes table `file` (a resumed
+   sweep): *known, and then its columns must be keys and vals. */
+static int check_known_columns(sim_store *s, const char *file, const char *keys,
+			       const char *vals, bool *known, sim_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (prepare(s, "SELECT key_columns, value_columns FROM tables WHERE file = ?", &st,
+		    err) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	*known = sqlite3_step(st) == SQLITE_ROW;
+	int rc = 0;
+	if (*known && (strcmp((const char *)sqlite3_column_text(st, 0), keys) != 0 ||
+		       strcmp((const char *)sqlite3_column_text(st, 1), vals) != 0))
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "table %s has other columns than the stored one", file);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The SQL of table e (columns as t's): its CREATE TABLE, its INSERT and
+   the view NAME_rows that joins every row with its experiment, point,
+   parameters, replication and seed. sqlite3_malloc'ed; NULL when out of
+   memory. */
+typedef struct table_sql {
+	char *create, *insert, *view;
+} table_sql;
+
+static void table_sql_free(table_sql *q)
+{
+	sqlite3_free(q->create);
+	sqlite3_free(q->insert);
+	sqlite3_free(q->view);
+}
+
+/* Appends to *text (sqlite3 printf format with one %s for the old text);
+   *text NULL stays NULL. */
+static void append(char **text, const char *fmt, const char *arg)
+{
+	char *grown = *text ? sqlite3_mprintf(fmt, *text, arg) : NULL;
+	sqlite3_free(*text);
+	*text = grown;
+}
+
+static int table_sql_build(table_sql *q, const stored_table *e, const sim_table *t)
+{
+	q->create = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(point INTEGER,"
+				    " replication INTEGER, row INTEGER", e->sql);
+	q->insert = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?, ?", e->sql);
+	q->view = sqlite3_mprintf("CREATE VIEW IF NOT EXISTS \"%w_rows\" AS SELECT"
+				  " (SELECT value FROM experiment WHERE key = 'name') AS"
+				  " experiment, p.*, r.replication, r.seed, r.stream_key, t.row",
+				  e->sql);
+	for (size_t i = 0; i < e->key_count + e->value_count; i++) {
+		bool key = i < e->key_count;
+		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
+		append(&q->create, key ? "%s, \"%w\" TEXT" : "%s, \"%w\" REAL", c);
+		append(&q->insert, "%s, ?%s", "");
+		append(&q->view, "%s, t.\"%w\"", c);
+	}
+	append(&q->create, "%s, PRIMARY KEY(point, replication, row)) WITHOUT ROWID;%s", "");
+	append(&q->insert, "%s)%s", "");
+	append(&q->view, "%s FROM \"%w\" t JOIN runs r USING (point, replication)"
+			 " JOIN points p USING (point);", e->sql);
+	return q->create && q->insert && q->view ? 0 : -1;
+}
+
+/* Notes table e in the database's list of tables. */
+static int record_table(sim_store *s, const stored_table *e, const char *keys,
+			const char *vals, sim_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (prepare(s, "INSERT INTO tables(file, sql_name, key_columns, value_columns)"
+		       " VALUES (?, ?, ?, ?)", &st, err) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->sql, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, vals, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot record a table", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Creates table e in the database (when new) and prepares its insert. */
+static int open_table(sim_store *s, stored_table *e, const sim_table *t, sim_error *err)
+{
+	char *keys = joined(t, true), *vals = joined(t, false);
+	table_sql q = { 0 };
+	bool known = false;
+	int rc = -1;
+	if (!keys || !vals || table_sql_build(&q, e, t) != 0)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (check_known_columns(s, e->file, keys, vals, &known, err) == 0 &&
+		 exec(s, q.create, err) == 0 && exec(s, q.view, err) == 0 &&
+		 prepare(s, q.insert, &e->insert, err) == 0)
+		rc = known ? 0 : record_table(s, e, keys, vals, err);
+	table_sql_free(&q);
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+/* The stored table for t's file: known already, or created now. */
 static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
 {
 	const char *file = sim_table_file(t);
@@ -449,95 +553,17 @@ static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
 	e->sql = sql_name(file);
 	e->key_count = sim_table_key_count(t);
 	e->value_count = sim_table_value_count(t);
-	char *keys = joined(t, true), *vals = joined(t, false);
-	char *create = NULL, *insert = NULL;
-	stored_table *result = NULL;
-	sqlite3_stmt *st = NULL;
-	if (!e->file || !e->sql || !keys || !vals) {
+	if (!e->file || !e->sql) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
+		free_table(e);
+		return NULL;
 	}
-	/* Known from an earlier session (a resumed sweep)? Then the columns
-	   must be the same. */
-	if (prepare(s, "SELECT key_columns, value_columns FROM tables WHERE file = ?", &st,
-		    err) != 0)
-		goto done;
-	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
-	int known = sqlite3_step(st) == SQLITE_ROW;
-	if (known && (strcmp((const char *)sqlite3_column_text(st, 0), keys) != 0 ||
-		      strcmp((const char *)sqlite3_column_text(st, 1), vals) != 0)) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
-			      "table %s has other columns than the stored one", file);
-		goto done;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	create = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(point INTEGER,"
-				 " replication INTEGER, row INTEGER", e->sql);
-	insert = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?, ?", e->sql);
-	char *view = sqlite3_mprintf("CREATE VIEW IF NOT EXISTS \"%w_rows\" AS SELECT"
-				     " (SELECT value FROM experiment WHERE key = 'name') AS"
-				     " experiment, p.*, r.replication, r.seed, r.stream_key, t.row",
-				     e->sql);
-	for (size_t i = 0; create && insert && view && i < e->key_count + e->value_count; i++) {
-		bool key = i < e->key_count;
-		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
-		char *a = sqlite3_mprintf("%s, \"%w\" %s", create, c, key ? "TEXT" : "REAL");
-		char *b = sqlite3_mprintf("%s, ?", insert);
-		char *v = sqlite3_mprintf("%s, t.\"%w\"", view, c);
-		sqlite3_free(create);
-		sqlite3_free(insert);
-		sqlite3_free(view);
-		create = a;
-		insert = b;
-		view = v;
-	}
-	char *c2 = create ? sqlite3_mprintf("%s, PRIMARY KEY(point, replication, row))"
-					   " WITHOUT ROWID;", create) : NULL;
-	char *i2 = insert ? sqlite3_mprintf("%s)", insert) : NULL;
-	char *v2 = view ? sqlite3_mprintf("%s FROM \"%w\" t JOIN runs r USING (point,"
-					  " replication) JOIN points p USING (point);", view,
-					  e->sql) : NULL;
-	sqlite3_free(create);
-	sqlite3_free(insert);
-	sqlite3_free(view);
-	create = c2;
-	insert = i2;
-	if (!create || !insert || !v2) {
-		sqlite3_free(v2);
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
-	}
-	int rc = exec(s, create, err);
-	if (rc == 0)
-		rc = exec(s, v2, err);
-	sqlite3_free(v2);
-	if (rc != 0 || prepare(s, insert, &e->insert, err) != 0)
-		goto done;
-	if (!known) {
-		if (prepare(s, "INSERT INTO tables(file, sql_name, key_columns, value_columns)"
-			       " VALUES (?, ?, ?, ?)", &st, err) != 0)
-			goto done;
-		sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, e->sql, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, vals, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_error(s, "cannot record a table", err);
-			goto done;
-		}
+	if (open_table(s, e, t, err) != 0) {
+		free_table(e);
+		return NULL;
 	}
 	s->count++;
-	result = e;
-done:
-	if (!result)
-		free_table(e);
-	sqlite3_finalize(st);
-	sqlite3_free(create);
-	sqlite3_free(insert);
-	free(keys);
-	free(vals);
-	return result;
+	return e;
 }
 
 static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t rep,

@@ -1,5 +1,5 @@
-/* pool.c - workers for a sweep's tasks: in-process and forked
-   (include/sim_pool.h; the MPI kind is pool_mpi.c). */
+/* pool.c - workers for a sweep's tasks: in-process and forked (see
+   pool.h); the MPI kind (pool_mpi.c) plugs in through p->ops. */
 #include "pool_impl.h"
 
 #include <errno.h>
@@ -14,82 +14,6 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-
-void sim_task_result_clear(sim_task_result *r)
-{
-	free(r->data);
-	free(r->error);
-	free(r->notes);
-	memset(r, 0, sizeof *r);
-}
-
-void pool_failed(sim_task_result *r, const sim_task *task, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	sim_task_result_clear(r);
-	r->task = *task;
-	r->error = strdup(msg);
-}
-
-char *pool_pack(const sim_task_result *r, size_t *len)
-{
-	pool_header h = {
-		r->task.point, r->task.replication, r->ok, r->events,
-		r->ok ? r->len : 0, r->error ? strlen(r->error) : 0,
-		r->notes ? strlen(r->notes) : 0,
-	};
-	*len = sizeof h + h.len + h.error_len + h.notes_len;
-	char *msg = malloc(*len);
-	if (!msg)
-		return NULL;
-	memcpy(msg, &h, sizeof h);
-	if (h.len)
-		memcpy(msg + sizeof h, r->data, h.len);
-	if (h.error_len)
-		memcpy(msg + sizeof h + h.len, r->error, h.error_len);
-	if (h.notes_len)
-		memcpy(msg + sizeof h + h.len + h.error_len, r->notes, h.notes_len);
-	return msg;
-}
-
-int pool_unpack(const char *msg, size_t len, sim_task_result *r)
-{
-	pool_header h;
-	memset(r, 0, sizeof *r);
-	if (len < sizeof h)
-		return -1;
-	memcpy(&h, msg, sizeof h);
-	if (h.len > len - sizeof h || h.error_len > len - sizeof h - h.len ||
-	    h.notes_len != len - sizeof h - h.len - h.error_len)
-		return -1;
-	r->task = (sim_task){ h.point, h.replication };
-	r->ok = h.ok != 0;
-	r->events = h.events;
-	r->len = h.len;
-	if (h.len && !(r->data = malloc(h.len)))
-		return -1;
-	if (h.len)
-		memcpy(r->data, msg + sizeof h, h.len);
-	if (h.error_len || !r->ok) {
-		if (!(r->error = calloc(h.error_len + 1, 1))) {
-			sim_task_result_clear(r);
-			return -1;
-		}
-		memcpy(r->error, msg + sizeof h + h.len, h.error_len);
-	}
-	if (h.notes_len) {
-		if (!(r->notes = calloc(h.notes_len + 1, 1))) {
-			sim_task_result_clear(r);
-			return -1;
-		}
-		memcpy(r->notes, msg + sizeof h + h.len + h.error_len, h.notes_len);
-	}
-	return 0;
-}
 
 /* Reads or writes all n bytes, retrying after signals; -1 on error or an
    early end of file. */
@@ -140,7 +64,7 @@ static void worker_main(const sim_pool *p, int task_fd, int result_fd)
 		sim_task_result r = { .task = task };
 		p->fn(p->ctx, &task, &r);
 		size_t len;
-		char *msg = pool_pack(&r, &len);
+		char *msg = sim_task_pack(&r, &len);
 		sim_task_result_clear(&r);
 		if (!msg || write_all(result_fd, msg, len) != 0)
 			_exit(1);
@@ -184,7 +108,7 @@ static int spawn(sim_pool *p, size_t i, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
 				     "cannot start a worker: %s", strerror(errno));
 	}
-	p->workers[i] = (pool_worker){ .pid = pid, .task_fd = task_pipe[1],
+	p->workers[i] = (sim__pool_worker){ .pid = pid, .task_fd = task_pipe[1],
 				       .result_fd = result_pipe[0] };
 	return 0;
 }
@@ -227,8 +151,8 @@ size_t sim_pool_idle(const sim_pool *p)
 {
 	if (p->kind == POOL_INLINE)
 		return p->have_result ? 0 : 1;
-	if (p->kind == POOL_MPI)
-		return pool_mpi_idle(p);
+	if (p->ops)
+		return p->ops->idle(p);
 	size_t n = 0;
 	for (size_t i = 0; i < p->size; i++)
 		n += !p->workers[i].busy;
@@ -244,10 +168,10 @@ int sim_pool_submit(sim_pool *p, const sim_task *task, sim_error *err)
 		p->have_result = true;
 		return 0;
 	}
-	if (p->kind == POOL_MPI)
-		return pool_mpi_submit(p, task, err);
+	if (p->ops)
+		return p->ops->submit(p, task, err);
 	for (size_t i = 0; i < p->size; i++) {
-		pool_worker *w = &p->workers[i];
+		sim__pool_worker *w = &p->workers[i];
 		if (w->busy)
 			continue;
 		w->busy = true;
@@ -264,17 +188,17 @@ int sim_pool_submit(sim_pool *p, const sim_task *task, sim_error *err)
    worker takes its place. */
 static int replace_dead(sim_pool *p, size_t i, sim_task_result *out, sim_error *err)
 {
-	pool_worker *w = &p->workers[i];
+	sim__pool_worker *w = &p->workers[i];
 	int status = 0;
 	close(w->task_fd);
 	close(w->result_fd);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status))
-		pool_failed(out, &w->task, "the worker died from signal %d (%s)",
+		sim_task_failed(out, &w->task, "the worker died from signal %d (%s)",
 			    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
-		pool_failed(out, &w->task, "the worker exited with status %d mid-task",
+		sim_task_failed(out, &w->task, "the worker exited with status %d mid-task",
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	w->pid = 0;
 	w->busy = false;
@@ -283,11 +207,11 @@ static int replace_dead(sim_pool *p, size_t i, sim_task_result *out, sim_error *
 
 static int read_result(sim_pool *p, size_t i, sim_task_result *out, sim_error *err)
 {
-	pool_worker *w = &p->workers[i];
-	pool_header h;
+	sim__pool_worker *w = &p->workers[i];
+	sim_task_header h;
 	if (read_all(w->result_fd, &h, sizeof h) != 0)
 		return replace_dead(p, i, out, err);
-	size_t len = sizeof h + h.len + h.error_len + h.notes_len;
+	size_t len = sim_task_message_size(&h);
 	char *msg = malloc(len);
 	if (!msg)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
@@ -296,11 +220,11 @@ static int read_result(sim_pool *p, size_t i, sim_task_result *out, sim_error *e
 		free(msg);
 		return replace_dead(p, i, out, err);
 	}
-	int rc = pool_unpack(msg, len, out);
+	int rc = sim_task_unpack(msg, len, out);
 	free(msg);
 	w->busy = false;
 	if (rc != 0)
-		pool_failed(out, &w->task, "the worker's result is malformed");
+		sim_task_failed(out, &w->task, "the worker's result is malformed");
 	return 0;
 }
 
@@ -314,8 +238,8 @@ int sim_pool_wait(sim_pool *p, sim_task_result *out, sim_error *err)
 		p->have_result = false;
 		return 0;
 	}
-	if (p->kind == POOL_MPI)
-		return pool_mpi_wait(p, out, err);
+	if (p->ops)
+		return p->ops->wait(p, out, err);
 	struct pollfd fds[256];
 	size_t map[256], n = 0;
 	for (size_t i = 0; i < p->size && n < 256; i++)
@@ -341,10 +265,10 @@ void sim_pool_close(sim_pool *p)
 {
 	if (!p)
 		return;
-	if (p->kind == POOL_MPI)
-		pool_mpi_close(p);
+	if (p->ops)
+		p->ops->close(p);
 	for (size_t i = 0; p->kind == POOL_FORK && i < p->size; i++) {
-		pool_worker *w = &p->workers[i];
+		sim__pool_worker *w = &p->workers[i];
 		if (w->pid <= 0)
 			continue;
 		if (w->busy)

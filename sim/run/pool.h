@@ -1,5 +1,5 @@
 /*
- * sim_pool.h - workers that run a sweep's tasks, one (point, replication)
+ * pool.h - workers that run a sweep's tasks, one (point, replication)
  * at a time, for a coordinator that hands them out as workers come free.
  *
  * Three kinds, one interface: in-process (jobs 1: each task runs when
@@ -9,36 +9,15 @@
  * messages). A worker that dies mid-task is reported as that task's
  * failure, and a forked one is replaced.
  */
-#ifndef SIM_POOL_H
-#define SIM_POOL_H
+#ifndef SIM_RUN_POOL_H
+#define SIM_RUN_POOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sim_error.h"
-
-typedef struct sim_task {
-	uint64_t point, replication;
-} sim_task;
-
-/* What a task produced: its encoded rows, or the error that stopped it. */
-typedef struct sim_task_result {
-	sim_task task;
-	bool ok;
-	uint64_t events;
-	char *data;   /* ok: heap bytes (sim_table_set_encode) */
-	size_t len;
-	char *error;  /* !ok: heap message */
-	char *notes;  /* ok: the model's own lines about the replication
-			 (manifest key = value lines), heap, or NULL */
-} sim_task_result;
-
-/* Frees what r holds and zeroes it. */
-void sim_task_result_clear(sim_task_result *r);
-
-/* Runs one task in a worker; fills out (task already set, ok false). */
-typedef void (*sim_task_fn)(void *ctx, const sim_task *task, sim_task_result *out);
+#include "task.h"
 
 typedef struct sim_pool sim_pool;
 

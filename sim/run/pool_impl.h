@@ -1,46 +1,37 @@
-/* pool_impl.h - what pool.c and pool_mpi.c share (not public). */
-#ifndef SIM_POOL_IMPL_H
-#define SIM_POOL_IMPL_H
+/* pool_impl.h - the pool's inside, shared by pool.c (in-process and
+   forked workers) and pool_mpi.c (MPI ranks); private to sim/run/. */
+#ifndef SIM_RUN_POOL_IMPL_H
+#define SIM_RUN_POOL_IMPL_H
 
 #include "pool.h"
 
 #include <sys/types.h>
 
-/* A result's fixed part; the data, the error message and the notes
-   follow it. */
-typedef struct pool_header {
-	uint64_t point, replication, ok, events, len, error_len, notes_len;
-} pool_header;
-
-typedef struct pool_worker {
+typedef struct sim__pool_worker {
 	pid_t pid;        /* forked kind */
 	int task_fd, result_fd;
 	bool busy;
 	sim_task task;
-} pool_worker;
+} sim__pool_worker;
+
+/* A kind of pool that pool.c does not know by name (MPI): pool.c's
+   sim_pool_idle, _submit, _wait and _close hand over to these. */
+typedef struct sim__pool_ops {
+	size_t (*idle)(const sim_pool *p);
+	int (*submit)(sim_pool *p, const sim_task *task, sim_error *err);
+	int (*wait)(sim_pool *p, sim_task_result *out, sim_error *err);
+	void (*close)(sim_pool *p); /* frees what the kind holds, not p */
+} sim__pool_ops;
 
 struct sim_pool {
 	enum { POOL_INLINE, POOL_FORK, POOL_MPI } kind;
+	const sim__pool_ops *ops; /* MPI; NULL for the kinds of pool.c */
 	sim_task_fn fn;
 	void *ctx;
 	size_t size;
-	pool_worker *workers; /* FORK and MPI (index i is rank i + 1) */
+	sim__pool_worker *workers; /* FORK and MPI (index i is rank i + 1) */
 	bool have_result;     /* INLINE: the task that ran at submit */
 	sim_task_result result;
 };
-
-/* The header and the whole message for r: heap bytes. */
-char *pool_pack(const sim_task_result *r, size_t *len);
-/* Fills r from a message of len bytes; -1 when malformed. */
-int pool_unpack(const char *msg, size_t len, sim_task_result *r);
-/* A failure result for task with the printf-style message. */
-void pool_failed(sim_task_result *r, const sim_task *task, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* The MPI kind (pool_mpi.c). */
-size_t pool_mpi_idle(const sim_pool *p);
-int pool_mpi_submit(sim_pool *p, const sim_task *task, sim_error *err);
-int pool_mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err);
-void pool_mpi_close(sim_pool *p);
 
 #endif

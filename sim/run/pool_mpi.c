@@ -1,4 +1,4 @@
-/* pool_mpi.c - a sweep's workers as MPI ranks (include/sim_pool.h).
+/* pool_mpi.c - a sweep's workers as MPI ranks (pool.h).
    Rank 0 sends each idle rank a task and receives whole results; the
    other ranks serve. Only built into the program with SIM_MPI (make MPI=1);
    without it the functions say MPI is missing. */
@@ -33,29 +33,7 @@ int sim_pool_mpi_rank(void)
 	return rank;
 }
 
-sim_pool *sim_pool_mpi(sim_error *err)
-{
-	int ranks = 1;
-	MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-	if (ranks < 2) {
-		sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-			      "an MPI sweep needs at least 2 ranks (rank 0 only hands out tasks)");
-		return NULL;
-	}
-	sim_pool *p = calloc(1, sizeof *p);
-	if (p)
-		p->workers = calloc((size_t)ranks - 1, sizeof *p->workers);
-	if (!p || !p->workers) {
-		free(p);
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		return NULL;
-	}
-	p->kind = POOL_MPI;
-	p->size = (size_t)ranks - 1;
-	return p;
-}
-
-size_t pool_mpi_idle(const sim_pool *p)
+static size_t mpi_idle(const sim_pool *p)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->size; i++)
@@ -63,7 +41,7 @@ size_t pool_mpi_idle(const sim_pool *p)
 	return n;
 }
 
-int pool_mpi_submit(sim_pool *p, const sim_task *task, sim_error *err)
+static int mpi_submit(sim_pool *p, const sim_task *task, sim_error *err)
 {
 	for (size_t i = 0; i < p->size; i++) {
 		if (p->workers[i].busy)
@@ -80,9 +58,9 @@ int pool_mpi_submit(sim_pool *p, const sim_task *task, sim_error *err)
 	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "no idle rank");
 }
 
-int pool_mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err)
+static int mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err)
 {
-	if (pool_mpi_idle(p) == p->size)
+	if (mpi_idle(p) == p->size)
 		return 1;
 	MPI_Status st;
 	int len = 0, ready = 0;
@@ -106,23 +84,23 @@ int pool_mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	MPI_Recv(msg, len, MPI_BYTE, st.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD,
 		 MPI_STATUS_IGNORE);
-	pool_worker *w = &p->workers[st.MPI_SOURCE - 1];
+	sim__pool_worker *w = &p->workers[st.MPI_SOURCE - 1];
 	w->busy = false;
-	if (pool_unpack(msg, (size_t)len, out) != 0)
-		pool_failed(out, &w->task, "rank %d sent a malformed result", st.MPI_SOURCE);
+	if (sim_task_unpack(msg, (size_t)len, out) != 0)
+		sim_task_failed(out, &w->task, "rank %d sent a malformed result", st.MPI_SOURCE);
 	free(msg);
 	return 0;
 }
 
-void pool_mpi_close(sim_pool *p)
+static void mpi_close(sim_pool *p)
 {
 	/* A busy rank's result is still received, then dropped: every rank
 	   must read its stop before MPI_Finalize. */
-	while (pool_mpi_idle(p) < p->size) {
+	while (mpi_idle(p) < p->size) {
 		sim_task_result r = { 0 };
 		sim_error e;
 		sim_error_clear(&e);
-		int rc = pool_mpi_wait(p, &r, &e);
+		int rc = mpi_wait(p, &r, &e);
 		sim_task_result_clear(&r);
 		if (rc < 0)
 			MPI_Abort(MPI_COMM_WORLD, 1);
@@ -130,6 +108,31 @@ void pool_mpi_close(sim_pool *p)
 	}
 	for (size_t i = 0; i < p->size; i++)
 		MPI_Send(NULL, 0, MPI_BYTE, (int)i + 1, TAG_STOP, MPI_COMM_WORLD);
+}
+
+static const sim__pool_ops mpi_ops = { mpi_idle, mpi_submit, mpi_wait, mpi_close };
+
+sim_pool *sim_pool_mpi(sim_error *err)
+{
+	int ranks = 1;
+	MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+	if (ranks < 2) {
+		sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
+			      "an MPI sweep needs at least 2 ranks (rank 0 only hands out tasks)");
+		return NULL;
+	}
+	sim_pool *p = calloc(1, sizeof *p);
+	if (p)
+		p->workers = calloc((size_t)ranks - 1, sizeof *p->workers);
+	if (!p || !p->workers) {
+		free(p);
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return NULL;
+	}
+	p->kind = POOL_MPI;
+	p->ops = &mpi_ops;
+	p->size = (size_t)ranks - 1;
+	return p;
 }
 
 void sim_pool_mpi_serve(sim_task_fn fn, void *ctx)
@@ -144,7 +147,7 @@ void sim_pool_mpi_serve(sim_task_fn fn, void *ctx)
 		sim_task_result r = { .task = task };
 		fn(ctx, &task, &r);
 		size_t len;
-		char *packed = pool_pack(&r, &len);
+		char *packed = sim_task_pack(&r, &len);
 		sim_task_result_clear(&r);
 		if (!packed)
 			MPI_Abort(MPI_COMM_WORLD, 1);
@@ -176,31 +179,6 @@ sim_pool *sim_pool_mpi(sim_error *err)
 	sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 		      "this marketsim was built without MPI; build it with `make MPI=1`");
 	return NULL;
-}
-
-size_t pool_mpi_idle(const sim_pool *p)
-{
-	(void)p;
-	return 0;
-}
-
-int pool_mpi_submit(sim_pool *p, const sim_task *task, sim_error *err)
-{
-	(void)p;
-	(void)task;
-	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "built without MPI");
-}
-
-int pool_mpi_wait(sim_pool *p, sim_task_result *out, sim_error *err)
-{
-	(void)p;
-	(void)out;
-	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "built without MPI");
-}
-
-void pool_mpi_close(sim_pool *p)
-{
-	(void)p;
 }
 
 void sim_pool_mpi_serve(sim_task_fn fn, void *ctx)
