@@ -79,10 +79,6 @@ typedef struct sim_model_type {
 	void (*destroy)(void *state);
 } sim_model_type;
 
-/* Finds the model called name in a NULL-terminated registry, or NULL. */
-const sim_model_type *sim_model_find(const sim_model_type *const *registry,
-				     const char *name);
-
 /* The command-line program: parses argv, runs the command, returns the exit
    status (0 ok, 1 runtime failure, 2 bad usage or config). */
 int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry);
