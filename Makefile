@@ -183,7 +183,7 @@ lint: $(PROG) $(MPI_PROG)
 	tools/layers.sh $(BUILD)
 	tools/layers.sh build/mpi
 
-memcheck: $(PROG) $(TESTS)
+memcheck: $(PROG) $(HOOKS_PROG) $(TESTS)
 	@failed=0; for t in $(TESTS); do \
 		echo "== valgrind $$t"; \
 		MARKETSIM_UNDER_VALGRIND=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
