@@ -29,7 +29,7 @@
 
 #include <sqlite3.h>
 
-#include "sim_store.h"
+#include "output/store.h"
 #include "sim_table.h"
 
 /* ---- temporary directories ---------------------------------------------- */

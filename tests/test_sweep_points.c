@@ -24,7 +24,7 @@
 
 #include "sim_config.h"
 #include "sim_date.h"
-#include "sim_sweep.h"
+#include "run/sweep_points.h"
 
 /* ---- parameters built in C ------------------------------------------------------ */
 

@@ -230,6 +230,8 @@ static int read_result(sim_pool *p, size_t i, sim_task_result *out, sim_error *e
 
 int sim_pool_wait(sim_pool *p, sim_task_result *out, sim_error *err)
 {
+	/* *out may be uninitialised: it is only ever written. */
+	memset(out, 0, sizeof *out);
 	if (p->kind == POOL_INLINE) {
 		if (!p->have_result)
 			return 1;

@@ -47,7 +47,8 @@ size_t sim_pool_size(const sim_pool *p);
 /* Hands `task` to an idle worker (there must be one). */
 int sim_pool_submit(sim_pool *p, const sim_task *task, sim_error *err);
 
-/* Waits for a result: returns 0 with *out filled (the caller clears it),
+/* Waits for a result: returns 0 with *out filled (the caller clears it;
+   what *out held before is ignored, not freed),
    1 when no task is running, 2 when a signal interrupted the wait, -1
    with err. */
 int sim_pool_wait(sim_pool *p, sim_task_result *out, sim_error *err);
