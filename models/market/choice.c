@@ -1,4 +1,4 @@
-/* choice.c - multinomial logit choice (see include/mkt_choice.h). */
+/* choice.c - multinomial logit choice (see mkt_choice.h). */
 #include "mkt_choice.h"
 #include "market_internal.h"
 

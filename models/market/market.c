@@ -1,5 +1,5 @@
 /* market.c - the market model's wiring: state, handlers and the model
-   type the program registers (see include/mkt_market.h, docs/MODEL.md). */
+   type the program registers (see mkt_market.h, docs/MODEL.md). */
 #include "market_internal.h"
 
 #include <math.h>
