@@ -7,8 +7,11 @@
 #include <string.h>
 
 /* Random streams of a replication, by purpose, so that changing how one
-   part draws leaves the others' draws alone. */
-enum { STREAM_ARRIVALS, STREAM_USAGE, STREAM_CHOICE, STREAM_MOMENTS, STREAMS };
+   part draws leaves the others' draws alone. The values are the streams'
+   ids, keyed into the generator with (seed, replication): spelt out, since
+   renumbering them would change every result. */
+enum { STREAM_ARRIVALS = 0, STREAM_USAGE = 1, STREAM_CHOICE = 2, STREAM_MOMENTS = 3,
+       STREAMS };
 
 /* Rounds of re-choosing at the start: five bring the initial shares within
    a few percent of their fixed point in the baseline. */
