@@ -18,7 +18,7 @@ enum { STREAM_ARRIVALS = 0, STREAM_USAGE = 1, STREAM_CHOICE = 2, STREAM_MOMENTS 
 #define WARM_START_ROUNDS 5
 
 typedef struct mkt_owned {
-	mkt_state s;
+	mkt_state s; /* first: the callbacks (and the tests) take the state as an mkt_state */
 	sim_rng rng[STREAMS];
 } mkt_owned;
 

@@ -1,6 +1,8 @@
 /*
  * market_internal.h - the market model's state, shared by the files of
- * models/market/ (one concern each) and by nobody else.
+ * models/market/ (one concern each) and by the market's test suites,
+ * which build a market in their own process and read it back (the state
+ * an init hands back is an mkt_state). Nothing else includes it.
  */
 #ifndef MARKET_INTERNAL_H
 #define MARKET_INTERNAL_H
