@@ -1,7 +1,7 @@
 /* marketsim.c - the program: the engine's command line with the models
    registered. Adding a model means adding its type to this table. */
-#include "mkt_market.h"
-#include "phold.h"
+#include "market/mkt_market.h"
+#include "phold/phold.h"
 #include "sim_model.h"
 
 static const sim_model_type *const models[] = {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "phold.h"
+#include "phold/phold.h"
 #include "run/run.h"
 
 static const sim_model_type *const registry[] = { &phold_model, NULL };

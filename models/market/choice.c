@@ -1,4 +1,4 @@
-/* choice.c - multinomial logit choice (see include/mkt_choice.h). */
+/* choice.c - multinomial logit choice (see mkt_choice.h). */
 #include "mkt_choice.h"
 #include "market_internal.h"
 
@@ -51,7 +51,7 @@ size_t mkt_logit_choose(const double *v, size_t n, double mu, const sim_rng *rng
 	return last; /* rounding left target at the very top */
 }
 
-/* ---- The market's choices (models/market/market_internal.h) ---- */
+/* ---- The market's utilities (models/market/market_internal.h) ---- */
 
 /* The logistic S-curve, then each agentic_shift in date order blending it
    towards its level over its ramp. */
@@ -82,7 +82,8 @@ static double spend_unit(const mkt_model_state *m, double agentic)
 
 /* Recomputes every segment's pull towards every model at time t: the part
    of the utility all the segment's agents share. The agent's own terms
-   (its usage in the spend, inertia) are applied in mkt_agent_choose. */
+   (its usage in the spend, inertia) are applied when it draws its model
+   (demand.c). */
 void mkt_refresh_pulls(mkt_state *s, double t)
 {
 	double *v = s->choice_weights;
@@ -117,41 +118,4 @@ void mkt_refresh_pulls(mkt_state *s, double t)
 		for (size_t i = 0; i < s->model_count; i++)
 			seg->pull[i] = isfinite(v[i]) ? exp((v[i] - vmax) / s->p->mu) : 0.0;
 	}
-}
-
-size_t mkt_agent_choose(const mkt_state *s, const mkt_agent *a, double t,
-			bool paid_only, size_t exclude)
-{
-	const mkt_segment_state *seg = &s->segments[a->segment];
-	double rate = mkt_agent_rate(s, a, t);
-	/* -beta_price ln(rate x spend_unit): the spend_unit part is in the pull. */
-	double paid_factor = pow(rate, -seg->p->beta_price / s->p->mu);
-	double *w = s->choice_weights;
-	double total = 0;
-	for (size_t i = 0; i < s->model_count; i++) {
-		double x = seg->pull[i];
-		if (seg->paid[i])
-			x *= paid_factor;
-		else if (paid_only)
-			x = 0;
-		if (i == a->primary)
-			x *= seg->stay;
-		if (i == exclude)
-			x = 0;
-		w[i] = x;
-		total += x;
-	}
-	if (!(total > 0))
-		return MKT_NONE;
-	double u = sim_rng_uniform(s->choice_rng) * total;
-	size_t last = MKT_NONE;
-	for (size_t i = 0; i < s->model_count; i++) {
-		if (w[i] <= 0)
-			continue;
-		last = i;
-		if (u < w[i])
-			return i;
-		u -= w[i];
-	}
-	return last; /* rounding left u just past the end */
 }

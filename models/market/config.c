@@ -178,18 +178,33 @@ static const sim_schema launch_schema = SIM_SCHEMA("model_launch", launch_rows, 
 static const sim_schema outage_schema = SIM_SCHEMA("outage", outage_rows, mkt_event, NULL);
 static const sim_schema shift_schema = SIM_SCHEMA("agentic_shift", shift_rows, mkt_event, NULL);
 
-/* In mkt_event_type order. */
+/* The loader stores the index of an event's variant as its type, so entry
+   k must be the variant of mkt_event_type k: each entry is placed by its
+   constant, whatever the enum's order. The NULL name that ends the list
+   follows the entry written last, so they are written in the enum's order
+   (written otherwise, the end lands on an entry: a compile error,
+   "initialized field overwritten"). A type added last to the enum without
+   an entry fails the assertion below; one added elsewhere would end the
+   list early, which tests/test_market_shocks.c catches (every type has a
+   named entry, and one event of each loads as its type). */
 static const sim_variant event_variants[] = {
-	{ "price_change", &price_schema, "A model's prices change (e.g. a free promotion ends)" },
-	{ "free_limit", &limit_schema, "A model's free-use limit changes" },
-	{ "export_control", &export_schema,
-	  "An origin loses capacity and capacity growth; its cost to serve rises" },
-	{ "compliance_ban", &ban_schema, "A segment may no longer use an origin's models" },
-	{ "model_launch", &launch_schema, "A model becomes available on that date" },
-	{ "outage", &outage_schema, "A model loses capacity for some days" },
-	{ "agentic_shift", &shift_schema, "A segment's agentic share moves to a new level" },
+	[MKT_PRICE_CHANGE] = { "price_change", &price_schema,
+			       "A model's prices change (e.g. a free promotion ends)" },
+	[MKT_FREE_LIMIT] = { "free_limit", &limit_schema, "A model's free-use limit changes" },
+	[MKT_EXPORT_CONTROL] = { "export_control", &export_schema,
+				 "An origin loses capacity and capacity growth; its cost "
+				 "to serve rises" },
+	[MKT_COMPLIANCE_BAN] = { "compliance_ban", &ban_schema,
+				 "A segment may no longer use an origin's models" },
+	[MKT_MODEL_LAUNCH] = { "model_launch", &launch_schema,
+			       "A model becomes available on that date" },
+	[MKT_OUTAGE] = { "outage", &outage_schema, "A model loses capacity for some days" },
+	[MKT_AGENTIC_SHIFT] = { "agentic_shift", &shift_schema,
+				"A segment's agentic share moves to a new level" },
 	{ NULL, NULL, NULL },
 };
+_Static_assert(sizeof event_variants / sizeof event_variants[0] == MKT_EVENT_TYPES + 1,
+	       "event_variants: one entry per mkt_event_type, then the NULL end");
 
 static const sim_setting arrival_rows[] = {
 	SIM_FLOAT_ABOVE("p", mkt_arrival_params, p, "0.02", 0, 1000,

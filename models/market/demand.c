@@ -1,15 +1,59 @@
 /* demand.c - developer agents: joining, choosing a model (and an overflow
-   model beyond a free limit), reviewing, leaving. Each agent's tasks are
-   not simulated one by one: its rate is added to its segment's load on its
-   models, and metrics.c draws each day's tasks from the loads. */
+   model beyond a free limit) from their segment's pulls (choice.c),
+   reviewing, leaving. Each agent's tasks are not simulated one by one: its
+   rate is added to its segment's load on its models, and metrics.c draws
+   each day's tasks from the loads. */
 #include "market_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-double mkt_agent_rate(const mkt_state *s, const mkt_agent *a, double t)
+/* The agent's tasks per day at time t. */
+static double agent_rate(const mkt_state *s, const mkt_agent *a, double t)
 {
 	return a->weight * exp(s->segments[a->segment].growth_per_day * t);
+}
+
+/* Draws the agent's model at time t from its segment's pulls (choice.c),
+   with its own terms applied: its usage in a paid model's spend, inertia
+   towards its current primary. paid_only leaves out free models, exclude
+   one model (the free primary when drawing its overflow model). Returns
+   MKT_NONE when no model is open to it. */
+static size_t agent_choose(const mkt_state *s, const mkt_agent *a, double t,
+			   bool paid_only, size_t exclude)
+{
+	const mkt_segment_state *seg = &s->segments[a->segment];
+	double rate = agent_rate(s, a, t);
+	/* -beta_price ln(rate x spend_unit): the spend_unit part is in the pull. */
+	double paid_factor = pow(rate, -seg->p->beta_price / s->p->mu);
+	double *w = s->choice_weights;
+	double total = 0;
+	for (size_t i = 0; i < s->model_count; i++) {
+		double x = seg->pull[i];
+		if (seg->paid[i])
+			x *= paid_factor;
+		else if (paid_only)
+			x = 0;
+		if (i == a->primary)
+			x *= seg->stay;
+		if (i == exclude)
+			x = 0;
+		w[i] = x;
+		total += x;
+	}
+	if (!(total > 0))
+		return MKT_NONE;
+	double u = sim_rng_uniform(s->choice_rng) * total;
+	size_t last = MKT_NONE;
+	for (size_t i = 0; i < s->model_count; i++) {
+		if (w[i] <= 0)
+			continue;
+		last = i;
+		if (u < w[i])
+			return i;
+		u -= w[i];
+	}
+	return last; /* rounding left u just past the end */
 }
 
 /* Moves the agent's load on and off its models' totals (sign +1 or -1). */
@@ -33,14 +77,14 @@ static double requests_per_day(const mkt_state *s, const mkt_agent *a, size_t m,
 	double share = mkt_agentic_share(seg, t);
 	double per_task = (1 - share) * ms->chat.requests + share * ms->agentic.requests;
 	double boost = seg->paid[m] ? 1.0 : 1.0 + seg->p->free_usage_boost;
-	return mkt_agent_rate(s, a, t) * per_task * boost;
+	return agent_rate(s, a, t) * per_task * boost;
 }
 
 /* Chooses the agent's models afresh at time t and books the change. */
 static void choose(mkt_state *s, mkt_agent *a, double t)
 {
 	size_t before = a->primary;
-	size_t primary = mkt_agent_choose(s, a, t, false, MKT_NONE);
+	size_t primary = agent_choose(s, a, t, false, MKT_NONE);
 	mkt_agent next = *a;
 	next.primary = (uint8_t)primary;
 	next.secondary = MKT_NONE;
@@ -55,7 +99,7 @@ static void choose(mkt_state *s, mkt_agent *a, double t)
 			/* The daily free quota is per account across free models
 			   (OpenRouter), so the overflow goes to a paid model; with
 			   none open to the developer it is refused (HTTP 429). */
-			size_t second = mkt_agent_choose(s, &next, t, true, primary);
+			size_t second = agent_choose(s, &next, t, true, primary);
 			next.secondary = (uint8_t)second;
 			next.primary_frac = (float)(m->free_limit / wanted);
 		}
@@ -124,7 +168,7 @@ void mkt_agent_rechoose(mkt_state *s, size_t index, double t)
 		choose(s, &s->agents[index], t);
 }
 
-void mkt_agent_leave(mkt_state *s, size_t index)
+static void agent_leave(mkt_state *s, size_t index)
 {
 	mkt_agent *a = &s->agents[index];
 	apply_load(s, a, -1);
@@ -166,7 +210,7 @@ void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev)
 	double review = sp->review_days > 0 ? 1.0 / sp->review_days : 0;
 	double leave = sp->churn / 365.0;
 	if (sim_rng_uniform(s->choice_rng) * (review + leave) < leave) {
-		mkt_agent_leave(s, index);
+		agent_leave(s, index);
 		return;
 	}
 	choose(s, a, ev->time);

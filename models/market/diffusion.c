@@ -1,4 +1,4 @@
-/* diffusion.c - Bass diffusion of developers (see include/mkt_diffusion.h). */
+/* diffusion.c - Bass diffusion of developers (see mkt_diffusion.h). */
 #include "mkt_diffusion.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /* market.c - the market model's wiring: state, handlers and the model
-   type the program registers (see include/mkt_market.h, docs/MODEL.md). */
+   type the program registers (see mkt_market.h, docs/MODEL.md). */
 #include "market_internal.h"
 
 #include <math.h>
@@ -7,15 +7,18 @@
 #include <string.h>
 
 /* Random streams of a replication, by purpose, so that changing how one
-   part draws leaves the others' draws alone. */
-enum { STREAM_ARRIVALS, STREAM_USAGE, STREAM_CHOICE, STREAM_MOMENTS, STREAMS };
+   part draws leaves the others' draws alone. The values are the streams'
+   ids, keyed into the generator with (seed, replication): spelt out, since
+   renumbering them would change every result. */
+enum { STREAM_ARRIVALS = 0, STREAM_USAGE = 1, STREAM_CHOICE = 2, STREAM_MOMENTS = 3,
+       STREAMS };
 
 /* Rounds of re-choosing at the start: five bring the initial shares within
    a few percent of their fixed point in the baseline. */
 #define WARM_START_ROUNDS 5
 
 typedef struct mkt_owned {
-	mkt_state s;
+	mkt_state s; /* first: the callbacks (and the tests) take the state as an mkt_state */
 	sim_rng rng[STREAMS];
 } mkt_owned;
 

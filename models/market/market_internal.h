@@ -1,6 +1,8 @@
 /*
  * market_internal.h - the market model's state, shared by the files of
- * models/market/ (one concern each) and by nobody else.
+ * models/market/ (one concern each) and by the market's test suites,
+ * which build a market in their own process and read it back (the state
+ * an init hands back is an mkt_state). Nothing else includes it.
  */
 #ifndef MARKET_INTERNAL_H
 #define MARKET_INTERNAL_H
@@ -108,20 +110,17 @@ typedef struct mkt_state {
 	mkt_demand *fallback;    /* today's re-sent demand, per model */
 } mkt_state;
 
-/* choice.c: utilities and agents' choices. */
+/* choice.c: the utilities, as each segment's pull towards each model, and
+   the agentic share they depend on. Below demand.c: it calls nothing there. */
 void mkt_refresh_pulls(mkt_state *s, double t);
-size_t mkt_agent_choose(const mkt_state *s, const mkt_agent *a, double t,
-			bool paid_only, size_t exclude);
 double mkt_agentic_share(const mkt_segment_state *seg, double t);
 
-/* demand.c: agents joining, choosing, leaving. */
+/* demand.c: agents joining, drawing their models from the pulls, leaving. */
 int mkt_agent_add(mkt_state *s, double t, sim_error *err);
 void mkt_agent_rechoose(mkt_state *s, size_t index, double t);
-void mkt_agent_leave(mkt_state *s, size_t index);
 void mkt_rechoose_where(mkt_state *s, double t, size_t model, size_t segment,
 			size_t origin);
 void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev);
-double mkt_agent_rate(const mkt_state *s, const mkt_agent *a, double t);
 
 /* arrivals.c */
 void mkt_on_arrival(sim_engine *eng, void *ctx, const sim_event *ev);

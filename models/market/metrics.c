@@ -260,25 +260,40 @@ void mkt_warm_start(mkt_state *s, int rounds)
 
 static const char *const model_keys[] = { "week", "week_start", "model", "name",
 					   "provider", "origin" };
+/* models_weekly.csv's value columns, in this order; each row's values are
+   filled by the same constants, so a name and its value cannot part. */
+enum { M_IN, M_OUT, M_TOKENS, M_DEMANDED, M_FAILED, M_FALLBACK, M_REQUESTS, M_ACTIVE,
+       M_NEW, M_SHARE, M_RANK, M_SPEND, M_FEE, M_REVENUE, M_COST, M_PROFIT, M_PRICE_IN,
+       M_PRICE_OUT, M_CAPACITY, M_UTILISATION, M_ERRORS, MODEL_VALUES };
 static const char *const model_values[] = {
-	"tokens_in", "tokens_out", "tokens", "tokens_demanded", "tokens_failed",
-	"tokens_fallback", "requests",
-	"active_devs", "new_devs", "token_share", "rank", "spend", "fee", "revenue",
-	"cost", "profit", "price_in", "price_out", "capacity", "utilisation", "error_rate",
+	[M_IN] = "tokens_in", [M_OUT] = "tokens_out", [M_TOKENS] = "tokens",
+	[M_DEMANDED] = "tokens_demanded", [M_FAILED] = "tokens_failed",
+	[M_FALLBACK] = "tokens_fallback", [M_REQUESTS] = "requests",
+	[M_ACTIVE] = "active_devs", [M_NEW] = "new_devs", [M_SHARE] = "token_share",
+	[M_RANK] = "rank", [M_SPEND] = "spend", [M_FEE] = "fee", [M_REVENUE] = "revenue",
+	[M_COST] = "cost", [M_PROFIT] = "profit", [M_PRICE_IN] = "price_in",
+	[M_PRICE_OUT] = "price_out", [M_CAPACITY] = "capacity",
+	[M_UTILISATION] = "utilisation", [M_ERRORS] = "error_rate",
 };
-enum { MODEL_VALUES = sizeof model_values / sizeof model_values[0] };
+_Static_assert(sizeof model_values / sizeof model_values[0] == MODEL_VALUES,
+	       "model_values: one name per M_ constant");
 
-static const char *const group_values[] = {
-	"tokens", "token_share", "active_devs", "spend", "fee", "revenue", "cost",
-	"profit", "cum_revenue", "cum_profit", "tokens_in", "tokens_out",
-	"tokens_demanded", "tokens_failed", "requests", "new_devs", "capacity",
-	"utilisation", "error_rate",
-};
-/* Their indices, so the sums below read as what they add up. */
+/* providers_weekly.csv's and origins_weekly.csv's value columns, in this
+   order, so the sums below read as what they add up. */
 enum { G_TOKENS, G_SHARE, G_ACTIVE, G_SPEND, G_FEE, G_REVENUE, G_COST, G_PROFIT,
        G_CUM_REVENUE, G_CUM_PROFIT, G_IN, G_OUT, G_DEMANDED, G_FAILED, G_REQUESTS,
-       G_NEW, G_CAPACITY, G_UTILISATION, G_ERRORS };
-enum { GROUP_VALUES = sizeof group_values / sizeof group_values[0] };
+       G_NEW, G_CAPACITY, G_UTILISATION, G_ERRORS, GROUP_VALUES };
+static const char *const group_values[] = {
+	[G_TOKENS] = "tokens", [G_SHARE] = "token_share", [G_ACTIVE] = "active_devs",
+	[G_SPEND] = "spend", [G_FEE] = "fee", [G_REVENUE] = "revenue", [G_COST] = "cost",
+	[G_PROFIT] = "profit", [G_CUM_REVENUE] = "cum_revenue",
+	[G_CUM_PROFIT] = "cum_profit", [G_IN] = "tokens_in", [G_OUT] = "tokens_out",
+	[G_DEMANDED] = "tokens_demanded", [G_FAILED] = "tokens_failed",
+	[G_REQUESTS] = "requests", [G_NEW] = "new_devs", [G_CAPACITY] = "capacity",
+	[G_UTILISATION] = "utilisation", [G_ERRORS] = "error_rate",
+};
+_Static_assert(sizeof group_values / sizeof group_values[0] == GROUP_VALUES,
+	       "group_values: one name per G_ constant");
 
 /* Tokens served by all models in one week's rows. */
 static double week_tokens(const mkt_state *s, const mkt_week_row *rows)
@@ -322,13 +337,27 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 						s->provider_names[m->provider],
 						s->origin_names[m->origin] };
 			double v[MODEL_VALUES] = {
-				r->tokens_in, r->tokens_out, tokens, r->demanded, r->failed,
-				r->fallback, r->requests, r->active_devs, r->new_devs,
-				total > 0 ? tokens / total : 0, r->rank, r->spend, r->fee,
-				r->revenue, r->cost, r->revenue - r->cost, r->price_in,
-				r->price_out, r->capacity,
-				r->capacity > 0 ? r->demanded / r->capacity : 0,
-				r->demanded > 0 ? r->failed / r->demanded : 0,
+				[M_IN] = r->tokens_in,
+				[M_OUT] = r->tokens_out,
+				[M_TOKENS] = tokens,
+				[M_DEMANDED] = r->demanded,
+				[M_FAILED] = r->failed,
+				[M_FALLBACK] = r->fallback,
+				[M_REQUESTS] = r->requests,
+				[M_ACTIVE] = r->active_devs,
+				[M_NEW] = r->new_devs,
+				[M_SHARE] = total > 0 ? tokens / total : 0,
+				[M_RANK] = r->rank,
+				[M_SPEND] = r->spend,
+				[M_FEE] = r->fee,
+				[M_REVENUE] = r->revenue,
+				[M_COST] = r->cost,
+				[M_PROFIT] = r->revenue - r->cost,
+				[M_PRICE_IN] = r->price_in,
+				[M_PRICE_OUT] = r->price_out,
+				[M_CAPACITY] = r->capacity,
+				[M_UTILISATION] = r->capacity > 0 ? r->demanded / r->capacity : 0,
+				[M_ERRORS] = r->demanded > 0 ? r->failed / r->demanded : 0,
 			};
 			if (sim_table_add(t, keys, v, err) != 0)
 				return -1;

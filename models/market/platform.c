@@ -1,4 +1,4 @@
-/* platform.c - fees and the leaderboard (see include/mkt_platform.h). */
+/* platform.c - fees and the leaderboard (see mkt_platform.h). */
 #include "mkt_platform.h"
 
 double mkt_spend(double tokens_in, double tokens_out, double price_in,

@@ -86,6 +86,8 @@ void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 		break;
 	case MKT_AGENTIC_SHIFT:
 		break; /* applied at start: the shares are a function of time */
+	case MKT_EVENT_TYPES:
+		break; /* the count, not a type: the loader never sets it */
 	}
 	mkt_refresh_pulls(s, t);
 	if (hit_model != MKT_NONE || hit_origin != MKT_NONE)

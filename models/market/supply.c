@@ -1,4 +1,4 @@
-/* supply.c - capacity and daily congestion (see include/mkt_supply.h). */
+/* supply.c - capacity and daily congestion (see mkt_supply.h). */
 #include "mkt_supply.h"
 #include "market_internal.h"
 

@@ -34,13 +34,27 @@ typedef enum target_kind {
 	MODEL_TOKENS, MODEL_RANK, KINDS
 } target_kind;
 
-static const char *const kind_names[KINDS] = {
-	"router_tokens", "top_tokens", "top_all_origin", "origin_top_tokens",
-	"origin_leaders", "lead_streak", "model_tokens", "model_rank",
+/* Each kind's name in the targets file, indexed by the constants so that
+   reordering the enum cannot pair a kind with another's name. */
+static const char *const kind_names[] = {
+	[ROUTER_TOKENS] = "router_tokens",
+	[TOP_TOKENS] = "top_tokens",
+	[TOP_ALL_ORIGIN] = "top_all_origin",
+	[ORIGIN_TOP_TOKENS] = "origin_top_tokens",
+	[ORIGIN_LEADERS] = "origin_leaders",
+	[LEAD_STREAK] = "lead_streak",
+	[MODEL_TOKENS] = "model_tokens",
+	[MODEL_RANK] = "model_rank",
 };
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == KINDS,
+	       "kind_names: one name per target_kind");
 
 typedef enum target_mode { MODE_REL, MODE_ABS, MODE_MIN, MODE_MAX, MODES } target_mode;
-static const char *const mode_names[MODES] = { "rel", "abs", "min", "max" };
+static const char *const mode_names[] = {
+	[MODE_REL] = "rel", [MODE_ABS] = "abs", [MODE_MIN] = "min", [MODE_MAX] = "max",
+};
+_Static_assert(sizeof mode_names / sizeof mode_names[0] == MODES,
+	       "mode_names: one name per target_mode");
 
 typedef struct target {
 	char name[64];

@@ -1,5 +1,5 @@
 /* workload.c - token demand of chat and agentic tasks
-   (see include/mkt_workload.h). */
+   (see mkt_workload.h). */
 #include "mkt_workload.h"
 
 #include <math.h>

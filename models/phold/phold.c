@@ -1,4 +1,4 @@
-/* phold.c - the PHOLD benchmark model (see include/phold.h). */
+/* phold.c - the PHOLD benchmark model (see phold.h). */
 #include "phold.h"
 
 #include <math.h>

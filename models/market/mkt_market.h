@@ -59,6 +59,8 @@ typedef struct mkt_segment_params {
 	sim_list origins;      /* mkt_origin_rule */
 } mkt_segment_params;
 
+/* The `type` of an event. The loader stores the index of the type's entry
+   in config.c's event_variants, which is indexed by these constants. */
 typedef enum mkt_event_type {
 	MKT_PRICE_CHANGE,
 	MKT_FREE_LIMIT,
@@ -67,6 +69,7 @@ typedef enum mkt_event_type {
 	MKT_MODEL_LAUNCH,
 	MKT_OUTAGE,
 	MKT_AGENTIC_SHIFT,
+	MKT_EVENT_TYPES /* how many; keep last */
 } mkt_event_type;
 
 /* A dated shock (an element of `market.events`). */

@@ -1,0 +1,421 @@
+/*
+ * test_market_metrics.c - the daily draw's accounting, congestion, money,
+ * the leaderboard and the tables (models/market/metrics.c).
+ *
+ * metrics.c turns each day's drawn demand into served and failed tokens,
+ * money and weekly rows, and the rows into the result tables; every
+ * figure the experiments report passes through it. tests/test_market_model.c
+ * checks identities between the written CSVs; this suite checks metrics.c
+ * against what it was given, day by day, in a small market built in this
+ * process from a tests/data fixture (the experiment loaded with --set
+ * overrides holding the prices, costs and capacities the test computes
+ * with, the model's init on a fresh engine) and stepped tick by tick:
+ *
+ * - weekly bins: a model's week row is the sum of the demand drawn on the
+ *   week's days (days 7w to 7w + 6, a last partial week its own), served
+ *   in full when there is room, and of its daily capacities;
+ * - congestion: above capacity a model serves exactly its capacity, in
+ *   and out and requests in proportion, fails the rest, and its developers
+ *   see the error rate and latency of that load;
+ * - money: each day's spend is its tokens times that day's prices (a
+ *   price change mid-week included), revenue = spend, fee = rate x spend,
+ *   cost = tokens x cost to serve; the table's profit = revenue - cost,
+ *   its prices the week's last, each provider's cumulative revenue the sum
+ *   of its models';
+ * - leaderboard: ranked models by tokens, visibility for the top
+ *   leaderboard_size as their share of the ranked tokens, an unranked
+ *   model off it however much it serves, active developers the members;
+ *   token shares, long tail included, sum to 1.
+ *
+ * Must run from the repository root (make test does).
+ */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "market_internal.h"
+#include "run/experiment.h"
+#include "sim_table.h"
+
+/* ---- a market built in this process ---- */
+
+typedef struct market {
+	sim_experiment *x;
+	const mkt_market_params *p;
+	sim_engine *eng;
+	void *state;
+	mkt_state *s; /* the model's state (what market.c hands its callbacks) */
+} market;
+
+/* Loads tests/data/FIXTURE with the NULL-terminated --set overrides and
+   builds replication `rep` on a fresh engine: the initial agents have
+   joined and chosen (warm start included), no event has run. */
+static void market_open(market *m, const char *fixture, const char *const *set,
+			uint64_t rep)
+{
+	static const sim_model_type *const registry[] = { &mkt_market_model, NULL };
+	char path[256];
+	size_t n = 0;
+	sim_error err;
+	while (set && set[n])
+		n++;
+	snprintf(path, sizeof path, "tests/data/%s", fixture);
+	sim_run_options opt = { .config_path = path, .overrides = set, .override_count = n };
+	*m = (market){ 0 };
+	m->x = sim_experiment_load(registry, &opt, NULL, 0, &err);
+	if (!m->x)
+		fail_msg("%s: %s: %s", path, err.path, err.message);
+	m->p = sim_experiment_model_params(m->x);
+	assert_non_null(m->p);
+	m->eng = sim_engine_new(&err);
+	assert_non_null(m->eng);
+	sim_run_context ctx = { (uint64_t)sim_experiment_settings(m->x)->seed, rep, "test" };
+	if (mkt_market_model.init(&m->state, m->eng, m->p, &ctx, &err) != 0)
+		fail_msg("%s: init: %s", path, err.message);
+	m->s = m->state;
+}
+
+/* Runs every event earlier than `until`. */
+static void market_run(market *m, double until)
+{
+	sim_error err;
+	if (sim_engine_run(m->eng, until, &err) != 0)
+		fail_msg("run to %g: %s", until, err.message);
+}
+
+static void market_close(market *m)
+{
+	mkt_market_model.destroy(m->state);
+	sim_engine_free(m->eng);
+	sim_experiment_free(m->x);
+}
+
+static size_t model_index(const market *m, const char *id)
+{
+	long i = sim_map_find(&m->p->models, id);
+	if (i < 0)
+		fail_msg("no model %s", id);
+	return (size_t)i;
+}
+
+static long day_of(const market *m, const char *date)
+{
+	long d;
+	assert_int_equal(mkt_days_between(m->p->start_date, date, &d), 0);
+	return d;
+}
+
+/* The day's demand on model i, summed over segments, as metrics.c drew it
+   (s->demand holds the last tick's draw). */
+static mkt_demand own_demand(const mkt_state *s, size_t i)
+{
+	mkt_demand d = { 0 };
+	for (size_t k = 0; k < s->segment_count; k++) {
+		const mkt_demand *x = &s->demand[k * s->model_count + i];
+		d.in += x->in;
+		d.out += x->out;
+		d.requests += x->requests;
+	}
+	return d;
+}
+
+/* |a - b| <= tol x max(|a|, |b|), with the values in the message. */
+#define assert_rel(a, b, tol)                                                            \
+	do {                                                                             \
+		double ra_ = (a), rb_ = (b);                                             \
+		if (!(fabs(ra_ - rb_) <= (tol) * fmax(fabs(ra_), fabs(rb_))))            \
+			fail_msg("%s = %.17g, expected %.17g (relative %g)", #a, ra_, rb_, \
+				 (double)(tol));                                         \
+	} while (0)
+
+/* Runs the model's `record` into a fresh table set; the caller frees it. */
+static sim_table_set *record(const market *m)
+{
+	sim_error err;
+	sim_table_set *set = sim_table_set_new();
+	assert_non_null(set);
+	if (mkt_market_model.record(m->state, m->eng, set, &err) != 0)
+		fail_msg("record: %s", err.message);
+	return set;
+}
+
+static double value(const sim_table *t, size_t row, const char *column)
+{
+	long c = sim_table_value_index(t, column);
+	if (c < 0)
+		fail_msg("%s: no column %s", sim_table_file(t), column);
+	return sim_table_value(t, 0, row, (size_t)c);
+}
+
+/* ---- tests ---- */
+
+/* Ensure each week's row of a model holds the sum of the tokens and
+   requests drawn on its days (days 7w to 7w + 6; a last partial week its
+   own days), all served without congestion, and its daily capacities. */
+static void test_weekly_bins(void **unused)
+{
+	(void)unused;
+	enum { DAYS = 24, WEEKS = 4, MODELS = 4 };
+	/* m3 is picked by a few agents only: its days are drawn task by
+	   task, the others' as normal totals. */
+	static const char *const set[] = {
+		"market.days=24", "market.arrivals.initial=2000", "market.arrivals.potential=2000",
+		"market.segments.[0].tasks_mean=2.0", "market.models.m0.quality=0.0",
+		"market.models.m1.quality=0.0", "market.models.m2.quality=0.0",
+		"market.models.m3.quality=-4.0", NULL
+	};
+	market m;
+	market_open(&m, "market_analytic_logit.cfg", set, 0);
+	mkt_state *s = m.s;
+	assert_int_equal(s->weeks, WEEKS);
+	assert_int_equal(s->model_count, MODELS);
+	double in[WEEKS][MODELS] = { { 0 } }, out[WEEKS][MODELS] = { { 0 } };
+	double req[WEEKS][MODELS] = { { 0 } }, cap[WEEKS][MODELS] = { { 0 } };
+	size_t exact_days = 0; /* model-days of 1 to 24 tasks (one request each) */
+	for (int d = 1; d <= DAYS; d++) {
+		market_run(&m, d + 0.5); /* the tick at d draws day d - 1 */
+		int day = d - 1, w = day / 7;
+		for (size_t i = 0; i < MODELS; i++) {
+			mkt_demand x = own_demand(s, i);
+			in[w][i] += x.in;
+			out[w][i] += x.out;
+			req[w][i] += x.requests;
+			cap[w][i] += mkt_capacity_on(&s->models[i], day);
+			exact_days += x.requests >= 1 && x.requests <= 24;
+		}
+	}
+	assert_true(exact_days > 0); /* some days were drawn task by task */
+	for (size_t w = 0; w < WEEKS; w++)
+		for (size_t i = 0; i < MODELS; i++) {
+			const mkt_week_row *r = &s->rows[w * MODELS + i];
+			assert_true(in[w][i] > 0);
+			assert_rel(r->tokens_in, in[w][i], 1e-12);
+			assert_rel(r->tokens_out, out[w][i], 1e-12);
+			assert_rel(r->requests, req[w][i], 1e-12);
+			assert_rel(r->demanded, in[w][i] + out[w][i], 1e-12);
+			assert_double_near(r->failed, 0, 0);
+			assert_double_near(r->fallback, 0, 0);
+			assert_rel(r->capacity, cap[w][i], 1e-12);
+		}
+	market_close(&m);
+}
+
+/* Ensure a model whose demand D exceeds its capacity C serves exactly C a
+   day, in, out and requests in proportion, fails D - C, and shows its
+   developers the error rate 1 - C/D and the latency of utilisation D/C. */
+static void test_congestion_serves_capacity(void **unused)
+{
+	(void)unused;
+	enum { DAYS = 14 };
+	static const double CAPACITY = 1e9, GROWTH = 1.0, LATENCY = 2.0, SLOPE = 0.5, POWER = 2.0;
+	/* One model: nowhere to fall back to. */
+	static const char *const set[] = {
+		"market.days=14", "market.arrivals.initial=2000", "market.arrivals.potential=2000",
+		"market.models.agent.capacity=1e9", "market.models.agent.capacity_growth=1.0",
+		"market.models.agent.latency=2.0", "market.latency_slope=0.5",
+		"market.latency_power=2.0", NULL
+	};
+	market m;
+	market_open(&m, "market_analytic_tokens.cfg", set, 0);
+	mkt_state *s = m.s;
+	assert_int_equal(s->model_count, 1);
+	const mkt_model_state *mo = &s->models[0];
+	const mkt_week_row *rows = s->rows;
+	for (int d = 1; d <= DAYS; d++) {
+		const mkt_week_row *r = &rows[(d - 1) / 7];
+		mkt_week_row was = *r;
+		market_run(&m, d + 0.5);
+		double capacity = CAPACITY * pow(1 + GROWTH, (d - 1) / 365.0);
+		mkt_demand x = own_demand(s, 0);
+		double demand = x.in + x.out, served = capacity / demand;
+		assert_true(demand > 2 * capacity); /* congested */
+		assert_rel(r->tokens_in - was.tokens_in, x.in * served, 1e-9);
+		assert_rel(r->tokens_out - was.tokens_out, x.out * served, 1e-9);
+		assert_rel(r->tokens_in + r->tokens_out - was.tokens_in - was.tokens_out, capacity,
+			   1e-9);
+		assert_rel(r->requests - was.requests, x.requests * served, 1e-9);
+		assert_rel(r->failed - was.failed, demand - capacity, 1e-9);
+		assert_rel(r->demanded - was.demanded, demand, 1e-9);
+		assert_rel(mo->error_rate, 1 - capacity / demand, 1e-12);
+		assert_rel(mo->latency, LATENCY * (1 + SLOPE * pow(demand / capacity, POWER)), 1e-12);
+	}
+	market_close(&m);
+}
+
+enum { MONEY_MODELS = 3 };
+static const char *const money_ids[MONEY_MODELS] = { "free_a", "paid_b", "paid_c" };
+static const double MONEY_PRICE[MONEY_MODELS][2] = { { 0, 0 }, { 0.3, 1.2 }, { 1.25, 10.0 } };
+static const double MONEY_COST[MONEY_MODELS] = { 0.25, 0.15, 1.0 };
+static const double MONEY_FEE = 0.055, NEW_PRICE[2] = { 0.4, 1.6 };
+#define MONEY_DATE "2026-02-04"
+
+/* The price of model i on `day`: free_a's changes on MONEY_DATE. */
+static const double *money_price(size_t i, long day, long change)
+{
+	return i == 0 && day >= change ? NEW_PRICE : MONEY_PRICE[i];
+}
+
+/* Ensure every day's spend is its served tokens times that day's prices,
+   revenue the spend, the fee its rate times the spend and cost the tokens
+   times the cost to serve, also in the week a price changes; that the
+   weekly table's profit is revenue - cost, its prices the week's last,
+   and each provider's cumulative revenue the sum of its models'. */
+static void test_money(void **unused)
+{
+	(void)unused;
+	char args[MONEY_MODELS * 3 + 1][96];
+	const char *set[MONEY_MODELS * 3 + 6];
+	size_t n = 0;
+	for (size_t i = 0; i < MONEY_MODELS; i++) {
+		snprintf(args[3 * i], 96, "market.models.%s.price_in=%g", money_ids[i],
+			 MONEY_PRICE[i][0]);
+		snprintf(args[3 * i + 1], 96, "market.models.%s.price_out=%g", money_ids[i],
+			 MONEY_PRICE[i][1]);
+		snprintf(args[3 * i + 2], 96, "market.models.%s.cost=%g", money_ids[i], MONEY_COST[i]);
+		for (int j = 0; j < 3; j++)
+			set[n++] = args[3 * i + j];
+	}
+	snprintf(args[MONEY_MODELS * 3], 96, "market.fee=%g", MONEY_FEE);
+	set[n++] = args[MONEY_MODELS * 3];
+	set[n++] = "market.events.[1].date=\"" MONEY_DATE "\"";
+	set[n++] = "market.events.[1].model=\"free_a\"";
+	set[n++] = "market.events.[1].price_in=0.4";
+	set[n++] = "market.events.[1].price_out=1.6";
+	set[n] = NULL;
+	market m;
+	market_open(&m, "market_analytic_congested.cfg", set, 0);
+	mkt_state *s = m.s;
+	for (size_t i = 0; i < MONEY_MODELS; i++)
+		assert_int_equal(model_index(&m, money_ids[i]), i);
+	long change = day_of(&m, MONEY_DATE), days = m.p->days;
+	assert_true(change % 7 != 0); /* mid-week */
+	double burned = 0;
+	for (long d = 1; d <= days; d++) {
+		long day = d - 1;
+		mkt_week_row was[MONEY_MODELS];
+		const mkt_week_row *r = &s->rows[(day / 7) * MONEY_MODELS];
+		memcpy(was, r, sizeof was);
+		market_run(&m, d + 0.5);
+		for (size_t i = 0; i < MONEY_MODELS; i++) {
+			const double *price = money_price(i, day, change);
+			double in = r[i].tokens_in - was[i].tokens_in;
+			double out = r[i].tokens_out - was[i].tokens_out;
+			double spend = r[i].spend - was[i].spend;
+			assert_rel(spend, (in * price[0] + out * price[1]) / 1e6, 1e-9);
+			assert_rel(r[i].revenue - was[i].revenue, spend, 1e-9);
+			assert_rel(r[i].fee - was[i].fee, MONEY_FEE * spend, 1e-9);
+			assert_rel(r[i].cost - was[i].cost, (in + out) * MONEY_COST[i] / 1e6, 1e-9);
+			if (price[0] == 0 && price[1] == 0)
+				burned += r[i].cost - was[i].cost;
+		}
+	}
+	assert_true(burned > 0); /* the free model served at a loss */
+
+	sim_table_set *tables = record(&m);
+	const sim_table *t = sim_table_find(tables, "models_weekly.csv");
+	assert_non_null(t);
+	assert_int_equal(sim_table_rows(t), s->weeks * MONEY_MODELS);
+	for (size_t row = 0; row < sim_table_rows(t); row++) {
+		size_t i = row % MONEY_MODELS, w = row / MONEY_MODELS;
+		long last = (long)fmin((double)(7 * w + 6), (double)(days - 1));
+		const double *price = money_price(i, last, change);
+		assert_string_equal(sim_table_key(t, row, 2), money_ids[i]);
+		assert_rel(value(t, row, "profit"), value(t, row, "revenue") - value(t, row, "cost"),
+			   1e-12);
+		assert_double_near(value(t, row, "price_in"), price[0], 0);
+		assert_double_near(value(t, row, "price_out"), price[1], 0);
+	}
+	/* The week of the change: part free, part paid. */
+	size_t w = (size_t)change / 7;
+	const mkt_week_row *r = &s->rows[w * MONEY_MODELS];
+	double at_end = (r->tokens_in * NEW_PRICE[0] + r->tokens_out * NEW_PRICE[1]) / 1e6;
+	assert_true(r->revenue > 0 && r->revenue < at_end);
+
+	const sim_table *sum = sim_table_find(tables, "summary.csv");
+	assert_non_null(sum);
+	for (size_t g = 0; g < s->provider_count; g++) {
+		double revenue = 0;
+		for (size_t j = 0; j < s->weeks * MONEY_MODELS; j++)
+			if ((size_t)s->models[j % MONEY_MODELS].provider == g)
+				revenue += s->rows[j].revenue;
+		long row = sim_table_find_row(sum, "cum_revenue", s->provider_names[g]);
+		assert_true(row >= 0);
+		assert_rel(value(sum, (size_t)row, "value"), revenue, 1e-12);
+	}
+	sim_table_set_free(tables);
+	market_close(&m);
+}
+
+/* Ensure a closed week ranks the ranked models by tokens, gives the top
+   leaderboard_size their share of the ranked tokens as visibility and the
+   others none, leaves an unranked model off (rank 0) however much it
+   served, counts its active developers, and that token shares, long tail
+   included, sum to 1 every week. */
+static void test_shares_and_leaderboard(void **unused)
+{
+	(void)unused;
+	enum { MODELS = 4, SHOWN = 2 };
+	/* m3 is the most used but unranked (a long tail aggregate). */
+	static const char *const set[] = {
+		"market.days=20", "market.scale=2", "market.arrivals.initial=4000",
+		"market.arrivals.potential=4000", "market.leaderboard_size=2",
+		"market.models.m3.ranked=false",
+		"market.models.m0.quality=1.0", "market.models.m1.quality=0.5",
+		"market.models.m2.quality=0.0", "market.models.m3.quality=2.0", NULL
+	};
+	market m;
+	market_open(&m, "market_analytic_logit.cfg", set, 0);
+	mkt_state *s = m.s;
+	market_run(&m, 7 + 1e-9); /* the tick at 7 closes week 0 */
+	const mkt_week_row *r = s->rows;
+	double tokens[MODELS], ranked = 0;
+	for (size_t i = 0; i < MODELS; i++) {
+		tokens[i] = r[i].tokens_in + r[i].tokens_out;
+		if (i < 3)
+			ranked += tokens[i];
+		double members = 0;
+		for (size_t k = 0; k < s->segment_count; k++)
+			members += (double)s->segments[k].members[i];
+		assert_double_near(r[i].active_devs, members * m.p->scale, 0);
+	}
+	assert_true(tokens[3] > tokens[0] && tokens[0] > tokens[1] && tokens[1] > tokens[2]);
+	assert_int_equal(r[3].rank, 0);
+	assert_double_near(s->models[3].visibility, 0, 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(r[i].rank, (int)i + 1);
+		double want = (size_t)r[i].rank <= SHOWN ? tokens[i] / ranked : 0;
+		assert_rel(s->models[i].visibility, want, 1e-12);
+	}
+
+	market_run(&m, (double)m.p->days + 0.5);
+	sim_table_set *tables = record(&m);
+	const sim_table *t = sim_table_find(tables, "models_weekly.csv");
+	assert_non_null(t);
+	for (size_t w = 0; w < s->weeks; w++) {
+		double share = 0, all = 0;
+		for (size_t i = 0; i < MODELS; i++)
+			all += s->rows[w * MODELS + i].tokens_in + s->rows[w * MODELS + i].tokens_out;
+		for (size_t i = 0; i < MODELS; i++) {
+			const mkt_week_row *x = &s->rows[w * MODELS + i];
+			double mine = value(t, w * MODELS + i, "token_share");
+			assert_rel(mine, (x->tokens_in + x->tokens_out) / all, 1e-12);
+			assert_double_near(value(t, w * MODELS + i, "rank"), x->rank, 0);
+			share += mine;
+		}
+		assert_double_near(share, 1, 1e-12);
+	}
+	sim_table_set_free(tables);
+	market_close(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_weekly_bins),
+		cmocka_unit_test(test_congestion_serves_capacity),
+		cmocka_unit_test(test_money),
+		cmocka_unit_test(test_shares_and_leaderboard),
+	};
+	return cmocka_run_group_tests_name("market metrics", tests, NULL, NULL);
+}
