@@ -290,19 +290,31 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 /* The command line as typed, before getopt permutes argv. */
 static char *join_command(int argc, char **argv)
 {
-	size_t len = 1;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = malloc(len);
-	if (!s)
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
 		return NULL;
-	s[0] = '\0';
 	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+		const char *a = argv[i];
+		fputs(i ? " " : "", f);
+		/* Quoted for a POSIX shell when it needs it, so that the line can
+		   be run again as printed (the resume hint does). */
+		if (a[0] && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_-+=.,/:@%") == strlen(a)) {
+			fputs(a, f);
+			continue;
+		}
+		fputc('\'', f);
+		for (; *a; a++)
+			fputs(*a == '\'' ? "'\\''" : (char[]){ *a, 0 }, f);
+		fputc('\'', f);
 	}
-	return s;
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;

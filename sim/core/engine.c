@@ -39,6 +39,7 @@ struct sim_engine {
 	uint32_t handle_count, handle_capacity, free_handle;
 	handler_entry *handlers;
 	uint32_t handler_count, handler_capacity;
+	const volatile sig_atomic_t *stop; /* a signal asks the run to end */
 	bool halt;            /* leave the run loop after this handler */
 	bool failed;
 	sim_error failure;
@@ -204,6 +205,11 @@ bool sim_cancel(sim_engine *eng, sim_event_id id)
 	return true;
 }
 
+void sim_engine_watch(sim_engine *eng, const volatile sig_atomic_t *stop)
+{
+	eng->stop = stop;
+}
+
 double sim_now(const sim_engine *eng)
 {
 	return eng->now;
@@ -246,6 +252,10 @@ int sim_engine_run(sim_engine *eng, double end_time, sim_error *err)
 		const handler_entry *h = &eng->handlers[top.tag];
 		h->fn(eng, h->ctx, &ev);
 		eng->stats.executed++;
+		if ((eng->stats.executed & 0xFFFF) == 0 && eng->stop && *eng->stop) {
+			sim_engine_fail(eng, "stopped by signal %d", (int)*eng->stop);
+			break;
+		}
 	}
 	/* Stopped by the horizon (not by a handler): the clock reaches it. */
 	if (!eng->halt && isfinite(end_time) && end_time > eng->now)

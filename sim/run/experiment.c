@@ -62,6 +62,7 @@ struct sim_experiment {
 	sim_setting rows[7];
 	sim_schema root;
 	void *params; /* experiment params, then the model's at model_offset() */
+	const volatile sig_atomic_t *stop; /* watched by every replication */
 };
 
 void sim_experiment_free(sim_experiment *x)
@@ -167,6 +168,11 @@ done:
 		return NULL;
 	}
 	return x;
+}
+
+void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop)
+{
+	x->stop = stop;
 }
 
 const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
@@ -305,6 +311,7 @@ static int run_on_fresh_engine(const sim_experiment *x, uint64_t replication,
 	*eng_out = sim_engine_new(err);
 	if (!*eng_out)
 		return -1;
+	sim_engine_watch(*eng_out, x->stop);
 	if (x->model->init(state_out, *eng_out, model_params, &ctx, err) != 0) {
 		*state_out = NULL;
 		return -1;

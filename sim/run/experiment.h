@@ -10,6 +10,7 @@
 #ifndef SIM_RUN_EXPERIMENT_H
 #define SIM_RUN_EXPERIMENT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,10 @@ const sim_model_type *sim_experiment_model(const sim_experiment *x);
 /* The resolved configuration as text (what the manifest and the store
    keep; resuming needs the same); heap, NULL when out of memory. */
 char *sim_experiment_resolved_config(const sim_experiment *x);
+
+/* Every later replication of x stops early, with an error, once *stop is
+   non-zero (a flag a signal handler sets; see sim_engine_watch). */
+void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop);
 
 /* Runs replication `replication` of x on a fresh engine and records its
    rows into tables (the model must have `record`); *events grows by the

@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The signal (SIGINT, SIGTERM) that asked the work to stop, or 0. */
+static volatile sig_atomic_t stop_signal;
+
 /* A worker's view of the sweep: the experiment loaded at the point it ran
    last, so a worker given the same point again does not reparse. */
 typedef struct sweep_worker {
@@ -86,6 +89,8 @@ static void run_task(void *ctx, const sim_task *task, sim_task_result *out)
 		sim_experiment_free(w->x);
 		w->point = task->point;
 		w->x = load_point(w, task->point, &e);
+		if (w->x)
+			sim_experiment_watch(w->x, &stop_signal);
 	}
 	if (w->x) {
 		rows = sim_table_set_new();
@@ -128,7 +133,6 @@ typedef struct coordinator {
 	sim_exec_report rep;
 } coordinator;
 
-static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
 {
@@ -345,6 +349,22 @@ static int plan_points(const execution *e, coordinator *c, sim_error *err)
 	return 0;
 }
 
+/* Says what a signal stopped and how to go on: the command as typed (all
+   its --set options) with --resume, and the folder it must write to. */
+static void print_resume_hint(const execution *e, const coordinator *c)
+{
+	const char *cmd = e->opt->command;
+	fprintf(stderr, "marketsim: %s %s stopped by %s: %zu of %zu replications are stored "
+		"in %s/results.sqlite.\n", e->sweep ? "sweep" : "run", e->name,
+		stop_signal == SIGINT ? "SIGINT" : "SIGTERM", c->stored, c->planned, e->dir);
+	if (cmd)
+		fprintf(stderr, "Resume with: %s%s\n", cmd,
+			e->how->resume ? "" : " --resume");
+	else
+		fprintf(stderr, "Resume with: marketsim %s --resume -o %s %s\n",
+			e->sweep ? "sweep" : "run", e->dir, e->opt->config_path);
+}
+
 /* Coordinates under SIGINT and SIGTERM handlers that ask it to stop, with
    a progress display; says how to resume when a signal stopped it. */
 static int coordinate_until_stopped(const execution *e, coordinator *c, sim_error *err)
@@ -371,11 +391,7 @@ static int coordinate_until_stopped(const execution *e, coordinator *c, sim_erro
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc == 0 && stop_signal) {
 		c->rep.interrupted = stop_signal;
-		fprintf(stderr, "marketsim: %s %s stopped by %s: %zu of %zu replications are "
-			"stored in %s/results.sqlite.\nResume with: marketsim %s --resume -o %s "
-			"%s\n", e->sweep ? "sweep" : "run", e->name,
-			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", c->stored, c->planned,
-			e->dir, e->sweep ? "sweep" : "run", e->dir, e->opt->config_path);
+		print_resume_hint(e, c);
 	}
 	return rc;
 }
