@@ -163,6 +163,7 @@ bench: $(PROG) $(BENCHES)
 # higher one (tools/layers.sh reads the objects with nm); its self-test first.
 lint: $(PROG)
 	tests/lint/run.sh
+	tests/config_typecheck/run.sh
 	tools/layers.sh $(BUILD)
 
 memcheck: $(PROG) $(TESTS)
