@@ -180,6 +180,7 @@ bench: $(PROG) $(BENCHES)
 # task pool exists only in the MPI one.
 lint: $(PROG) $(MPI_PROG)
 	tests/lint/run.sh
+	tests/config_typecheck/run.sh
 	tools/layers.sh $(BUILD)
 	tools/layers.sh build/mpi
 

@@ -125,6 +125,11 @@ typedef struct sim_setting {
 	const char *name;          /* key in the libconfig group */
 	sim_setting_kind kind;
 	size_t offset;             /* offsetof(params struct, field) */
+	size_t member_size;        /* sizeof that field, set by the row
+				      builders; 0 (unknown) in a row built
+				      by hand. sim_config_resolve fails
+				      when a GROUP row's differs from its
+				      group's size. */
 	bool required;             /* true: no default, must be given */
 	const char *default_text;  /* default, written as a --set value; NULL
 				      for required settings and groups */
@@ -165,64 +170,135 @@ typedef struct sim_schema {
 #define SIM_SCHEMA(name_, rows_, type_, check_) \
 	{ (name_), (rows_), sizeof(rows_) / sizeof((rows_)[0]), sizeof(type_), (check_) }
 
+/* Type checks. Each row builder checks at compile time the C type of the
+   member it points at, the type sim_setting_kind names:
+       SIM_INT                      int64_t
+       SIM_FLOAT, SIM_FLOAT_ABOVE   double
+       SIM_BOOL                     bool
+       SIM_STRING                   char *
+       SIM_CHOICE                   int (the choice's index)
+       SIM_GROUP, SIM_GROUP_OR_INT  a struct, not sim_map, sim_list nor
+                                    sim_numbers
+       SIM_MAP                      sim_map
+       SIM_LIST                     sim_list
+       SIM_NUMBERS                  sim_numbers
+       SIM_VARIANT_LIST             sim_list, and ITEM's TAG an int
+   The loader copies exactly that type's bytes to the member's offset, so
+   a row on a member of another type would overwrite its neighbours;
+   instead it fails to compile:
+       error: static assertion failed: "SIM_INT(phold_params, lps): the
+       member must be int64_t"
+   Types must match exactly: a `long long`, a `const char *`, a `char
+   name[16]`, an enum for a CHOICE fail too. That a GROUP's member is the
+   size of the struct its SCHEMA lays out cannot be checked here (the
+   schema's size is a value in another object, not a constant): the row
+   records the member's size and sim_config_resolve refuses a mismatch.
+   A check is an integer constant expression, 0 times the size of a struct
+   holding a _Static_assert, added to the row's offset, so rows stay valid
+   in static initialisers. */
+#define SIM__MEMBER_IS(TYPE, FIELD, CTYPE) \
+	_Generic(&((TYPE *)0)->FIELD, CTYPE *: 1, default: 0)
+#define SIM__CHECKED(VALUE, OK, MSG) \
+	((VALUE) + 0 * sizeof(struct { _Static_assert(OK, MSG); int sim__unused; }))
+/* offsetof(TYPE, FIELD), compiling only when the member is a CTYPE. */
+#define SIM__OFFSET(MACRO, TYPE, FIELD, CTYPE)                             \
+	SIM__CHECKED(offsetof(TYPE, FIELD), SIM__MEMBER_IS(TYPE, FIELD, CTYPE), \
+		     MACRO "(" #TYPE ", " #FIELD "): the member must be " #CTYPE)
+/* A struct, but not one of the collections. gcc and clang classify a
+   struct as 12 (record_type_class); elsewhere only the latter is checked. */
+#if defined(__GNUC__)
+#define SIM__IS_STRUCT(TYPE, FIELD) \
+	(__builtin_classify_type(((TYPE *)0)->FIELD) == 12)
+#else
+#define SIM__IS_STRUCT(TYPE, FIELD) 1
+#endif
+#define SIM__GROUP_OFFSET(MACRO, TYPE, FIELD)                              \
+	SIM__CHECKED(offsetof(TYPE, FIELD),                                \
+		     SIM__IS_STRUCT(TYPE, FIELD) &&                        \
+			     !SIM__MEMBER_IS(TYPE, FIELD, sim_map) &&      \
+			     !SIM__MEMBER_IS(TYPE, FIELD, sim_list) &&     \
+			     !SIM__MEMBER_IS(TYPE, FIELD, sim_numbers),    \
+		     MACRO "(" #TYPE ", " #FIELD "): the member must be a "   \
+			   "struct, the one SCHEMA lays out")
+#define SIM__MEMBER_SIZE(TYPE, FIELD) sizeof(((TYPE *)0)->FIELD)
+
 /* Row builders. DEF is the default as text (e.g. "0.25"), or NULL to make
    the setting required. LO/HI are inclusive bounds. */
 #define SIM_INT(NAME, TYPE, FIELD, DEF, LO, HI, DOC)                       \
 	{ .name = (NAME), .kind = SIM_SETTING_INT,                         \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_INT", TYPE, FIELD, int64_t),          \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .min = (LO), .max = (HI), .doc = (DOC) }
 #define SIM_FLOAT(NAME, TYPE, FIELD, DEF, LO, HI, DOC)                     \
 	{ .name = (NAME), .kind = SIM_SETTING_FLOAT,                       \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_FLOAT", TYPE, FIELD, double),         \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .min = (LO), .max = (HI), .doc = (DOC) }
 /* A float with an exclusive lower bound, e.g. "mean > 0". */
 #define SIM_FLOAT_ABOVE(NAME, TYPE, FIELD, DEF, LO, HI, DOC)               \
 	{ .name = (NAME), .kind = SIM_SETTING_FLOAT,                       \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_FLOAT_ABOVE", TYPE, FIELD, double),   \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .min = (LO), .max = (HI), .min_open = true, \
 	  .doc = (DOC) }
 #define SIM_BOOL(NAME, TYPE, FIELD, DEF, DOC)                              \
 	{ .name = (NAME), .kind = SIM_SETTING_BOOL,                        \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_BOOL", TYPE, FIELD, bool),            \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .doc = (DOC) }
 #define SIM_STRING(NAME, TYPE, FIELD, DEF, DOC)                            \
 	{ .name = (NAME), .kind = SIM_SETTING_STRING,                      \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_STRING", TYPE, FIELD, char *),        \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .doc = (DOC) }
 #define SIM_CHOICE(NAME, TYPE, FIELD, DEF, CHOICES, DOC)                   \
 	{ .name = (NAME), .kind = SIM_SETTING_CHOICE,                      \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_CHOICE", TYPE, FIELD, int),           \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .choices = (CHOICES), .doc = (DOC) }
 /* A nested group; all its settings may take defaults, so the group itself
    may be omitted from the file. */
 #define SIM_GROUP(NAME, TYPE, FIELD, SCHEMA, DOC)                          \
 	{ .name = (NAME), .kind = SIM_SETTING_GROUP,                       \
-	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA), .doc = (DOC) }
+	  .offset = SIM__GROUP_OFFSET("SIM_GROUP", TYPE, FIELD),           \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .group = (SCHEMA), .doc = (DOC) }
 
 /* A nested group that may also be written as an integer: the value of
    its INT member SHORTHAND (a string, e.g. "min"), the others at their
    defaults. Absent from the file, it is its shorthand's default. */
 #define SIM_GROUP_OR_INT(NAME, TYPE, FIELD, SCHEMA, SHORTHAND, DOC)        \
 	{ .name = (NAME), .kind = SIM_SETTING_GROUP,                       \
-	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
-	  .shorthand = (SHORTHAND), .doc = (DOC) }
+	  .offset = SIM__GROUP_OFFSET("SIM_GROUP_OR_INT", TYPE, FIELD),    \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .group = (SCHEMA), .shorthand = (SHORTHAND), .doc = (DOC) }
 
 /* A map of entries laid out by SCHEMA, MIN_N to MAX_N of them (MAX_N 0:
    no limit); required when MIN_N > 0, else absent means empty. */
 #define SIM_MAP(NAME, TYPE, FIELD, SCHEMA, MIN_N, MAX_N, DOC)              \
 	{ .name = (NAME), .kind = SIM_SETTING_MAP,                         \
-	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
+	  .offset = SIM__OFFSET("SIM_MAP", TYPE, FIELD, sim_map),          \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD), .group = (SCHEMA), \
 	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
 /* A list of groups laid out by SCHEMA; counts as for SIM_MAP. */
 #define SIM_LIST(NAME, TYPE, FIELD, SCHEMA, MIN_N, MAX_N, DOC)             \
 	{ .name = (NAME), .kind = SIM_SETTING_LIST,                        \
-	  .offset = offsetof(TYPE, FIELD), .group = (SCHEMA),              \
+	  .offset = SIM__OFFSET("SIM_LIST", TYPE, FIELD, sim_list),        \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD), .group = (SCHEMA), \
 	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
 /* An array of numbers, each in [LO, HI]. DEF as text ("[0.5, 0.5]", "[]")
    or NULL for required. */
 #define SIM_NUMBERS(NAME, TYPE, FIELD, DEF, LO, HI, MIN_N, MAX_N, DOC)     \
 	{ .name = (NAME), .kind = SIM_SETTING_NUMBERS,                     \
-	  .offset = offsetof(TYPE, FIELD), .required = (DEF) == NULL,      \
+	  .offset = SIM__OFFSET("SIM_NUMBERS", TYPE, FIELD, sim_numbers),  \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .min = (LO), .max = (HI),                 \
 	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
 /* A list of ITEM structs whose member KEY (e.g. "type") names one of
@@ -230,8 +306,13 @@ typedef struct sim_schema {
 #define SIM_VARIANT_LIST(NAME, TYPE, FIELD, ITEM, TAG, KEY, VARIANTS,     \
 			 MIN_N, MAX_N, DOC)                                \
 	{ .name = (NAME), .kind = SIM_SETTING_VARIANT_LIST,                \
-	  .offset = offsetof(TYPE, FIELD), .discriminator = (KEY),         \
-	  .variants = (VARIANTS), .tag_offset = offsetof(ITEM, TAG),       \
+	  .offset = SIM__OFFSET("SIM_VARIANT_LIST", TYPE, FIELD, sim_list), \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
+	  .discriminator = (KEY), .variants = (VARIANTS),                  \
+	  .tag_offset = SIM__CHECKED(offsetof(ITEM, TAG),                  \
+				     SIM__MEMBER_IS(ITEM, TAG, int),       \
+				     "SIM_VARIANT_LIST(" #ITEM ", " #TAG   \
+				     "): the tag member must be int"),     \
 	  .min_items = (MIN_N), .max_items = (MAX_N), .doc = (DOC) }
 
 /* A parsed experiment file (libconfig tree after @include). Opaque. */

@@ -572,6 +572,47 @@ static void test_bad_schema_default(void **state)
 	sim_config_free(cfg);
 }
 
+/* Ensure a GROUP row on a member smaller than the struct its schema lays
+   out is refused as a bug in the schema (the row builders check the
+   member is a struct at compile time, its size only here), whether the
+   group is in the file or left to its defaults, and nothing past the
+   member is written. */
+static void test_group_member_size(void **state)
+{
+	(void)state;
+	typedef struct big { int64_t a, b; } big;
+	typedef struct small { int64_t a; } small;
+	typedef struct outer { small g; int64_t after; } outer;
+	static const sim_setting big_rows[] = {
+		SIM_INT("a", big, a, "1", 0, 100, "A"),
+		SIM_INT("b", big, b, "2", 0, 100, "B"),
+	};
+	static const sim_schema big_schema =
+		SIM_SCHEMA("big", big_rows, big, NULL);
+	static const sim_setting rows[] = {
+		SIM_GROUP("g", outer, g, &big_schema, "A group"),
+		SIM_INT("after", outer, after, "7", 0, 100, "After it"),
+	};
+	static const sim_schema schema = SIM_SCHEMA("outer", rows, outer, NULL);
+	const char *texts[] = { "", "g = { b = 3; };" };
+	for (size_t k = 0; k < 2; k++) {
+		outer p = { .after = 42 };
+		sim_error err;
+		sim_config *cfg =
+			sim_config_parse_string(texts[k], "inline.cfg", &err);
+		assert_non_null(cfg);
+		assert_int_equal(sim_config_resolve(cfg, &schema, &p, &err), -1);
+		assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
+		assert_string_equal(err.path, "g");
+		assert_string_equal(err.message,
+				    "invalid schema: the group's member is 8 "
+				    "bytes but its schema \"big\" lays out 16");
+		assert_int_equal(p.after, 42);
+		sim_params_free(&schema, &p);
+		sim_config_free(cfg);
+	}
+}
+
 /* ---- --set overrides -------------------------------------------------- */
 
 /* Ensure --set changes a value from the file, and a later --set wins. */
@@ -1967,6 +2008,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_params_free_after_failure),
 		cmocka_unit_test(test_bad_schema_default),
+		cmocka_unit_test(test_group_member_size),
 		cmocka_unit_test(test_set_changes_existing),
 		cmocka_unit_test(test_set_creates_missing),
 		cmocka_unit_test(test_set_wrong_type),

@@ -2,14 +2,17 @@
  * config_internal.h - private to the config layer (sim/config*.c); not
  * part of the public surface in include/sim_config.h.
  *
- * The layer, one concern per file:
+ * The layer, one concern per file, each calling only files listed above
+ * it (tools/layers.sh checks there is no cycle):
+ *   message.c         the message buffer (msgbuf): appending text and
+ *                     quoted values;
  *   config.c          parsing files and strings (libconfig, @include,
  *                     syntax errors), the sim_config object, writing it,
  *                     paths and where a setting came from (error lines);
- *   config_value.c    message pieces (msgbuf), "expected ..., found ..."
- *                     text, "did you mean" hints, converting a value from
- *                     text or from the tree and checking it, storing it
- *                     into params and into the tree;
+ *   config_value.c    "expected ..., found ..." text, "did you mean"
+ *                     hints, converting a value from text or from the
+ *                     tree and checking it, storing it into params and
+ *                     into the tree;
  *   config_resolve.c  sim_config_resolve: checking the tree against a
  *                     schema, collections, defaults written back, and
  *                     sim_params_free;
@@ -46,11 +49,22 @@ typedef struct value {
 	long bad;      /* NUMBERS: index of the element at fault, or -1 */
 } value;
 
+/* ---- message.c: the message buffer ------------------------------- */
+
 /* A message assembled from pieces; long messages are cut, not overrun. */
 typedef struct msgbuf {
 	char text[1024];
 	size_t len;
 } msgbuf;
+
+/* Appends printf-style text to mb. */
+void sim__mb_add(msgbuf *mb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends s in double quotes, escaping quotes, backslashes and control
+   characters, cut at 60 characters so one huge value cannot drown the
+   message. */
+void sim__mb_quote(msgbuf *mb, const char *s);
 
 /* ---- config.c: the config object, paths, errors, source text ------- */
 
@@ -95,15 +109,6 @@ bool sim__int_literal_wrapped(sim_config *cfg, const config_setting_t *s,
 
 /* Frees what v owns (a NUMBERS array) and empties it. */
 void sim__value_release(value *v);
-
-/* Appends printf-style text to mb. */
-void sim__mb_add(msgbuf *mb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Appends s in double quotes, escaping quotes, backslashes and control
-   characters, cut at 60 characters so one huge value cannot drown the
-   message. */
-void sim__mb_quote(msgbuf *mb, const char *s);
 
 /* The range of an INT or FLOAT row as "[0, 1]" / "(0, 10)" when both
    bounds are finite, ">= 1" / "< 5" when one is, "" when none is (a NaN

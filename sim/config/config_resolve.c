@@ -407,6 +407,22 @@ static int resolve_shorthand(const resolver *r, const sim_setting *row,
 	return check_group(r, row->group, m, path, at);
 }
 
+/* A GROUP row's member must be the struct its schema lays out, which the
+   row builders cannot check at compile time (include/sim_config.h): a
+   mismatch is a bug in the schema table. Rows built by hand (member_size
+   0) are not checked. */
+static int check_member_size(const resolver *r, const sim_setting *row,
+			     const char *path)
+{
+	if (!row->member_size || row->member_size == row->group->size)
+		return 0;
+	return sim_error_set(r->err, SIM_ERROR_RUNTIME, NULL, 0, path,
+			     "invalid schema: the group's member is %zu bytes "
+			     "but its schema \"%s\" lays out %zu",
+			     row->member_size, row->group->name,
+			     row->group->size);
+}
+
 /* True for an integer in the tree (libconfig's int or int64). */
 static bool is_integer(const config_setting_t *s)
 {
@@ -423,6 +439,8 @@ static int resolve_member(const resolver *r, const sim_setting *row,
 	value v = { .i = 0 };
 	switch (row->kind) {
 	case SIM_SETTING_GROUP:
+		if (check_member_size(r, row, path))
+			return -1;
 		if (row->shorthand && is_integer(m))
 			return resolve_shorthand(r, row, m, path, at);
 		if (!config_setting_is_group(m))
@@ -494,6 +512,8 @@ static int apply_default(const resolver *r, const sim_setting *row,
 	char *at = base + row->offset, *text = NULL;
 	if (row->kind == SIM_SETTING_GROUP) {
 		config_setting_t *m;
+		if (check_member_size(r, row, path))
+			return -1;
 		if (!group)
 			return default_members(r, row->group, near, path, at,
 					       NULL) ||

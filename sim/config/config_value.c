@@ -19,7 +19,6 @@
 #include <inttypes.h>
 #include <libconfig.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,21 +28,6 @@ void sim__value_release(value *v)
 	free(v->nums);
 	v->nums = NULL;
 	v->n = 0;
-}
-
-void sim__mb_add(msgbuf *mb, const char *fmt, ...)
-{
-	if (mb->len >= sizeof mb->text - 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(mb->text + mb->len, sizeof mb->text - mb->len, fmt,
-			  ap);
-	va_end(ap);
-	if (n > 0)
-		mb->len += (size_t)n;
-	if (mb->len > sizeof mb->text - 1)
-		mb->len = sizeof mb->text - 1;
 }
 
 /* ---- formatting values for messages ----------------------------------- */
@@ -79,27 +63,6 @@ static void fmt_float_literal(double x, char *buf, size_t n)
 	size_t len = strlen(buf);
 	if (isfinite(x) && !strpbrk(buf, ".eE") && len + 3 <= n)
 		memcpy(buf + len, ".0", 3);
-}
-
-void sim__mb_quote(msgbuf *mb, const char *s)
-{
-	enum { SHOW = 60 };
-	size_t i;
-	sim__mb_add(mb, "\"");
-	for (i = 0; s[i] && i < SHOW; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			sim__mb_add(mb, "\\%c", c);
-		else if (c == '\n')
-			sim__mb_add(mb, "\\n");
-		else if (c == '\t')
-			sim__mb_add(mb, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			sim__mb_add(mb, "\\x%02x", c);
-		else
-			sim__mb_add(mb, "%c", c);
-	}
-	sim__mb_add(mb, "%s\"", s[i] ? "..." : "");
 }
 
 bool sim__range_text(const sim_setting *row, char *buf, size_t n)
@@ -611,6 +574,55 @@ int sim__value_from_text(const sim_setting *row, char *text, value *v,
 	return -1;
 }
 
+/* True (and the problem described in mb) when int setting s, for an INT
+   or FLOAT row, was written as a literal libconfig cut to 32 bits. */
+static bool wrapped_literal(sim_config *cfg, const sim_setting *row,
+			    const config_setting_t *s, msgbuf *mb)
+{
+	char lit[64];
+	long long lit_value;
+	if (!sim__int_literal_wrapped(cfg, s, lit, sizeof lit, &lit_value))
+		return false;
+	sim__mb_add(mb, "expected ");
+	sim__mb_expected(mb, row);
+	sim__mb_add(mb, ", found %s, which libconfig reads as the "
+			"32-bit integer %d; write ",
+		    lit, config_setting_get_int(s));
+	if (row->kind == SIM_SETTING_INT)
+		sim__mb_add(mb, "%sL", lit);
+	else
+		sim__mb_add(mb, "%lld.0", lit_value);
+	return true;
+}
+
+/* Describes setting s, of a type row does not take: "expected ..., found
+   ...", with a hint for the two usual slips, quoting a number or not
+   quoting a string. */
+static void mb_wrong_type(const sim_setting *row, const config_setting_t *s,
+			  msgbuf *mb)
+{
+	int type = config_setting_type(s);
+	bool number = row->kind == SIM_SETTING_INT ||
+		      row->kind == SIM_SETTING_FLOAT;
+	sim__mb_add(mb, "expected ");
+	sim__mb_expected(mb, row);
+	sim__mb_add(mb, ", found ");
+	sim__mb_found(mb, s);
+	if (type == CONFIG_TYPE_STRING &&
+	    (number || row->kind == SIM_SETTING_BOOL)) {
+		value probe;
+		msgbuf ignored = { .len = 0 };
+		char *copy = strdup(config_setting_get_string(s));
+		if (copy &&
+		    sim__value_from_text(row, copy, &probe, &ignored) == 0)
+			sim__mb_add(mb, "; write it without quotes");
+		free(copy);
+	} else if (row->kind == SIM_SETTING_STRING &&
+		   config_setting_is_scalar(s)) {
+		sim__mb_add(mb, "; write it in double quotes");
+	}
+}
+
 int sim__value_from_tree(sim_config *cfg, const sim_setting *row,
 			 const config_setting_t *s, value *v, msgbuf *mb)
 {
@@ -618,22 +630,11 @@ int sim__value_from_tree(sim_config *cfg, const sim_setting *row,
 	bool integer = type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
 	bool number = row->kind == SIM_SETTING_INT ||
 		      row->kind == SIM_SETTING_FLOAT;
-	char lit[64], num[40];
-	long long lit_value;
+	char num[40];
 
 	if (number && type == CONFIG_TYPE_INT &&
-	    sim__int_literal_wrapped(cfg, s, lit, sizeof lit, &lit_value)) {
-		sim__mb_add(mb, "expected ");
-		sim__mb_expected(mb, row);
-		sim__mb_add(mb, ", found %s, which libconfig reads as the "
-				"32-bit integer %d; write ",
-			    lit, config_setting_get_int(s));
-		if (row->kind == SIM_SETTING_INT)
-			sim__mb_add(mb, "%sL", lit);
-		else
-			sim__mb_add(mb, "%lld.0", lit_value);
+	    wrapped_literal(cfg, row, s, mb))
 		return -1;
-	}
 	switch (row->kind) {
 	case SIM_SETTING_INT:
 		if (integer) {
@@ -673,25 +674,7 @@ int sim__value_from_tree(sim_config *cfg, const sim_setting *row,
 	case SIM_SETTING_VARIANT_LIST:
 		break;
 	}
-	sim__mb_add(mb, "expected ");
-	sim__mb_expected(mb, row);
-	sim__mb_add(mb, ", found ");
-	sim__mb_found(mb, s);
-	/* Hints for the two usual slips: quoting a number, or not quoting a
-	   string. */
-	if (type == CONFIG_TYPE_STRING &&
-	    (number || row->kind == SIM_SETTING_BOOL)) {
-		value probe;
-		msgbuf ignored = { .len = 0 };
-		char *copy = strdup(config_setting_get_string(s));
-		if (copy &&
-		    sim__value_from_text(row, copy, &probe, &ignored) == 0)
-			sim__mb_add(mb, "; write it without quotes");
-		free(copy);
-	} else if (row->kind == SIM_SETTING_STRING &&
-		   config_setting_is_scalar(s)) {
-		sim__mb_add(mb, "; write it in double quotes");
-	}
+	mb_wrong_type(row, s, mb);
 	return -1;
 }
 
