@@ -881,7 +881,7 @@ done:
 	return rc;
 }
 
-/* ---- the validation ---- */
+/* ---- single values ---- */
 
 static void bind_number(sqlite3_stmt *st, int c, double x)
 {
@@ -896,6 +896,62 @@ static double column_number(sqlite3_stmt *st, int c)
 {
 	return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
 }
+
+/* The table recorded for `file` among tables[0, n), or NULL. */
+static const table_row *find_recorded(const table_row *tables, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tables[i].file, file) == 0)
+			return &tables[i];
+	return NULL;
+}
+
+long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+		      const char *k0, const char *k1, double *x, sim_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = NAN;
+	size_t count;
+	table_row *tables = recorded_tables(s, &count, err);
+	if (!tables)
+		return -1;
+	const table_row *t = find_recorded(tables, count, file);
+	long found = 0;
+	if (!t || t->nk < 2 || t->nv < 1) {
+		free_table_rows(tables, count);
+		return 0;
+	}
+	char *sql = sqlite3_mprintf("SELECT replication, \"%w\" FROM \"%w\" WHERE point = ?"
+				    " AND replication < ? AND \"%w\" = ? AND \"%w\" = ?",
+				    t->vals[0], t->sql, t->keys[0], t->keys[1]);
+	sqlite3_stmt *st = NULL;
+	if (!sql)
+		found = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (prepare(s, sql, &st, err) != 0)
+		found = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+		sqlite3_bind_text(st, 3, k0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, k1, -1, SQLITE_STATIC);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 rep = sqlite3_column_int64(st, 0);
+			if (rep >= 0 && (size_t)rep < n) {
+				x[rep] = column_number(st, 1);
+				found++;
+			}
+		}
+		if (step != SQLITE_DONE)
+			found = db_error(s, "cannot read rows", err);
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	free_table_rows(tables, count);
+	return found;
+}
+
+/* ---- the validation ---- */
 
 static int insert_validation(sim_store *s, const sim_validation *v, sim_error *err)
 {
@@ -976,10 +1032,14 @@ static int load_validation_rows(sim_store *s, sim_validation *v, sim_error *err)
 
 int sim_store_load_validation(sim_store *s, sim_validation *v, sim_error *err)
 {
-	char *targets = sim_store_meta(s, "validation_targets", err);
-	char *reps = targets ? sim_store_meta(s, "validation_replications", err) : NULL;
-	int rc = err->kind == SIM_ERROR_NONE ? 0 : -1;
-	if (rc == 0 && targets) {
+	sim_error e;
+	sim_error_clear(&e);
+	char *targets = sim_store_meta(s, "validation_targets", &e);
+	char *reps = targets ? sim_store_meta(s, "validation_replications", &e) : NULL;
+	int rc = e.kind == SIM_ERROR_NONE ? 0 : -1;
+	if (rc != 0 && err)
+		*err = e;
+	else if (targets) {
 		rc = sim_validation_set_source(v, targets, reps ? strtoul(reps, NULL, 10) : 0,
 					       err) == 0 &&
 		     load_validation_rows(s, v, err) == 0 ? 1 : -1;

@@ -132,6 +132,14 @@ int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
 int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
 		       size_t *replications, char *rule, size_t rule_size, sim_error *err);
 
+/* Value column 0 of the row of table `file` (e.g. "summary.csv") whose
+   first two keys are k0 and k1 (a metric and its subject), in
+   replications 0 .. n-1 of `point`: x[r] (NaN where it is not stored).
+   Returns how many were found (0 also when there is no such table), or
+   -1 with err. */
+long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+		      const char *k0, const char *k1, double *x, sim_error *err);
+
 /* Replaces the stored validation with v (NULL: removes it). One
    transaction; 0, or -1 with err. */
 int sim_store_set_validation(sim_store *s, const sim_validation *v, sim_error *err);
