@@ -431,6 +431,55 @@ static char *joined(const sim_table *t, bool keys)
 	return s;
 }
 
+/* The statements of a result table seen for the first time (e's SQL
+   name, t's columns): *create its SQL table, *insert a row of it, *view
+   its NAME_rows view. Heap strings of sqlite3_mprintf; -1 when out of
+   memory (all three NULL). */
+static int table_sql(const stored_table *e, const sim_table *t, char **create,
+		     char **insert, char **view)
+{
+	*create = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(point INTEGER,"
+				  " replication INTEGER, row INTEGER", e->sql);
+	*insert = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?, ?", e->sql);
+	*view = sqlite3_mprintf("CREATE VIEW IF NOT EXISTS \"%w_rows\" AS SELECT"
+				" (SELECT value FROM experiment WHERE key = 'name') AS"
+				" experiment, p.*, r.replication, r.seed, r.stream_key, t.row",
+				e->sql);
+	for (size_t i = 0; *create && *insert && *view && i < e->key_count + e->value_count;
+	     i++) {
+		bool key = i < e->key_count;
+		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
+		char *a = sqlite3_mprintf("%s, \"%w\" %s", *create, c, key ? "TEXT" : "REAL");
+		char *b = sqlite3_mprintf("%s, ?", *insert);
+		char *v = sqlite3_mprintf("%s, t.\"%w\"", *view, c);
+		sqlite3_free(*create);
+		sqlite3_free(*insert);
+		sqlite3_free(*view);
+		*create = a;
+		*insert = b;
+		*view = v;
+	}
+	char *c2 = *create ? sqlite3_mprintf("%s, PRIMARY KEY(point, replication, row))"
+					    " WITHOUT ROWID;", *create) : NULL;
+	char *i2 = *insert ? sqlite3_mprintf("%s)", *insert) : NULL;
+	char *v2 = *view ? sqlite3_mprintf("%s FROM \"%w\" t JOIN runs r USING (point,"
+					   " replication) JOIN points p USING (point);", *view,
+					   e->sql) : NULL;
+	sqlite3_free(*create);
+	sqlite3_free(*insert);
+	sqlite3_free(*view);
+	*create = c2;
+	*insert = i2;
+	*view = v2;
+	if (c2 && i2 && v2)
+		return 0;
+	sqlite3_free(c2);
+	sqlite3_free(i2);
+	sqlite3_free(v2);
+	*create = *insert = *view = NULL;
+	return -1;
+}
+
 /* Creates the SQL table and view for a result table seen for the first
    time, or checks it matches the one recorded earlier; returns its entry. */
 static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
@@ -478,39 +527,8 @@ static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	create = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(point INTEGER,"
-				 " replication INTEGER, row INTEGER", e->sql);
-	insert = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?, ?", e->sql);
-	char *view = sqlite3_mprintf("CREATE VIEW IF NOT EXISTS \"%w_rows\" AS SELECT"
-				     " (SELECT value FROM experiment WHERE key = 'name') AS"
-				     " experiment, p.*, r.replication, r.seed, r.stream_key, t.row",
-				     e->sql);
-	for (size_t i = 0; create && insert && view && i < e->key_count + e->value_count; i++) {
-		bool key = i < e->key_count;
-		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
-		char *a = sqlite3_mprintf("%s, \"%w\" %s", create, c, key ? "TEXT" : "REAL");
-		char *b = sqlite3_mprintf("%s, ?", insert);
-		char *v = sqlite3_mprintf("%s, t.\"%w\"", view, c);
-		sqlite3_free(create);
-		sqlite3_free(insert);
-		sqlite3_free(view);
-		create = a;
-		insert = b;
-		view = v;
-	}
-	char *c2 = create ? sqlite3_mprintf("%s, PRIMARY KEY(point, replication, row))"
-					   " WITHOUT ROWID;", create) : NULL;
-	char *i2 = insert ? sqlite3_mprintf("%s)", insert) : NULL;
-	char *v2 = view ? sqlite3_mprintf("%s FROM \"%w\" t JOIN runs r USING (point,"
-					  " replication) JOIN points p USING (point);", view,
-					  e->sql) : NULL;
-	sqlite3_free(create);
-	sqlite3_free(insert);
-	sqlite3_free(view);
-	create = c2;
-	insert = i2;
-	if (!create || !insert || !v2) {
-		sqlite3_free(v2);
+	char *v2 = NULL;
+	if (table_sql(e, t, &create, &insert, &v2) != 0) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
