@@ -29,6 +29,7 @@
 #include "sim_error.h"
 #include "sim_results.h"
 #include "sim_table.h"
+#include "sim_validation.h"
 
 /* What a replication knows about itself. */
 typedef struct sim_run_context {
@@ -64,12 +65,19 @@ typedef struct sim_model_type {
 	int (*write_tables)(const sim_table_set *tables, sim_results *out,
 			    sim_error *err);
 	/* Checks an experiment against observed targets (`marketsim
-	   validate`). With tables NULL: only parses the targets file at path,
-	   for errors before anything runs. Else prints one line per target to
-	   report and returns the number of targets missed (>= 0), or -1 with
-	   err. May be NULL: the model has no targets. */
+	   validate`). With tables NULL (and result NULL): only parses the
+	   targets file at path, for errors before anything runs. Else fills
+	   result (empty, from sim_validation_init) with the targets file and
+	   replication count (sim_validation_set_source) and one row per
+	   target (sim_validation_add: its week, the mean and 95% CI over the
+	   replications, the observed value, the tolerance and the verdict),
+	   and returns the number of targets missed (>= 0), or -1 with err.
+	   The model prints nothing: the engine derives validation.txt, the
+	   CLI's table, validation.csv, the database's table and the report
+	   from result (include/sim_validation.h says why it is a struct of
+	   its own, not a sim_table). May be NULL: the model has no targets. */
 	int (*validate)(const void *params, const sim_table_set *tables,
-			const char *path, FILE *report, sim_error *err);
+			const char *path, sim_validation *result, sim_error *err);
 
 	/* Writes "key = value" lines describing the finished run (used in the
 	   manifest). May be NULL. */

@@ -137,7 +137,8 @@ static const char validate_usage[] =
 	"Runs the experiment FILE like `run`, then compares its results with the\n"
 	"observed figures of its `targets` file: per target the observed mean and\n"
 	"95% confidence interval over the replications, the target, the tolerance\n"
-	"and pass or FAIL (also saved as validation.txt with the results).\n"
+	"and pass or FAIL (also saved as validation.txt and validation.csv with\n"
+	"the results, and in results.sqlite).\n"
 	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
 	"\n"
 	"options: as for run (-s, --set, -o, -j, --resume, --no-plots, -q, -h)\n";

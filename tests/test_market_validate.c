@@ -2,9 +2,15 @@
  * test_market_validate.c - `marketsim validate`: the baseline meets every
  * observed figure of experiments/targets/openrouter_2026.csv, a missed
  * target makes the exit status 1, and a bad targets file is refused
- * (file:line, exit 2) before anything runs.
+ * (file:line, exit 2) before anything runs. The printed table,
+ * validation.txt, validation.csv and the `validation` table of
+ * results.sqlite hold the same rows and numbers; `marketsim plot DIR`
+ * writes the two files again from the database alone.
  */
 #include "test_run.h"
+#include "test_db.h"
+
+#include "sim_validation.h"
 
 #define OUT "build/test-market-validate"
 
@@ -21,7 +27,113 @@ static void test_baseline_passes(void **unused)
 	test_expect_output(r, "apr_qwen_first");
 	test_expect_output(r, "13 targets, 0 missed");
 	assert_true(test_exists(OUT "/baseline/validation.txt"));
+	assert_true(test_exists(OUT "/baseline/validation.csv"));
 	free(r);
+	const char *db = OUT "/baseline/results.sqlite";
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation"), 13);
+	assert_int_equal(test_db_count(db, "SELECT sum(pass) FROM validation"), 13);
+	assert_int_equal(test_db_count(db, "SELECT value FROM experiment WHERE key = "
+					   "'validation_replications'"), 20);
+}
+
+/* One row of validation.csv, split in place (no field is quoted here). */
+typedef struct csv_row {
+	char *target, *week, *week_start, *mean, *lo, *hi, *value, *mode, *tolerance, *pass;
+} csv_row;
+
+static bool next_row(char **cursor, csv_row *row)
+{
+	char *line = *cursor;
+	if (!line || !*line)
+		return false;
+	char *nl = strchr(line, '\n');
+	*nl = '\0';
+	*cursor = nl + 1;
+	char **field[] = { &row->target, &row->week, &row->week_start, &row->mean, &row->lo,
+			   &row->hi, &row->value, &row->mode, &row->tolerance, &row->pass };
+	for (size_t i = 0; i < 10; i++) {
+		*field[i] = line;
+		char *comma = strchr(line, ',');
+		if (i < 9) {
+			assert_non_null(comma);
+			*comma = '\0';
+			line = comma + 1;
+		} else {
+			assert_null(comma);
+		}
+	}
+	return true;
+}
+
+/* The line the table prints for a row of validation.csv, from its
+   numbers, as sim_validation_print formats them. */
+static void expected_line(const csv_row *c, char *line, size_t size)
+{
+	sim_validation_row r = { .mode = (sim_validation_mode)sim_validation_mode_parse(c->mode),
+				 .tolerance = strtod(c->tolerance, NULL),
+				 .pass = strcmp(c->pass, "1") == 0 };
+	char m[24], l[24], h[24], want[24], tol[24], observed[80];
+	sim_validation_format_value(m, sizeof m, strtod(c->mean, NULL));
+	sim_validation_format_value(l, sizeof l, strtod(c->lo, NULL));
+	sim_validation_format_value(h, sizeof h, strtod(c->hi, NULL));
+	sim_validation_format_value(want, sizeof want, strtod(c->value, NULL));
+	sim_validation_format_tolerance(tol, sizeof tol, &r);
+	snprintf(observed, sizeof observed, "%s [%s, %s]", m, l, h);
+	snprintf(line, size, "%-28s %-11s %-28s %-9s %-9s %s\n", c->target, c->week_start,
+		 observed, want, tol, r.pass ? "pass" : "FAIL");
+}
+
+/* The stored row `target` as CSV text: the same columns, numbers in
+   %.10g as validation.csv writes them. */
+static void stored_row(const char *db_path, const char *target, char *out, size_t size)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT target, week, week_start, mean, lo, hi,"
+					    " value, mode, tolerance, pass, typeof(week),"
+					    " typeof(mean), typeof(pass) FROM validation"
+					    " WHERE target = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 10), "integer");
+	assert_string_equal(sqlite3_column_text(st, 11), "real");
+	assert_string_equal(sqlite3_column_text(st, 12), "integer");
+	snprintf(out, size, "%s,%lld,%s,%.10g,%.10g,%.10g,%.10g,%s,%.10g,%lld",
+		 sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+		 sqlite3_column_text(st, 2), sqlite3_column_double(st, 3),
+		 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
+		 sqlite3_column_double(st, 6), sqlite3_column_text(st, 7),
+		 sqlite3_column_double(st, 8), (long long)sqlite3_column_int64(st, 9));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Ensure validation.csv and the stored table hold the numbers the table
+   printed, row for row, the missed target's pass 0. */
+static void expect_same_numbers(const char *dir, const char *printed)
+{
+	char path[512], db[512];
+	snprintf(path, sizeof path, "%s/validation.csv", dir);
+	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	char *csv = test_read_file(path), *cursor = strchr(csv, '\n') + 1;
+	assert_memory_equal(csv, "target,week,week_start,mean,lo,hi,value,mode,tolerance,"
+				 "pass\n", 60);
+	size_t rows = 0, failed = 0;
+	for (csv_row c; next_row(&cursor, &c); rows++) {
+		char line[512], joined[512], stored[512];
+		expected_line(&c, line, sizeof line);
+		if (!strstr(printed, line))
+			fail_msg("expected the line \"%s\" in the table:\n%s", line, printed);
+		snprintf(joined, sizeof joined, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", c.target, c.week,
+			 c.week_start, c.mean, c.lo, c.hi, c.value, c.mode, c.tolerance, c.pass);
+		stored_row(db, c.target, stored, sizeof stored);
+		assert_string_equal(stored, joined);
+		failed += strcmp(c.pass, "0") == 0;
+	}
+	assert_int_equal(rows, test_db_count(db, "SELECT count(*) FROM validation"));
+	assert_int_equal(failed, test_db_count(db, "SELECT count(*) FROM validation WHERE pass = 0"));
+	free(csv);
 }
 
 /* A target the run cannot meet: the table says FAIL, the exit status 1,
@@ -37,7 +149,26 @@ static void test_missed_target(void **unused)
 	test_expect_output(r, "3 targets, 1 missed");
 	test_expect_output(r, "1 target missed");
 	assert_true(test_exists(OUT "/miss/validation.txt"));
+	/* validation.txt is the table as printed. */
+	char *text = test_read_file(OUT "/miss/validation.txt");
+	if (!strstr(r->out, text))
+		fail_msg("validation.txt is not the printed table:\n%s", text);
+	expect_same_numbers(OUT "/miss", text);
+	const char *db = OUT "/miss/results.sqlite";
+	assert_int_equal(test_db_count(db, "SELECT pass FROM validation WHERE target = "
+					   "'impossible'"), 0);
+	assert_int_equal(test_db_count(db, "SELECT week FROM validation WHERE target = "
+					   "'impossible'"), 2);
 	free(r);
+
+	/* `plot` writes both files again from the database alone. */
+	assert_int_equal(system("rm " OUT "/miss/validation.txt " OUT "/miss/validation.csv"), 0);
+	test_run_ok("plot " OUT "/miss -q");
+	char *again = test_read_file(OUT "/miss/validation.txt");
+	assert_string_equal(again, text);
+	expect_same_numbers(OUT "/miss", again);
+	free(again);
+	free(text);
 }
 
 /* A bad row of the targets file is reported at its line before the run. */

@@ -7,9 +7,13 @@
  * resolved configuration and every chart of plots/ as a data: URI, and
  * refers to nothing outside itself; validate adds the validation table,
  * a sweep its table of points; --no-plots leaves the charts out even when
- * an older plots/ is there. Directly on hand-made directories: the
- * fallbacks (validation text that is not the table, no manifest) and the
- * failures, after which no report.html and no temporary file are left.
+ * an older plots/ is there. The page is rendered from results.sqlite, not
+ * from the text files written for people: a manifest.txt or
+ * validation.txt edited after the run changes nothing in the report that
+ * `marketsim plot` writes again. Directly on hand-made directories (a
+ * database made with the store's own functions): a stored validation with
+ * a FAIL row, notes, a directory without database, and the failures,
+ * after which no report.html and no temporary file are left.
  * Last, the acceptance test: headless Chromium loads the page, every image
  * decodes, and it takes a screenshot. Chromium is required (CI installs
  * it): without it that test fails, saying so, rather than skip.
@@ -19,6 +23,7 @@
 #include <dirent.h>
 
 #include "output/report.h"
+#include "output/store.h"
 
 #define OUT "build/test-report"
 
@@ -172,9 +177,59 @@ static void test_validation_table(void **unused)
 	expect_not_in(html, "<pre>validation against");
 	free(html);
 
+	/* The table comes from the database: with validation.txt gone (or
+	   saying something else), `plot` renders the same rows. */
+	write_file(OUT "/validate/validation.txt", "validation against nothing\nnot a table\n");
+	test_run_ok("plot " OUT "/validate -q");
+	html = test_read_file(OUT "/validate/report.html");
+	expect_in(html, "<tr class=\"missed\"><td class=\"name\">impossible</td>");
+	expect_in(html, "<p class=\"tally\">3 targets, 1 missed</p>");
+	expect_not_in(html, "not a table");
+	free(html);
+
 	test_run_ok("run tests/data/market_validate_miss.cfg --no-plots -q -o " OUT "/novalidate");
 	html = test_read_file(OUT "/novalidate/report.html");
 	expect_not_in(html, "id=\"validation\"");
+	free(html);
+}
+
+/* Ensure the title and the configuration come from results.sqlite: a
+   manifest.txt rewritten after the run does not change what `marketsim
+   plot` writes again; and a PHOLD run, which records no replications,
+   has a database with what the report shows. */
+static void test_facts_from_store(void **unused)
+{
+	(void)unused;
+	test_run_ok("run tests/data/report_question.cfg --no-plots -q -o " OUT "/facts");
+	write_file(OUT "/facts/manifest.txt", "# edited by hand\nexperiment = \"wrong\"\n"
+					      "model = \"phold\"\nseed = 999\nreplications = 77\n"
+					      "\n# Fully resolved configuration (after @include, "
+					      "--set and defaults):\nmodel = \"bogus\";\n");
+	test_run_ok("plot " OUT "/facts -q");
+	char *html = test_read_file(OUT "/facts/report.html");
+	expect_in(html, "<h1>report_question</h1>");
+	expect_in(html, "<li>model <b>market</b></li><li>seed <b>11</b></li>"
+			"<li>replications <b>2</b></li><li>revision <b>");
+	expect_in(html, "<li>started <b>20");
+	expect_in(html, "<tr><th>seed</th><td>11</td></tr>");
+	expect_in(html, "<tr><th>git_revision</th><td>");
+	expect_in(html, "<pre class=\"config\">model = &quot;market&quot;;\nseed = 11;");
+	expect_in(html, "<h3>Model notes</h3>");
+	expect_in(html, "agents_joined = ");
+	expect_not_in(html, "wrong");
+	expect_not_in(html, "<b>999</b>");
+	expect_not_in(html, "<td>999</td>");
+	expect_not_in(html, "bogus");
+	expect_not_in(html, "<b>phold</b>");
+	free(html);
+
+	test_run_ok("run tests/data/golden_phold.cfg --no-plots -q -o " OUT "/phold");
+	assert_true(test_exists(OUT "/phold/results.sqlite"));
+	html = test_read_file(OUT "/phold/report.html");
+	expect_in(html, "<li>model <b>phold</b></li><li>seed <b>");
+	expect_in(html, "<li>replications <b>1</b></li>");
+	expect_in(html, "events_scheduled = ");
+	expect_in(html, "<pre class=\"config\">model = &quot;phold&quot;;");
 	free(html);
 }
 
@@ -202,7 +257,7 @@ static void test_sweep_table(void **unused)
 	assert_int_equal(count_of(html, "badge best"), 1);
 	/* Only the chosen metric, not every column of the summary. */
 	expect_not_in(html, "cum_profit:FreeCo");
-	/* The sweep's own manifest: its size and what ran. */
+	/* The sweep's facts, from the database: its size and what ran. */
 	expect_in(html, "<li>seed <b>11</b></li><li>points <b>3</b></li>"
 			"<li>replications run <b>6</b></li>");
 	/* The variance reduction against the reference point is stated. */
@@ -214,27 +269,66 @@ static void test_sweep_table(void **unused)
 	assert_false(test_exists(OUT "/sweep/points/p0001/report.html"));
 }
 
-/* A results directory by hand: a manifest, a config with // comments. */
+/* A results directory by hand: a database saying what the experiment
+   is (through the store's own functions, as a run records it), and a
+   manifest.txt that says otherwise, which the report must not read. */
 static void make_fixture(const char *dir)
 {
 	char cmd[512], path[512];
 	snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(path, sizeof path, "%s/manifest.txt", dir);
-	write_file(path, "# marketsim run manifest\nexperiment = \"hand <made>\"\n"
-			 "model = \"market\"\nseed = 7\n\n"
-			 "# Fully resolved configuration (after @include, --set and defaults):\n"
-			 "model = \"market\";\n");
+	write_file(path, "experiment = \"from the manifest\"\nseed = 8\n");
+	sim_error err;
+	sim_error_clear(&err);
+	sim_store *s = sim_store_open(dir, true, &err);
+	assert_non_null(s);
+	const char *meta[][2] = {
+		{ "name", "hand <made>" }, { "model", "market" }, { "mode", "run" },
+		{ "seed", "7" }, { "replications", "3" }, { "config", "model = \"market\";\n" },
+	};
+	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+		assert_int_equal(sim_store_set_meta(s, meta[i][0], meta[i][1], &err), 0);
+	const char *keys[] = { "git_revision", "started_utc" };
+	const char *values[] = { "abc123", "2026-01-02T03:04:05Z" };
+	assert_int_equal(sim_store_set_provenance(s, keys, values, 2, &err), 0);
+	sim_store_close(s);
 }
 
-/* Ensure notes become a list, validation text that is not the table stays
-   preformatted, and a directory without manifest is titled by its name. */
+/* Stores a validation of two targets, the second missed, in dir's
+   database. */
+static void store_validation(const char *dir)
+{
+	sim_error err;
+	sim_error_clear(&err);
+	sim_validation v;
+	sim_validation_init(&v);
+	assert_int_equal(sim_validation_set_source(&v, "t <1>.csv", 3, &err), 0);
+	sim_validation_row met = { .target = "met", .week = 4, .week_start = "2026-02-02",
+				   .mean = 2.5e12, .lo = 2.4e12, .hi = 2.6e12, .value = 2.4e12,
+				   .mode = SIM_VALIDATION_REL, .tolerance = 0.1, .pass = true };
+	sim_validation_row missed = { .target = "missed <x>", .week = 5,
+				      .week_start = "2026-02-09", .mean = 0.5, .lo = NAN,
+				      .hi = NAN, .value = 0.8, .mode = SIM_VALIDATION_MIN };
+	assert_int_equal(sim_validation_add(&v, &met, &err), 0);
+	assert_int_equal(sim_validation_add(&v, &missed, &err), 0);
+	sim_store *s = sim_store_open_existing(dir, &err);
+	assert_non_null(s);
+	assert_int_equal(sim_store_set_validation(s, &v, &err), 0);
+	sim_store_close(s);
+	sim_validation_free(&v);
+}
+
+/* Ensure notes become a list, the stored validation a table with the
+   missed row marked, the title and facts the database's (escaped), and a
+   directory without database is titled by its name. */
 static void test_fallbacks(void **unused)
 {
 	(void)unused;
 	sim_error err;
 	sim_error_clear(&err);
 	make_fixture(OUT "/hand");
+	store_validation(OUT "/hand");
 	write_file(OUT "/hand/question.cfg", "// Line one & <b>two</b>\n\n// Para two\n"
 					     "model = \"market\";\n");
 	write_file(OUT "/hand/report_notes.txt", "variance reduction 5.6 <x>\n\n"
@@ -244,21 +338,37 @@ static void test_fallbacks(void **unused)
 		fail_msg("%s: %s", err.file, err.message);
 	char *html = test_read_file(OUT "/hand/report.html");
 	expect_in(html, "<h1>hand &lt;made&gt;</h1>");
+	expect_in(html, "<li>model <b>market</b></li><li>seed <b>7</b></li>"
+			"<li>replications <b>3</b></li><li>revision <b>abc123</b></li>"
+			"<li>started <b>2026-01-02T03:04:05Z</b></li>");
 	expect_in(html, "<p>Line one &amp; &lt;b&gt;two&lt;/b&gt;</p>\n<p>Para two</p>");
 	expect_in(html, "<ul class=\"notes\">\n<li>variance reduction 5.6 &lt;x&gt;</li>\n"
 			"<li>adaptive: stopped at 12 replications</li>\n</ul>");
-	expect_in(html, "<pre>validation against t.csv\nsomething else\n</pre>");
-	expect_not_in(html, "<table class=\"validation\">");
+	expect_in(html, "<p class=\"caption\">validation against t &lt;1&gt;.csv "
+			"(3 replications; mean and 95% CI)</p>");
+	expect_in(html, "<tr><td class=\"name\">met</td><td class=\"date\">2026-02-02</td>"
+			"<td class=\"num\">2.50T [2.40T, 2.60T]</td><td class=\"num\">2.40T</td>"
+			"<td>+-10%</td><td><span class=\"badge pass\">pass</span></td></tr>");
+	expect_in(html, "<tr class=\"missed\"><td class=\"name\">missed &lt;x&gt;</td>"
+			"<td class=\"date\">2026-02-09</td><td class=\"num\">0.5 [nan, nan]</td>"
+			"<td class=\"num\">0.8</td><td>at least</td>"
+			"<td><span class=\"badge fail\">FAIL</span></td></tr>");
+	expect_in(html, "<p class=\"tally\">2 targets, 1 missed</p>");
+	expect_in(html, "<pre class=\"config\">model = &quot;market&quot;;\n</pre>");
+	expect_not_in(html, "something else");
+	expect_not_in(html, "from the manifest");
 	expect_self_contained(html);
 	free(html);
 
 	assert_int_equal(system("mkdir -p " OUT "/bare"), 0);
 	write_file(OUT "/bare/q.cfg", "model = \"market\";\n");
+	write_file(OUT "/bare/manifest.txt", "experiment = \"not read\"\nseed = 1\n");
 	assert_int_equal(sim_report_write(OUT "/bare", OUT "/bare/q.cfg", &err), 0);
 	html = test_read_file(OUT "/bare/report.html");
 	expect_in(html, "<h1>bare</h1>");
 	expect_in(html, "The experiment file has no header comment.");
 	expect_not_in(html, "id=\"configuration\"");
+	expect_not_in(html, "not read");
 	free(html);
 }
 
@@ -393,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_run_report),
 		cmocka_unit_test(test_no_plots),
 		cmocka_unit_test(test_validation_table),
+		cmocka_unit_test(test_facts_from_store),
 		cmocka_unit_test(test_sweep_table),
 		cmocka_unit_test(test_fallbacks),
 		cmocka_unit_test(test_failures),

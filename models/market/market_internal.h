@@ -150,6 +150,6 @@ int mkt_write_tables(const sim_table_set *tables, sim_results *out, sim_error *e
 
 /* validate.c */
 int mkt_validate(const void *params, const sim_table_set *tables, const char *path,
-		 FILE *report, sim_error *err);
+		 sim_validation *result, sim_error *err);
 
 #endif

@@ -18,7 +18,9 @@
  *     model_rank        S      leaderboard rank of model S (0: unranked)
  * The replications' mean is compared with value: mode rel passes when
  * |mean - value| <= tolerance x value, abs when |mean - value| <= tolerance,
- * min when mean >= value, max when mean <= value.
+ * min when mean >= value, max when mean <= value. The result is a
+ * sim_validation (include/sim_validation.h), one row per target; the
+ * engine prints and stores it.
  */
 #include "market_internal.h"
 
@@ -49,12 +51,6 @@ static const char *const kind_names[] = {
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == KINDS,
 	       "kind_names: one name per target_kind");
 
-typedef enum target_mode { MODE_REL, MODE_ABS, MODE_MIN, MODE_MAX, MODES } target_mode;
-static const char *const mode_names[] = {
-	[MODE_REL] = "rel", [MODE_ABS] = "abs", [MODE_MIN] = "min", [MODE_MAX] = "max",
-};
-_Static_assert(sizeof mode_names / sizeof mode_names[0] == MODES,
-	       "mode_names: one name per target_mode");
 
 typedef struct target {
 	char name[64];
@@ -65,7 +61,7 @@ typedef struct target {
 	long week;
 	char week_start[11];
 	double value, tolerance;
-	target_mode mode;
+	sim_validation_mode mode;
 	char source[256];
 } target;
 
@@ -189,11 +185,11 @@ static int parse_row(const mkt_market_params *p, char *line, const char *path,
 	if (*end || !(t->tolerance >= 0) || !isfinite(t->tolerance))
 		return bad(err, path, lineno, "tolerance",
 			   "expected a number >= 0, found \"%s\"", f[6]);
-	int mode = find_name(mode_names, MODES, f[7]);
+	int mode = sim_validation_mode_parse(f[7]);
 	if (mode < 0)
 		return bad(err, path, lineno, "mode", "expected rel, abs, min or max, found \"%s\"",
 			   f[7]);
-	t->mode = (target_mode)mode;
+	t->mode = (sim_validation_mode)mode;
 	snprintf(t->source, sizeof t->source, "%s", f[8]);
 	return 0;
 }
@@ -344,38 +340,33 @@ static double evaluate(const week_view *v, size_t rep, const target *t)
 static bool passes(const target *t, double mean)
 {
 	switch (t->mode) {
-	case MODE_REL: return fabs(mean - t->value) <= t->tolerance * fabs(t->value);
-	case MODE_ABS: return fabs(mean - t->value) <= t->tolerance;
-	case MODE_MIN: return mean >= t->value;
-	case MODE_MAX: return mean <= t->value;
-	case MODES: break;
+	case SIM_VALIDATION_REL: return fabs(mean - t->value) <= t->tolerance * fabs(t->value);
+	case SIM_VALIDATION_ABS: return fabs(mean - t->value) <= t->tolerance;
+	case SIM_VALIDATION_MIN: return mean >= t->value;
+	case SIM_VALIDATION_MAX: return mean <= t->value;
+	case SIM_VALIDATION_MODES: break;
 	}
 	return false;
 }
 
-/* Token counts read best in T/B; shares and ranks as they are. */
-static void format_value(char *buf, size_t size, double x)
+/* Target t's row: its statistic in each of the reps replications (x:
+   scratch for them), their mean and 95% CI, and the verdict. */
+static sim_validation_row judge(const week_view *v, size_t reps, const target *t, double *x)
 {
-	if (fabs(x) >= 1e11)
-		snprintf(buf, size, "%.2fT", x / 1e12);
-	else if (fabs(x) >= 1e8)
-		snprintf(buf, size, "%.2fB", x / 1e9);
-	else
-		snprintf(buf, size, "%.3g", x);
-}
-
-static void format_tolerance(char *buf, size_t size, const target *t)
-{
-	switch (t->mode) {
-	case MODE_REL: snprintf(buf, size, "+-%.0f%%", 100 * t->tolerance); break;
-	case MODE_ABS: snprintf(buf, size, "+-%g", t->tolerance); break;
-	case MODE_MIN: snprintf(buf, size, "at least"); break;
-	default: snprintf(buf, size, "at most"); break;
-	}
+	sim_validation_row row = { .week = t->week, .value = t->value, .mode = t->mode,
+				   .tolerance = t->tolerance };
+	snprintf(row.target, sizeof row.target, "%s", t->name);
+	snprintf(row.week_start, sizeof row.week_start, "%s", t->week_start);
+	for (size_t r = 0; r < reps; r++)
+		x[r] = evaluate(v, r, t);
+	double sd;
+	sim_table_stats(x, reps, &row.mean, &sd, &row.lo, &row.hi);
+	row.pass = passes(t, row.mean);
+	return row;
 }
 
 int mkt_validate(const void *params, const sim_table_set *tables, const char *path,
-		 FILE *report, sim_error *err)
+		 sim_validation *result, sim_error *err)
 {
 	const mkt_market_params *p = params;
 	target *targets;
@@ -398,30 +389,14 @@ int mkt_validate(const void *params, const sim_table_set *tables, const char *pa
 	v.rank = sim_table_value_index(v.t, "rank");
 	v.origin = sim_table_key_index(v.t, "origin");
 	v.model = sim_table_key_index(v.t, "model");
-	int missed = 0;
-	fprintf(report, "validation against %s (%zu replication%s; mean and 95%% CI)\n",
-		path, reps, reps == 1 ? "" : "s");
-	fprintf(report, "%-28s %-11s %-28s %-9s %-9s %s\n", "target", "week",
-		"observed mean [95% CI]", "target", "tolerance", "result");
-	for (size_t k = 0; k < count; k++) {
-		const target *t = &targets[k];
-		for (size_t r = 0; r < reps; r++)
-			x[r] = evaluate(&v, r, t);
-		double mean, sd, lo, hi;
-		sim_table_stats(x, reps, &mean, &sd, &lo, &hi);
-		bool ok = passes(t, mean);
-		missed += !ok;
-		char m[24], l[24], h[24], want[24], tol[24], observed[80];
-		format_value(m, sizeof m, mean);
-		format_value(l, sizeof l, lo);
-		format_value(h, sizeof h, hi);
-		format_value(want, sizeof want, t->value);
-		format_tolerance(tol, sizeof tol, t);
-		snprintf(observed, sizeof observed, "%s [%s, %s]", m, l, h);
-		fprintf(report, "%-28s %-11s %-28s %-9s %-9s %s\n", t->name, t->week_start,
-			observed, want, tol, ok ? "pass" : "FAIL");
+	int missed = sim_validation_set_source(result, path, reps, err) == 0 ? 0 : -1;
+	for (size_t k = 0; k < count && missed >= 0; k++) {
+		sim_validation_row row = judge(&v, reps, &targets[k], x);
+		if (sim_validation_add(result, &row, err) != 0)
+			missed = -1;
+		else
+			missed += !row.pass;
 	}
-	fprintf(report, "%zu target%s, %d missed\n", count, count == 1 ? "" : "s", missed);
 	free(x);
 	free(targets);
 	return missed;

@@ -1,22 +1,35 @@
 /*
- * sim_report.h - report.html: a run's results as one page for a reader.
+ * report.h - report.html: a run's results as one page for a reader.
  *
- * The page is built only from what the results directory holds (the
- * manifest, validation.txt, the sweep's summary, the charts in plots/, the
- * CSV files) and the experiment file's header comment, which states the
- * question the experiment asks. It is self-contained: CSS inline, charts
- * embedded as data: URIs, no external URL, so it reads offline and keeps
- * working when copied anywhere alone (only the links to the CSV files
- * assume their directory). Every text taken from a file is HTML-escaped.
+ * The page is rendered from data: what results.sqlite holds (output/
+ * store.h: the experiment's name, model, seed, replications and resolved
+ * configuration; the provenance: revision, start or finish time, how
+ * many replications this session ran; the stored validation; a sweep's
+ * points and, for the metrics of its `plot` setting, every point's
+ * replications of them), the notes the run wrote for it
+ * (report_notes.txt, one item a line), the charts in plots/, the names
+ * of the CSV files, and the experiment file's header comment, which
+ * states the question the experiment asks. No text written for people
+ * (manifest.txt, validation.txt) is read back. It is self-contained: CSS
+ * inline, charts embedded as data: URIs, no external URL, so it reads
+ * offline and keeps working when copied anywhere alone (only the links
+ * to the CSV files assume their directory). Every text is HTML-escaped.
  *
  * Sections, each only when its input exists: title (experiment, model,
- * seed, replications, revision, start time: manifest.txt), Question,
- * Notes (report_notes.txt, one item a line), Validation (validation.txt,
- * as a table with pass/FAIL marked), Sweep (sweep_summary.csv, the metrics
- * of sweep_plots.txt as mean [lo, hi], the best mean marked), Charts
- * (every PNG of plots/, in name order), Files (the CSV files), Resolved
- * configuration (the manifest). A sweep's directory has no manifest of its
- * own: its first point's (points/p0000/manifest.txt) stands in.
+ * seed, replications or points, revision, start or finish time), Question,
+ * Notes, Validation (the stored table, pass/FAIL marked), Sweep (the
+ * points, each `plot` metric as mean [lo, hi] over the point's
+ * replications, as sweep_summary.csv has it, the best mean marked),
+ * Charts (every PNG of plots/, in name order), Files (the CSV files),
+ * Resolved configuration (the facts above and the provenance, the
+ * model's notes on its last replication, the settings). A directory
+ * without results.sqlite gets a page titled by its name, without facts,
+ * validation, sweep or configuration.
+ *
+ * The files, bottom to top (none calls one above it): html.c (escaping,
+ * links, base64, reading text), report_store.c (the database's part),
+ * report_sections.c and report_tables.c (the sections), report.c (the
+ * page); report_internal.h declares what they share.
  *
  * A small inline script sets body's data-images-loaded to "K/N" once the
  * page has loaded: K of its N images decoded (tests read it).
@@ -27,7 +40,7 @@
 #include "sim_error.h"
 
 /* Writes DIR/report.html atomically (temp file, fsync, rename) from what
-   the results directory holds. config_path: the experiment file, whose
+   the results directory and its database hold. config_path: the experiment file, whose
    header comment (the leading lines that are comments, `#` or `//`,
    before the first setting; blank lines allowed) is the question.
    Returns 0 or -1 with err (kind RUNTIME); on failure no temporary file

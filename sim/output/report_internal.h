@@ -1,40 +1,70 @@
 /*
- * report_internal.h - private to sim/report.c and sim/report_tables.c (the
- * report page, see include/sim_report.h): HTML output helpers and the two
- * sections parsed from tabular result files.
+ * report_internal.h - private to the report's files (see report.h):
+ * report.c on top writes the page from the sections of report_sections.c
+ * (text and files of the directory) and report_tables.c (the tables),
+ * fed by report_store.c (what results.sqlite holds); all of them write
+ * through html.c. No file calls one above it.
  */
-#ifndef SIM_REPORT_INTERNAL_H
-#define SIM_REPORT_INTERNAL_H
+#ifndef SIM_OUTPUT_REPORT_INTERNAL_H
+#define SIM_OUTPUT_REPORT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
-/* Writes the n bytes at s to f HTML-escaped (& < > " '), safe both as
-   element text and inside a quoted attribute. */
-void sim__html_put(FILE *f, const char *s, size_t n);
+#include "html.h"
+#include "sim_validation.h"
 
-static inline void sim__html(FILE *f, const char *s)
-{
-	sim__html_put(f, s, strlen(s));
-}
+/* A sweep's points with the metrics its `plot` setting names: each
+   point's mean and 95% CI over its replications. */
+typedef struct sim__report_sweep {
+	size_t points, nparams, metrics;
+	char **paths;        /* nparams: the swept settings */
+	char **names;        /* points: "p0007" */
+	char **values;       /* points x nparams, as stored (text) */
+	long *replications;  /* points: its complete replications; -1 incomplete */
+	char **metric;       /* metrics: "metric:subject" */
+	double *mean, *lo, *hi; /* points x metrics (NaN: incomplete) */
+} sim__report_sweep;
 
-/* The file at path as a NUL-terminated heap string; NULL with errno set
-   when it cannot be read (ENOENT: it does not exist). */
-char *sim__report_slurp(const char *path);
+/* What the report shows of results.sqlite. */
+typedef struct sim__report_data {
+	bool stored;            /* the directory has a database */
+	bool sweep;             /* it holds a sweep, not a run */
+	char **key, **value;    /* the facts: what the experiment is (experiment, */
+	size_t count;           /* model, seed, ...), then how it ran (provenance) */
+	char *config;           /* the resolved configuration; NULL: none */
+	char *notes;            /* the model's notes on the last replication */
+	bool validated;         /* validation holds a stored validation */
+	sim_validation validation;
+	sim__report_sweep table;
+} sim__report_data;
 
-/* The next line of *cursor (NUL-terminated in place, "\r\n" or "\n"
-   removed), advancing *cursor; NULL at the end of the text. */
-char *sim__report_next_line(char **cursor);
+/* report_store.c: reads DIR/results.sqlite into *d (all empty when there
+   is none). 0, or -1 with err. */
+int sim__report_store_load(const char *dir, sim__report_data *d, sim_error *err);
+void sim__report_store_free(sim__report_data *d);
+/* The fact called key, or NULL. */
+const char *sim__report_store_fact(const sim__report_data *d, const char *key);
 
-/* Writes the Validation section from the text of validation.txt
-   (models/market/validate.c prints it): a table when every line has that
-   layout, else the text as it is in a <pre>. Modifies text. Returns 0, or
-   -1 when out of memory. */
-int sim__report_validation(FILE *f, char *text);
+/* report_tables.c: the Validation section (pass / FAIL marked). */
+void sim__report_tables_validation(FILE *f, const sim_validation *v);
+/* The Sweep section: the points, each metric as mean [lo, hi], the best
+   mean marked. */
+void sim__report_tables_sweep(FILE *f, const sim__report_sweep *w);
+/* The Resolved configuration section: the facts, the model's notes and
+   the settings. */
+void sim__report_tables_configuration(FILE *f, const sim__report_data *d);
 
-/* Writes the Sweep section from the text of sweep_summary.csv and of
-   sweep_plots.txt (NULL when absent; its lines' first words are the
-   metrics shown). Modifies both. Returns 0, or -1 when out of memory. */
-int sim__report_sweep(FILE *f, char *summary, char *plots);
+/* report_sections.c: the Question section from the experiment file's
+   text (its header comment; modifies config). */
+void sim__report_sections_question(FILE *f, char *config);
+/* The Notes section, one item a line of notes (modifies notes). */
+void sim__report_sections_notes(FILE *f, char *notes);
+/* The Charts section: the PNGs names[0, n) of the folder plots, inline.
+   0, or -1 with err when one cannot be read. */
+int sim__report_sections_charts(FILE *f, const char *plots, char **names, size_t n,
+				sim_error *err);
+/* The Files section: links to names[0, n) of dir, with their sizes. */
+void sim__report_sections_files(FILE *f, const char *dir, char **names, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
-/* store.c - a sweep's results in SQLite (include/sim_store.h). */
+/* store.c - a sweep's results in SQLite (see store.h). */
 #include "store.h"
 #include "sim_results.h"
+#include "sim_validation.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +34,12 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS failures(point INTEGER, replication INTEGER,"
 	" seed INTEGER, error TEXT, PRIMARY KEY(point, replication)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS completed(point INTEGER PRIMARY KEY, replications INTEGER,"
-	" rule TEXT);";
+	" rule TEXT);"
+	"CREATE TABLE IF NOT EXISTS validation(position INTEGER PRIMARY KEY, target TEXT,"
+	" week INTEGER, week_start TEXT, mean REAL, lo REAL, hi REAL, value REAL, mode TEXT,"
+	" tolerance REAL, pass INTEGER);"
+	"CREATE TABLE IF NOT EXISTS provenance(position INTEGER PRIMARY KEY, key TEXT UNIQUE,"
+	" value TEXT);";
 
 static int db_error(sim_store *s, const char *what, sim_error *err)
 {
@@ -901,4 +907,228 @@ done:
 	return rc;
 }
 
-/* A run's tables again, from its database (`marketsim plot`). */
+/* ---- single values ---- */
+
+static void bind_number(sqlite3_stmt *st, int c, double x)
+{
+	/* SQLite stores NaN as NULL; read back, NULL is NaN. */
+	if (isnan(x))
+		sqlite3_bind_null(st, c);
+	else
+		sqlite3_bind_double(st, c, x);
+}
+
+static double column_number(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
+}
+
+/* The table recorded for `file` among tables[0, n), or NULL. */
+static const table_row *find_recorded(const table_row *tables, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tables[i].file, file) == 0)
+			return &tables[i];
+	return NULL;
+}
+
+long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+		      const char *k0, const char *k1, double *x, sim_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = NAN;
+	size_t count;
+	table_row *tables = recorded_tables(s, &count, err);
+	if (!tables)
+		return -1;
+	const table_row *t = find_recorded(tables, count, file);
+	long found = 0;
+	if (!t || t->nk < 2 || t->nv < 1) {
+		free_table_rows(tables, count);
+		return 0;
+	}
+	char *sql = sqlite3_mprintf("SELECT replication, \"%w\" FROM \"%w\" WHERE point = ?"
+				    " AND replication < ? AND \"%w\" = ? AND \"%w\" = ?",
+				    t->vals[0], t->sql, t->keys[0], t->keys[1]);
+	sqlite3_stmt *st = NULL;
+	if (!sql)
+		found = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (prepare(s, sql, &st, err) != 0)
+		found = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+		sqlite3_bind_text(st, 3, k0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, k1, -1, SQLITE_STATIC);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 rep = sqlite3_column_int64(st, 0);
+			if (rep >= 0 && (size_t)rep < n) {
+				x[rep] = column_number(st, 1);
+				found++;
+			}
+		}
+		if (step != SQLITE_DONE)
+			found = db_error(s, "cannot read rows", err);
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	free_table_rows(tables, count);
+	return found;
+}
+
+/* ---- the validation ---- */
+
+static int insert_validation(sim_store *s, const sim_validation *v, sim_error *err)
+{
+	char reps[32];
+	snprintf(reps, sizeof reps, "%zu", v->replications);
+	if (sim_store_set_meta(s, "validation_targets", v->targets ? v->targets : "", err) != 0 ||
+	    sim_store_set_meta(s, "validation_replications", reps, err) != 0)
+		return -1;
+	sqlite3_stmt *st;
+	if (prepare(s, "INSERT INTO validation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
+		    err) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < v->count && rc == 0; i++) {
+		const sim_validation_row *r = &v->rows[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 2, r->target, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, r->week);
+		sqlite3_bind_text(st, 4, r->week_start, -1, SQLITE_STATIC);
+		bind_number(st, 5, r->mean);
+		bind_number(st, 6, r->lo);
+		bind_number(st, 7, r->hi);
+		bind_number(st, 8, r->value);
+		sqlite3_bind_text(st, 9, sim_validation_mode_name(r->mode), -1, SQLITE_STATIC);
+		bind_number(st, 10, r->tolerance);
+		sqlite3_bind_int(st, 11, r->pass ? 1 : 0);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(s, "cannot store the validation", err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sim_store_set_validation(sim_store *s, const sim_validation *v, sim_error *err)
+{
+	if (exec(s, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (exec(s, "DELETE FROM validation; DELETE FROM experiment WHERE key IN"
+		    " ('validation_targets', 'validation_replications')", err) != 0 ||
+	    (v && insert_validation(s, v, err) != 0)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return exec(s, "COMMIT", err);
+}
+
+/* The stored rows, in order, appended to v. */
+static int load_validation_rows(sim_store *s, sim_validation *v, sim_error *err)
+{
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT target, week, week_start, mean, lo, hi, value, mode, tolerance,"
+		       " pass FROM validation ORDER BY position", &st, err) != 0)
+		return -1;
+	int step, rc = 0;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		sim_validation_row r = { .week = (long)sqlite3_column_int64(st, 1) };
+		const char *target = (const char *)sqlite3_column_text(st, 0);
+		const char *week_start = (const char *)sqlite3_column_text(st, 2);
+		const char *mode = (const char *)sqlite3_column_text(st, 7);
+		snprintf(r.target, sizeof r.target, "%s", target ? target : "");
+		snprintf(r.week_start, sizeof r.week_start, "%s", week_start ? week_start : "");
+		r.mean = column_number(st, 3);
+		r.lo = column_number(st, 4);
+		r.hi = column_number(st, 5);
+		r.value = column_number(st, 6);
+		int m = sim_validation_mode_parse(mode ? mode : "");
+		r.mode = m < 0 ? SIM_VALIDATION_REL : (sim_validation_mode)m;
+		r.tolerance = column_number(st, 8);
+		r.pass = sqlite3_column_int(st, 9) != 0;
+		rc = sim_validation_add(v, &r, err);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(s, "cannot read the validation", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sim_store_load_validation(sim_store *s, sim_validation *v, sim_error *err)
+{
+	sim_error e;
+	sim_error_clear(&e);
+	char *targets = sim_store_meta(s, "validation_targets", &e);
+	char *reps = targets ? sim_store_meta(s, "validation_replications", &e) : NULL;
+	int rc = e.kind == SIM_ERROR_NONE ? 0 : -1;
+	if (rc != 0 && err)
+		*err = e;
+	else if (targets) {
+		rc = sim_validation_set_source(v, targets, reps ? strtoul(reps, NULL, 10) : 0,
+					       err) == 0 &&
+		     load_validation_rows(s, v, err) == 0 ? 1 : -1;
+	}
+	free(targets);
+	free(reps);
+	return rc;
+}
+
+/* ---- provenance ---- */
+
+int sim_store_set_provenance(sim_store *s, const char *const *keys,
+			     const char *const *values, size_t n, sim_error *err)
+{
+	if (exec(s, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	int rc = exec(s, "DELETE FROM provenance", err) == 0 &&
+		 prepare(s, "INSERT INTO provenance VALUES (?, ?, ?)", &st, err) == 0 ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 2, keys[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, values[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(s, "cannot record how the experiment ran", err);
+	}
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return exec(s, "COMMIT", err);
+}
+
+int sim_store_provenance(sim_store *s, char ***keys, char ***values, size_t *n,
+			 sim_error *err)
+{
+	*keys = *values = NULL;
+	*n = 0;
+	long long count = query_count(s, "SELECT count(*) FROM provenance WHERE ?1 = ?1", 0, err);
+	sqlite3_stmt *st;
+	if (count < 0 || prepare(s, "SELECT key, value FROM provenance ORDER BY position", &st,
+				 err) != 0)
+		return -1;
+	*keys = calloc((size_t)count + 1, sizeof **keys);
+	*values = calloc((size_t)count + 1, sizeof **values);
+	int step = SQLITE_DONE, rc = *keys && *values ? 0 : -1;
+	while (rc == 0 && *n < (size_t)count && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		(*keys)[*n] = column_text(st, 0);
+		(*values)[*n] = column_text(st, 1);
+		rc = (*keys)[(*n)++] && (*values)[*n - 1] ? 0 : -1;
+	}
+	if (rc != 0)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_error(s, "cannot read how the experiment ran", err);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		sim_store_free_strings(*keys, *n);
+		sim_store_free_strings(*values, *n);
+		*keys = *values = NULL;
+		*n = 0;
+	}
+	return rc;
+}

@@ -12,12 +12,25 @@
  * replication's stream key; `failures` those that failed and why.
  * For each table a view NAME_rows joins them so that every row carries
  * the experiment, point, parameter values, replication and seed.
+ * `validation` holds a validate run's result (include/sim_validation.h),
+ * one row per target with typed columns (week INTEGER; mean, lo, hi,
+ * value, tolerance REAL; pass INTEGER 1/0), its targets file and
+ * replication count in `experiment` (validation_targets,
+ * validation_replications).
+ *
+ * `provenance` (position, key, value) says how the results were made
+ * this time: the program's version and git revision, the command, when
+ * it started or finished, how long it took, how many replications this
+ * session ran or kept. Unlike every other table it depends on when and
+ * how the experiment ran (and a resumed run replaces it), so tests that
+ * compare two databases for identical rows leave it out
+ * (tests/test_db.h); nothing is derived from it but the report's facts.
  *
  * Each replication is committed in one transaction (WAL journal,
  * synchronous FULL), so a sweep killed at any moment, even by power loss,
  * keeps exactly the replications that were committed; nothing in the
- * database depends on when or how fast it was written, so a sweep run
- * with any number of workers stores the same rows.
+ * database but `provenance` depends on when or how fast it was written,
+ * so a sweep run with any number of workers stores the same rows.
  */
 #ifndef SIM_OUTPUT_STORE_H
 #define SIM_OUTPUT_STORE_H
@@ -29,6 +42,7 @@
 
 #include "sim_error.h"
 #include "sim_table.h"
+#include "sim_validation.h"
 
 typedef struct sim_store sim_store;
 
@@ -117,5 +131,30 @@ int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
    Returns 0, or -1 with err (also when the run is not complete). */
 int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
 		       size_t *replications, char *rule, size_t rule_size, sim_error *err);
+
+/* Value column 0 of the row of table `file` (e.g. "summary.csv") whose
+   first two keys are k0 and k1 (a metric and its subject), in
+   replications 0 .. n-1 of `point`: x[r] (NaN where it is not stored).
+   Returns how many were found (0 also when there is no such table), or
+   -1 with err. */
+long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+		      const char *k0, const char *k1, double *x, sim_error *err);
+
+/* Replaces the stored validation with v (NULL: removes it). One
+   transaction; 0, or -1 with err. */
+int sim_store_set_validation(sim_store *s, const sim_validation *v, sim_error *err);
+/* Appends the stored validation's rows to v (initialised by the caller)
+   and sets its targets file and replication count: 1, or 0 when no
+   validation is stored (v untouched), -1 with err. */
+int sim_store_load_validation(sim_store *s, sim_validation *v, sim_error *err);
+
+/* Replaces the provenance with the n pairs keys[i] = values[i], in that
+   order. One transaction; 0, or -1 with err. */
+int sim_store_set_provenance(sim_store *s, const char *const *keys,
+			     const char *const *values, size_t n, sim_error *err);
+/* The provenance in order: heap arrays of heap strings (free each with
+   sim_store_free_strings), *n of them (0 when none). 0, or -1 with err. */
+int sim_store_provenance(sim_store *s, char ***keys, char ***values, size_t *n,
+			 sim_error *err);
 
 #endif

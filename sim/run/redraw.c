@@ -5,6 +5,7 @@
 #include "output/draw.h"
 #include "output/store.h"
 #include "output/sweep_outputs.h"
+#include "output/validation.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,19 @@ static int read_stored(const char *dir, stored_experiment *se, sim_error *err)
 	return err->kind == SIM_ERROR_NONE ? 0 : -1;
 }
 
+/* validation.txt and validation.csv again, when the run was validated. */
+static int rewrite_validation(const char *dir, sim_results *out, sim_error *err)
+{
+	sim_validation v;
+	sim_validation_init(&v);
+	sim_store *s = sim_store_open_existing(dir, err);
+	int stored = s ? sim_store_load_validation(s, &v, err) : -1;
+	sim_store_close(s);
+	int rc = stored < 0 ? -1 : stored == 0 ? 0 : sim_validation_write_files(&v, out, err);
+	sim_validation_free(&v);
+	return rc;
+}
+
 /* A recorded run's tables again, from its database. */
 static int rewrite_run_tables(const sim_model_type *model, const char *dir, sim_error *err)
 {
@@ -53,7 +67,8 @@ static int rewrite_run_tables(const sim_model_type *model, const char *dir, sim_
 	sim_results *out = sim_results_open(dir, err);
 	int rc = -1;
 	if (out && sim_table_set_write(tables, out, err) == 0 &&
-	    (!model->write_tables || model->write_tables(tables, out, err) == 0)) {
+	    (!model->write_tables || model->write_tables(tables, out, err) == 0) &&
+	    rewrite_validation(dir, out, err) == 0) {
 		rc = sim_results_finish(out, err);
 		out = NULL;
 	}

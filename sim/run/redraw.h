@@ -1,8 +1,8 @@
 /*
  * redraw.h - `marketsim plot DIR`: a results directory's outputs written
  * again from what its results.sqlite holds (the CSVs of a sweep or a
- * recorded run, then the charts and report), e.g. after editing a chart's
- * script.
+ * recorded run, a validated run's validation.txt and validation.csv, then
+ * the charts and report), e.g. after editing a chart's script.
  */
 #ifndef SIM_RUN_REDRAW_H
 #define SIM_RUN_REDRAW_H

@@ -5,6 +5,7 @@
 #include "experiment_store.h"
 #include "output/draw.h"
 #include "output/store.h"
+#include "output/validation.h"
 #include "version.h"
 
 #include <stdlib.h>
@@ -63,6 +64,7 @@ typedef struct run {
 	char *name, *dir, *targets;
 	sim_table_set *tables; /* every replication's rows (recording models) */
 	char *notes;           /* the model's lines on the last replication */
+	sim_validation validation; /* validate: the result against the targets */
 	sim_engine *eng;       /* a single-replication model's engine and state */
 	void *state;
 	run_clock clock;
@@ -76,6 +78,7 @@ static void run_free(run *r)
 	sim_engine_free(r->eng);
 	sim_table_set_free(r->tables);
 	free(r->notes);
+	sim_validation_free(&r->validation);
 	free(r->targets);
 	free(r->dir);
 	free(r->name);
@@ -109,17 +112,6 @@ static int failed_replications(const char *dir, size_t failed, sim_error *err)
 			     first[0] ? "; " : "", failed, failed == 1 ? "" : "s", dir);
 }
 
-/* A model that does not record its replications still gets a database
-   saying what the experiment was (for `marketsim plot` and the report),
-   without rows. */
-static int record_single_run(const run *r, sim_error *err)
-{
-	sim_store *st = sim_experiment_store_open(r->x, r->dir, r->name, false, false,
-						  r->opt->config_path, err);
-	sim_store_close(st);
-	return st ? 0 : -1;
-}
-
 /* Replications as tasks: stored in results.sqlite one by one, in workers
    when asked (-j), resumable; the tables come back from the database. A
    model that does not record runs its one replication here. */
@@ -146,63 +138,98 @@ static int run_replications(run *r, sim_error *err)
 				  r->rep.rule, sizeof r->rep.rule, err);
 }
 
-/* Runs the validation against the tables, printing to stdout and saving
-   the same text as validation.txt in the results. */
+/* Runs the validation against the tables into r->validation, saves it as
+   validation.txt and validation.csv in the results and prints the table
+   to stdout. */
 static int report_validation(run *r, sim_results *out, sim_error *err)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	if (!mem)
-		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	const sim_model_type *model = sim_experiment_model(r->x);
 	r->rep.targets_missed = model->validate(sim_experiment_model_params(r->x), r->tables,
-						r->targets, mem, err);
-	fclose(mem);
-	int rc = r->rep.targets_missed < 0 ? -1 : 0;
-	if (rc == 0) {
-		FILE *f = sim_results_create(out, "validation.txt", err);
-		if (!f || fwrite(text, 1, len, f) != len)
-			rc = -1;
-		if (f && sim_results_close_file(out, f, err) != 0)
-			rc = -1;
-		if (rc == 0)
-			fwrite(text, 1, len, stdout);
-	}
-	free(text);
-	return rc;
+						r->targets, &r->validation, err);
+	if (r->rep.targets_missed < 0 || sim_validation_write_files(&r->validation, out, err) != 0)
+		return -1;
+	sim_validation_print(&r->validation, stdout);
+	return 0;
 }
 
-static int write_manifest(const run *r, sim_results *out, sim_error *err)
+/* The model's "key = value" lines on the finished run: those it recorded
+   with its last replication, else what summarize says of its state. */
+static int gather_notes(run *r, sim_error *err)
+{
+	const sim_model_type *model = sim_experiment_model(r->x);
+	if (r->notes || !model->summarize || !r->state)
+		return 0;
+	size_t len = 0;
+	FILE *f = open_memstream(&r->notes, &len);
+	if (!f)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	model->summarize(r->state, r->eng, f);
+	return fclose(f) == 0 ? 0 : sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+						  "out of memory");
+}
+
+/* What the manifest says of the run, key by key; `how` marks the facts of
+   this session (timings, revision), which the store keeps apart from
+   what the experiment is. */
+enum { FACTS = 16 };
+typedef struct run_facts {
+	const char *key[FACTS], *value[FACTS];
+	bool quoted[FACTS], how[FACTS];
+	size_t n;
+	char seed[32], replications[32], wall[32], cpu[32], rss[32], events[32], rate[32];
+} run_facts;
+
+static void fact(run_facts *f, const char *key, const char *value, bool quoted, bool how)
+{
+	f->key[f->n] = key;
+	f->value[f->n] = value;
+	f->quoted[f->n] = quoted;
+	f->how[f->n++] = how;
+}
+
+static void gather_facts(const run *r, run_facts *f)
 {
 	const sim_experiment_params *ep = sim_experiment_settings(r->x);
-	const sim_model_type *model = sim_experiment_model(r->x);
 	const sim_run_report *rep = &r->rep;
+	f->n = 0;
+	snprintf(f->seed, sizeof f->seed, "%lld", (long long)ep->seed);
+	snprintf(f->replications, sizeof f->replications, "%zu", rep->replications);
+	snprintf(f->wall, sizeof f->wall, "%.3f", rep->wall_seconds);
+	snprintf(f->cpu, sizeof f->cpu, "%.3f", rep->cpu_seconds);
+	snprintf(f->rss, sizeof f->rss, "%ld", rep->peak_rss_kb);
+	snprintf(f->events, sizeof f->events, "%llu", (unsigned long long)rep->events);
+	snprintf(f->rate, sizeof f->rate, "%.0f",
+		 rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	fact(f, "marketsim_version", SIM_VERSION, true, true);
+	fact(f, "git_revision", SIM_GIT_REV, true, true);
+	fact(f, "command", r->opt->command ? r->opt->command : "", false, true);
+	fact(f, "config_file", r->opt->config_path, true, false);
+	fact(f, "experiment", r->name, true, false);
+	fact(f, "model", sim_experiment_model(r->x)->name, true, false);
+	fact(f, "seed", f->seed, false, false);
+	fact(f, "replications", f->replications, false, false);
+	if (ep->replications.target.count)
+		fact(f, "replications_rule", rep->rule, true, true);
+	fact(f, "started_utc", r->clock.started, true, true);
+	fact(f, "wall_seconds", f->wall, false, true);
+	fact(f, "cpu_seconds", f->cpu, false, true);
+	fact(f, "peak_rss_kb", f->rss, false, true);
+	fact(f, "events_executed", f->events, false, true);
+	fact(f, "events_per_second", f->rate, false, true);
+}
+
+static int write_manifest(const run *r, const run_facts *facts, sim_results *out,
+			  sim_error *err)
+{
 	FILE *f = sim_results_create(out, "manifest.txt", err);
 	if (!f)
 		return -1;
 	fprintf(f, "# marketsim run manifest: what ran, how, and what it cost.\n");
-	fprintf(f, "marketsim_version = \"%s\"\n", SIM_VERSION);
-	fprintf(f, "git_revision = \"%s\"\n", SIM_GIT_REV);
-	fprintf(f, "command = %s\n", r->opt->command ? r->opt->command : "");
-	fprintf(f, "config_file = \"%s\"\n", r->opt->config_path);
-	fprintf(f, "experiment = \"%s\"\n", r->name);
-	fprintf(f, "model = \"%s\"\n", model->name);
-	fprintf(f, "seed = %lld\n", (long long)ep->seed);
-	fprintf(f, "replications = %zu\n", rep->replications);
-	if (ep->replications.target.count)
-		fprintf(f, "replications_rule = \"%s\"\n", rep->rule);
-	fprintf(f, "started_utc = \"%s\"\n", r->clock.started);
-	fprintf(f, "wall_seconds = %.3f\n", rep->wall_seconds);
-	fprintf(f, "cpu_seconds = %.3f\n", rep->cpu_seconds);
-	fprintf(f, "peak_rss_kb = %ld\n", rep->peak_rss_kb);
-	fprintf(f, "events_executed = %llu\n", (unsigned long long)rep->events);
-	fprintf(f, "events_per_second = %.0f\n",
-		rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	for (size_t i = 0; i < facts->n; i++)
+		fprintf(f, facts->quoted[i] ? "%s = \"%s\"\n" : "%s = %s\n", facts->key[i],
+			facts->value[i]);
 	if (r->notes)
 		fputs(r->notes, f);
-	else if (model->summarize && r->state)
-		model->summarize(r->state, r->eng, f);
 	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n");
 	if (sim_config_write(sim_experiment_config_const(r->x), f) != 0) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, "manifest.txt", 0, NULL,
@@ -213,20 +240,48 @@ static int write_manifest(const run *r, sim_results *out, sim_error *err)
 	return sim_results_close_file(out, f, err);
 }
 
+/* What results.sqlite keeps besides the replications, for the report and
+   `marketsim plot`: the replication count and the model's notes (what the
+   results are), the validation (or none: a run after a validate in the
+   same folder), and how this session ran. A model that does not record
+   replications gets its database here, saying what the experiment was. */
+static int record_results(const run *r, const run_facts *facts, sim_error *err)
+{
+	bool single = !sim_experiment_model(r->x)->record;
+	sim_store *st = single ? sim_experiment_store_open(r->x, r->dir, r->name, false, false,
+							  r->opt->config_path, err)
+			       : sim_store_open_existing(r->dir, err);
+	const char *keys[FACTS], *values[FACTS];
+	size_t n = 0;
+	for (size_t i = 0; i < facts->n; i++)
+		if (facts->how[i]) {
+			keys[n] = facts->key[i];
+			values[n++] = facts->value[i];
+		}
+	int rc = st && sim_store_set_meta(st, "replications", facts->replications, err) == 0 &&
+			 sim_store_set_meta(st, "notes", r->notes ? r->notes : "", err) == 0 &&
+			 sim_store_set_validation(st, r->targets ? &r->validation : NULL, err) == 0 &&
+			 sim_store_set_provenance(st, keys, values, n, err) == 0 ? 0 : -1;
+	sim_store_close(st);
+	return rc;
+}
+
 /* Every result file, atomically: written under temporary names and
    renamed into place together, the manifest last. */
 static int write_outputs(run *r, sim_error *err)
 {
 	const sim_model_type *model = sim_experiment_model(r->x);
+	run_facts facts;
+	gather_facts(r, &facts);
 	sim_results *out = sim_results_open(r->dir, err);
 	if (!out)
 		return -1;
-	if ((!model->record && record_single_run(r, err) != 0) ||
-	    (model->write_results && model->write_results(r->state, r->eng, out, err) != 0) ||
+	if ((model->write_results && model->write_results(r->state, r->eng, out, err) != 0) ||
 	    (r->tables && sim_table_set_write(r->tables, out, err) != 0) ||
 	    (r->tables && model->write_tables && model->write_tables(r->tables, out, err) != 0) ||
 	    (r->targets && report_validation(r, out, err) != 0) ||
-	    write_manifest(r, out, err) != 0) {
+	    gather_notes(r, err) != 0 || record_results(r, &facts, err) != 0 ||
+	    write_manifest(r, &facts, out, err) != 0) {
 		sim_results_abort(out);
 		return -1;
 	}

@@ -3,6 +3,7 @@
    database. */
 #include "sweep.h"
 #include "output/draw.h"
+#include "output/store.h"
 #include "output/sweep_outputs.h"
 #include "version.h"
 
@@ -59,25 +60,68 @@ static int check_points(const sim_model_type *const *registry, const sim_run_opt
 	return 0;
 }
 
+/* How the sweep ran, as the manifest's "key = value" lines (into extra)
+   and as the store's provenance, which the report reads. */
+static int record_how(const sim_run_options *opt, const sim_experiment_params *ep,
+		      const char *dir, const sim_exec_report *rep, char *extra, size_t size,
+		      sim_error *err)
+{
+	char seed[32], run[32], kept[32], failed[32], workers[32], finished[32], wall[32],
+		events[32], rate[32];
+	time_t now = time(NULL);
+	strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	snprintf(seed, sizeof seed, "%lld", (long long)ep->seed);
+	snprintf(run, sizeof run, "%zu", rep->done);
+	snprintf(kept, sizeof kept, "%zu", rep->skipped);
+	snprintf(failed, sizeof failed, "%zu", rep->failed);
+	snprintf(workers, sizeof workers, "%zu", rep->workers);
+	snprintf(wall, sizeof wall, "%.3f", rep->wall_seconds);
+	snprintf(events, sizeof events, "%llu", (unsigned long long)rep->events);
+	snprintf(rate, sizeof rate, "%.0f",
+		 rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
+	/* key, value, quoted in the manifest, kept as provenance */
+	const struct { const char *key, *value; bool quoted, how; } facts[] = {
+		{ "marketsim_version", SIM_VERSION, true, true },
+		{ "git_revision", SIM_GIT_REV, true, true },
+		{ "command", opt->command ? opt->command : "", false, true },
+		{ "config_file", opt->config_path, true, false },
+		{ "seed", seed, false, false },
+		{ "replications_run", run, false, true },
+		{ "replications_kept", kept, false, true },
+		{ "replications_failed", failed, false, true },
+		{ "workers", workers, false, true },
+		{ "finished_utc", finished, true, true },
+		{ "wall_seconds", wall, false, true },
+		{ "events_executed", events, false, true },
+		{ "events_per_second", rate, false, true },
+	};
+	enum { N = sizeof facts / sizeof facts[0] };
+	const char *keys[N], *values[N];
+	size_t n = 0, len = 0;
+	extra[0] = '\0';
+	for (size_t i = 0; i < N; i++) {
+		len += (size_t)snprintf(extra + len, len < size ? size - len : 0,
+					facts[i].quoted ? "%s = \"%s\"\n" : "%s = %s\n",
+					facts[i].key, facts[i].value);
+		if (facts[i].how) {
+			keys[n] = facts[i].key;
+			values[n++] = facts[i].value;
+		}
+	}
+	sim_store *st = sim_store_open_existing(dir, err);
+	int rc = st && sim_store_set_provenance(st, keys, values, n, err) == 0 ? 0 : -1;
+	sim_store_close(st);
+	return rc;
+}
+
 /* Writes the sweep's outputs, charts and report from the database. */
 static int finish_outputs(const sim_model_type *model, const sim_run_options *opt,
 			  sim_experiment *x, const char *dir, const sim_exec_report *rep, sim_error *err)
 {
 	const sim_experiment_params *ep = sim_experiment_settings(x);
-	char extra[8192], finished[32];
-	time_t now = time(NULL);
-	strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	snprintf(extra, sizeof extra,
-		 "marketsim_version = \"%s\"\ngit_revision = \"%s\"\ncommand = %s\n"
-		 "config_file = \"%s\"\nseed = %lld\nreplications_run = %zu\n"
-		 "replications_kept = %zu\nreplications_failed = %zu\nworkers = %zu\n"
-		 "finished_utc = \"%s\"\nwall_seconds = %.3f\nevents_executed = %llu\n"
-		 "events_per_second = %.0f\n",
-		 SIM_VERSION, SIM_GIT_REV, opt->command ? opt->command : "", opt->config_path,
-		 (long long)ep->seed, rep->done, rep->skipped, rep->failed, rep->workers,
-		 finished, rep->wall_seconds, (unsigned long long)rep->events,
-		 rep->wall_seconds > 0 ? rep->events / rep->wall_seconds : 0.0);
-	if (sim_sweep_outputs_write(dir, model, extra, NULL, err) != 0)
+	char extra[8192];
+	if (record_how(opt, ep, dir, rep, extra, sizeof extra, err) != 0 ||
+	    sim_sweep_outputs_write(dir, model, extra, NULL, err) != 0)
 		return -1;
 	return sim_draw_outputs(dir, opt->config_path, ep->sweep.plot[0] ? "sweep" : NULL,
 				opt->plots_dir, opt->no_plots, opt->quiet, err);
