@@ -7,7 +7,8 @@
 #   make lint       the layering check (tools/layers.sh) on both builds
 #   make bench      queue hold-model and PHOLD benchmarks (not part of test)
 #   make memcheck   the test suite and one PHOLD run under valgrind
-#   make sanitize   the test suite built with -fsanitize=address,undefined
+#   make sanitize   the test suite built with -fsanitize=address,undefined (and
+#                   every run checking the models' invariants, as with --check)
 #   make MPI=1      the same program built with Open MPI's mpicc, for
 #                   `mpirun -n K bin/marketsim sweep FILE` (objects in build/mpi)
 #   make golden     regenerate tests/golden/ (fixed-seed outputs) after an intended change
@@ -121,14 +122,19 @@ $(MPI_PROG): FORCE | deps
 	@$(MAKE) --no-print-directory MPI=1 BIN=build/mpi/bin SANFLAGS= OPTFLAGS="-O2 -g" $(MPI_PROG)
 endif
 
-# The program with its test-only hooks (MARKETSIM_FAULT: inject a failed or
-# crashed replication) compiled in; the release program has none.
+# The program with its test-only hooks compiled in (MARKETSIM_FAULT, in
+# tasks.c: inject a failed or crashed replication; MARKETSIM_DROP_TOKENS, in
+# metrics.c: unbalance a model's accounting) and its invariants checked on
+# every run (-DSIM_CHECK_INVARIANTS, read by experiment.c, as if --check were
+# always given); the release program has neither.
 HOOKS_PROG := $(BIN)/tests/marketsim-hooks
-$(BUILD)/hooks/sim/run/tasks.o: sim/run/tasks.c | deps
+HOOKS_SRC  := sim/run/tasks.c sim/run/experiment.c models/market/metrics.c
+$(BUILD)/hooks/sim/%.o: CPPFLAGS += -Isim
+$(BUILD)/hooks/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Isim -DSIM_TEST_HOOKS $(CFLAGS) -c $< -o $@
-$(HOOKS_PROG): $(BUILD)/models/marketsim.o $(BUILD)/hooks/sim/run/tasks.o \
-		$(filter-out $(BUILD)/sim/run/tasks.o,$(LIB_OBJ))
+	$(CC) $(CPPFLAGS) -DSIM_TEST_HOOKS -DSIM_CHECK_INVARIANTS $(CFLAGS) -c $< -o $@
+$(HOOKS_PROG): $(BUILD)/models/marketsim.o $(HOOKS_SRC:%.c=$(BUILD)/hooks/%.o) \
+		$(filter-out $(HOOKS_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -195,8 +201,8 @@ memcheck: $(PROG) $(HOOKS_PROG) $(TESTS)
 		$(PROG) run experiments/phold.cfg --quiet --set phold.end_time=200 --out $(BUILD)/memcheck-phold || failed=1; \
 	echo "== valgrind $(PROG) run experiments/openrouter_2026.cfg (small)"; \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-		$(PROG) run experiments/openrouter_2026.cfg --quiet --no-plots --set replications=2 \
-		--set market.scale=2000 --out $(BUILD)/memcheck-market || failed=1; \
+		$(PROG) run experiments/openrouter_2026.cfg --quiet --no-plots --check \
+		--set replications=2 --set market.scale=2000 --out $(BUILD)/memcheck-market || failed=1; \
 	for j in 1 2; do \
 		echo "== valgrind $(PROG) sweep tests/data/sweep_adaptive.cfg -j $$j"; \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
@@ -212,9 +218,12 @@ golden: $(PROG)
 	@mkdir -p tests/golden/phold
 	cp $(BUILD)/golden-phold/phold_summary.csv $(BUILD)/golden-phold/phold_lps.csv tests/golden/phold/
 
+# The sanitized build also checks the models' invariants on every run
+# (-DSIM_CHECK_INVARIANTS: as if --check were always given).
 sanitize:
 	$(MAKE) BUILD=build/san BIN=bin/san OPTFLAGS="-O1 -g" \
-		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		-DSIM_CHECK_INVARIANTS" test
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/marketsim/experiments

@@ -21,6 +21,7 @@
 #ifndef SIM_MODEL_H
 #define SIM_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,14 @@ typedef struct sim_run_context {
 	uint64_t seed;          /* master seed (config `seed`, or --seed) */
 	uint64_t replication;   /* replication index, from 0 */
 	const char *experiment; /* experiment name */
+	/* Verify the model's own invariants (its accounting identities, no
+	   NaN in a result) as it goes: set by `--check`, and always in a build
+	   with -DSIM_CHECK_INVARIANTS (make sanitize, the test program
+	   bin/tests/marketsim-hooks). A model with none ignores it; a violation
+	   is a runtime error from the callback that found it (init, a handler
+	   through sim_engine_fail, record), which fails the replication. It
+	   must not change any result. */
+	bool check_invariants;
 } sim_run_context;
 
 typedef struct sim_model_type {

@@ -63,6 +63,9 @@ static const char run_usage[] =
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
 	"                      kill or Ctrl-C) and run only the rest\n"
 	"      --no-plots      do not draw the model's gnuplot charts\n"
+	"      --check         verify the model's invariants (the market: its accounting,\n"
+	"                      every week); a violation fails the replication (exit 1),\n"
+	"                      naming the week, the model, the quantity and the numbers\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -97,6 +100,8 @@ static const char sweep_usage[] =
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
 	"                      kill, a crash or Ctrl-C) and run only the rest\n"
 	"      --no-plots      do not draw the charts\n"
+	"      --check         verify the model's invariants (as for run); a violation\n"
+	"                      fails that replication\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -128,6 +133,7 @@ static const char compare_usage[] =
 	"  -s, --seed N        master seed, for both\n"
 	"      --set PATH=VAL  override one setting in both (repeatable)\n"
 	"  -o, --out DIR       output directory\n"
+	"      --check         verify the models' invariants (as for run)\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -141,7 +147,7 @@ static const char validate_usage[] =
 	"the results, and in results.sqlite).\n"
 	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
 	"\n"
-	"options: as for run (-s, --set, -o, -j, --resume, --no-plots, -q, -h)\n";
+	"options: as for run (-s, --set, -o, -j, --resume, --no-plots, --check, -q, -h)\n";
 
 static const char check_usage[] =
 	"usage: marketsim check [OPTIONS] FILE\n"
@@ -179,6 +185,7 @@ typedef struct cli_options {
 	bool quiet;
 	bool no_plots;
 	bool resume;
+	bool check;    /* --check: the model verifies its invariants */
 	long jobs;     /* sweep -j N; 0: not given */
 	bool help;
 } cli_options;
@@ -223,7 +230,7 @@ static int parse_jobs(const char *arg, const char *usage, cli_options *o)
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
 			 cli_options *o)
 {
-	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME };
+	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME, OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
@@ -231,6 +238,7 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-plots", no_argument, NULL, OPT_NO_PLOTS },
 		{ "resume", no_argument, NULL, OPT_RESUME },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -266,6 +274,9 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 			break;
 		case OPT_RESUME:
 			o->resume = true;
+			break;
+		case OPT_CHECK:
+			o->check = true;
 			break;
 		case 'j':
 			if (parse_jobs(optarg, usage, o) != 0)
@@ -390,7 +401,7 @@ static int cmd_plot(int argc, char **argv, const sim_model_type *const *registry
 		status = SIM_EXIT_OK;
 		goto done;
 	}
-	if (argc - first != 1 || o.override_count || o.resume || o.jobs) {
+	if (argc - first != 1 || o.override_count || o.resume || o.jobs || o.check) {
 		usage_error(plot_usage, "%s", argc - first != 1 ? "plot: expected one directory"
 								 : "plot: takes only -q");
 		goto done;
@@ -429,8 +440,9 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
 		goto done;
 	}
-	if ((o.resume || o.jobs) && check_only) {
-		usage_error(usage, "%s: check runs nothing", o.resume ? "--resume" : "-j");
+	if ((o.resume || o.jobs || o.check) && check_only) {
+		usage_error(usage, "%s: check runs nothing",
+			    o.resume ? "--resume" : o.jobs ? "-j" : "--check");
 		goto done;
 	}
 	if (mode != MODE_RUN && argc - first < 1) {
@@ -446,6 +458,7 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.check_only = check_only,
 		.validate = mode == MODE_VALIDATE,
 		.no_plots = o.no_plots || check_only,
+		.check = o.check,
 		.command = command,
 	};
 	if (!check_only) {
@@ -558,6 +571,7 @@ static int cmd_compare(int argc, char **argv, const sim_model_type *const *regis
 		.override_count = o.override_count,
 		.quiet = true,
 		.no_plots = true,
+		.check = o.check,
 		.command = command,
 	};
 	sim_run_options b = a;

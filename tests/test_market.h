@@ -56,7 +56,7 @@ static inline void market_open(market *m, const char *fixture, const char *const
 	assert_non_null(m->p);
 	m->eng = sim_engine_new(&err);
 	assert_non_null(m->eng);
-	sim_run_context ctx = { (uint64_t)sim_experiment_settings(m->x)->seed, rep, "test" };
+	sim_run_context ctx = { (uint64_t)sim_experiment_settings(m->x)->seed, rep, "test", true };
 	if (mkt_market_model.init(&m->state, m->eng, m->p, &ctx, &err) != 0)
 		fail_msg("%s: init: %s", path, err.message);
 	m->s = m->state;

@@ -153,6 +153,7 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 	mkt_state *s = &o->s;
 	s->p = p;
 	s->eng = eng;
+	s->check = ctx->check_invariants;
 	s->model_count = p->models.count;
 	s->segment_count = p->segments.count;
 	for (int i = 0; i < STREAMS; i++)

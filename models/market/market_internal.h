@@ -49,6 +49,21 @@ typedef struct mkt_week_row {
 	int rank;
 } mkt_week_row;
 
+/* The value columns of models_weekly.csv (MKT_M_*) and of
+   providers_weekly.csv and origins_weekly.csv (MKT_G_*), in the order
+   written; columns.c names them (mkt_model_columns, mkt_group_columns),
+   metrics.c fills them and invariants.c checks a row of them. */
+enum { MKT_M_IN, MKT_M_OUT, MKT_M_TOKENS, MKT_M_DEMANDED, MKT_M_FAILED, MKT_M_FALLBACK,
+       MKT_M_REQUESTS, MKT_M_ACTIVE, MKT_M_NEW, MKT_M_SHARE, MKT_M_RANK, MKT_M_SPEND,
+       MKT_M_FEE, MKT_M_REVENUE, MKT_M_COST, MKT_M_PROFIT, MKT_M_PRICE_IN, MKT_M_PRICE_OUT,
+       MKT_M_CAPACITY, MKT_M_UTILISATION, MKT_M_ERRORS, MKT_MODEL_VALUES };
+enum { MKT_G_TOKENS, MKT_G_SHARE, MKT_G_ACTIVE, MKT_G_SPEND, MKT_G_FEE, MKT_G_REVENUE,
+       MKT_G_COST, MKT_G_PROFIT, MKT_G_CUM_REVENUE, MKT_G_CUM_PROFIT, MKT_G_IN, MKT_G_OUT,
+       MKT_G_DEMANDED, MKT_G_FAILED, MKT_G_REQUESTS, MKT_G_NEW, MKT_G_CAPACITY,
+       MKT_G_UTILISATION, MKT_G_ERRORS, MKT_GROUP_VALUES };
+extern const char *const mkt_model_columns[]; /* MKT_MODEL_VALUES names */
+extern const char *const mkt_group_columns[]; /* MKT_GROUP_VALUES names */
+
 typedef struct mkt_model_state {
 	const mkt_model_params *p;
 	double price_in, price_out, cost;
@@ -102,6 +117,7 @@ typedef struct mkt_state {
 	double *choice_weights; /* scratch, per model */
 
 	/* results */
+	bool check;              /* check the tables' invariants (ctx->check_invariants) */
 	size_t weeks;
 	mkt_week_row *rows;      /* weeks x models */
 	double free_to_paid;     /* developers (scaled) */
@@ -147,6 +163,32 @@ void mkt_warm_start(mkt_state *s, int rounds);
 int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,
 	       sim_error *err);
 int mkt_write_tables(const sim_table_set *tables, sim_results *out, sim_error *err);
+
+/* invariants.c (names from columns.c): the accounting identities of the weekly tables
+   (docs/MODEL.md, "Accounting invariants"), checked on the values
+   mkt_record writes when s->check. Each returns 0, or -1 with err (a
+   runtime error) naming the week, the subject (a model id, a provider or
+   origin, or "all models"), the quantity and the numbers. */
+/* One models_weekly.csv row: every value finite; counts, money, prices
+   and capacity >= 0; token_share and error_rate in [0, 1]; tokens = in +
+   out; served + failed = demanded; re-routed (fallback) <= demanded;
+   revenue = spend; fee = fee_rate x spend; profit = revenue - cost. */
+int mkt_check_model_row(size_t week, const char *model, const double *v, double fee_rate,
+			sim_error *err);
+/* One providers_weekly.csv or origins_weekly.csv row: the same, for the
+   group's sums (cum_profit and profit may be negative). */
+int mkt_check_group_row(size_t week, const char *group, const double *v, double fee_rate,
+			sim_error *err);
+/* A week's totals over the rows of one table. */
+typedef struct mkt_week_totals {
+	double tokens;   /* served */
+	double share;    /* sum of token_share */
+	double demanded, failed, fallback; /* models only; else 0 */
+} mkt_week_totals;
+/* The shares of a week's rows (`what`: "models", "providers", "origins")
+   sum to 1 when any token was served, else to 0; and over the models,
+   tokens re-routed <= tokens failed (a re-routed token failed first). */
+int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_error *err);
 
 /* validate.c */
 int mkt_validate(const void *params, const sim_table_set *tables, const char *path,

@@ -146,6 +146,26 @@ static void close_week(mkt_state *s, size_t week)
 	}
 }
 
+#ifdef SIM_TEST_HOOKS
+/* Test-only fault, compiled into bin/tests/marketsim-hooks alone:
+   MARKETSIM_DROP_TOKENS="WEEK:MODEL" loses 1% of the tokens model MODEL
+   (an id) serves in week WEEK from its row's tokens_in and tokens_out,
+   while its demand, failures and money still count them, so its accounting
+   no longer balances and the invariant check must say so. */
+static void drop_tokens(const mkt_state *s, size_t week, size_t model, double *in,
+			double *out)
+{
+	const char *f = getenv("MARKETSIM_DROP_TOKENS");
+	unsigned long w;
+	int at = 0;
+	if (f && sscanf(f, "%lu:%n", &w, &at) == 1 && at > 0 && w == week &&
+	    strcmp(f + at, s->p->models.ids[model]) == 0) {
+		*in *= 0.99;
+		*out *= 0.99;
+	}
+}
+#endif
+
 void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 {
 	mkt_state *s = ctx;
@@ -180,6 +200,10 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 		double served = demand > 0 ? c.served / demand : 1.0;
 		double in = in_all * served, out = out_all * served;
 		double spend = mkt_spend(in, out, m->price_in, m->price_out);
+		r->cost += (in + out) * m->cost / 1e6;
+#ifdef SIM_TEST_HOOKS
+		drop_tokens(s, week, i, &in, &out);
+#endif
 		r->tokens_in += in;
 		r->tokens_out += out;
 		r->demanded += demand;
@@ -189,7 +213,6 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 		r->spend += spend;
 		r->fee += s->p->fee * spend;
 		r->revenue += spend;
-		r->cost += (in + out) * m->cost / 1e6;
 		r->price_in = m->price_in;
 		r->price_out = m->price_out;
 		r->capacity += capacity[i];
@@ -260,40 +283,6 @@ void mkt_warm_start(mkt_state *s, int rounds)
 
 static const char *const model_keys[] = { "week", "week_start", "model", "name",
 					   "provider", "origin" };
-/* models_weekly.csv's value columns, in this order; each row's values are
-   filled by the same constants, so a name and its value cannot part. */
-enum { M_IN, M_OUT, M_TOKENS, M_DEMANDED, M_FAILED, M_FALLBACK, M_REQUESTS, M_ACTIVE,
-       M_NEW, M_SHARE, M_RANK, M_SPEND, M_FEE, M_REVENUE, M_COST, M_PROFIT, M_PRICE_IN,
-       M_PRICE_OUT, M_CAPACITY, M_UTILISATION, M_ERRORS, MODEL_VALUES };
-static const char *const model_values[] = {
-	[M_IN] = "tokens_in", [M_OUT] = "tokens_out", [M_TOKENS] = "tokens",
-	[M_DEMANDED] = "tokens_demanded", [M_FAILED] = "tokens_failed",
-	[M_FALLBACK] = "tokens_fallback", [M_REQUESTS] = "requests",
-	[M_ACTIVE] = "active_devs", [M_NEW] = "new_devs", [M_SHARE] = "token_share",
-	[M_RANK] = "rank", [M_SPEND] = "spend", [M_FEE] = "fee", [M_REVENUE] = "revenue",
-	[M_COST] = "cost", [M_PROFIT] = "profit", [M_PRICE_IN] = "price_in",
-	[M_PRICE_OUT] = "price_out", [M_CAPACITY] = "capacity",
-	[M_UTILISATION] = "utilisation", [M_ERRORS] = "error_rate",
-};
-_Static_assert(sizeof model_values / sizeof model_values[0] == MODEL_VALUES,
-	       "model_values: one name per M_ constant");
-
-/* providers_weekly.csv's and origins_weekly.csv's value columns, in this
-   order, so the sums below read as what they add up. */
-enum { G_TOKENS, G_SHARE, G_ACTIVE, G_SPEND, G_FEE, G_REVENUE, G_COST, G_PROFIT,
-       G_CUM_REVENUE, G_CUM_PROFIT, G_IN, G_OUT, G_DEMANDED, G_FAILED, G_REQUESTS,
-       G_NEW, G_CAPACITY, G_UTILISATION, G_ERRORS, GROUP_VALUES };
-static const char *const group_values[] = {
-	[G_TOKENS] = "tokens", [G_SHARE] = "token_share", [G_ACTIVE] = "active_devs",
-	[G_SPEND] = "spend", [G_FEE] = "fee", [G_REVENUE] = "revenue", [G_COST] = "cost",
-	[G_PROFIT] = "profit", [G_CUM_REVENUE] = "cum_revenue",
-	[G_CUM_PROFIT] = "cum_profit", [G_IN] = "tokens_in", [G_OUT] = "tokens_out",
-	[G_DEMANDED] = "tokens_demanded", [G_FAILED] = "tokens_failed",
-	[G_REQUESTS] = "requests", [G_NEW] = "new_devs", [G_CAPACITY] = "capacity",
-	[G_UTILISATION] = "utilisation", [G_ERRORS] = "error_rate",
-};
-_Static_assert(sizeof group_values / sizeof group_values[0] == GROUP_VALUES,
-	       "group_values: one name per G_ constant");
 
 /* Tokens served by all models in one week's rows. */
 static double week_tokens(const mkt_state *s, const mkt_week_row *rows)
@@ -317,56 +306,101 @@ static const char *display_name(const mkt_state *s, size_t i)
 	return n && n[0] ? n : s->p->models.ids[i];
 }
 
+/* Model row r's values in models_weekly.csv, with `total` the week's
+   tokens served by all models. */
+static void model_values(const mkt_week_row *r, double total, double v[MKT_MODEL_VALUES])
+{
+	double tokens = r->tokens_in + r->tokens_out;
+	const double row[MKT_MODEL_VALUES] = {
+		[MKT_M_IN] = r->tokens_in,
+		[MKT_M_OUT] = r->tokens_out,
+		[MKT_M_TOKENS] = tokens,
+		[MKT_M_DEMANDED] = r->demanded,
+		[MKT_M_FAILED] = r->failed,
+		[MKT_M_FALLBACK] = r->fallback,
+		[MKT_M_REQUESTS] = r->requests,
+		[MKT_M_ACTIVE] = r->active_devs,
+		[MKT_M_NEW] = r->new_devs,
+		[MKT_M_SHARE] = total > 0 ? tokens / total : 0,
+		[MKT_M_RANK] = r->rank,
+		[MKT_M_SPEND] = r->spend,
+		[MKT_M_FEE] = r->fee,
+		[MKT_M_REVENUE] = r->revenue,
+		[MKT_M_COST] = r->cost,
+		[MKT_M_PROFIT] = r->revenue - r->cost,
+		[MKT_M_PRICE_IN] = r->price_in,
+		[MKT_M_PRICE_OUT] = r->price_out,
+		[MKT_M_CAPACITY] = r->capacity,
+		[MKT_M_UTILISATION] = r->capacity > 0 ? r->demanded / r->capacity : 0,
+		[MKT_M_ERRORS] = r->demanded > 0 ? r->failed / r->demanded : 0,
+	};
+	memcpy(v, row, sizeof row);
+}
+
+/* With s->check, each row is checked before it is written and each week
+   once all its rows are (invariants.c). */
 static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *err)
 {
 	sim_table *t = sim_table_begin(tables, "models_weekly.csv", model_keys, 6,
-				       model_values, MODEL_VALUES, err);
+				       mkt_model_columns, MKT_MODEL_VALUES, err);
 	if (!t)
 		return -1;
 	for (size_t w = 0; w < s->weeks; w++) {
 		const mkt_week_row *rows = s->rows + w * s->model_count;
-		double total = week_tokens(s, rows);
+		mkt_week_totals sum = { .tokens = week_tokens(s, rows) };
 		char week[24], start[11];
 		week_labels(s, w, week, start);
 		for (size_t i = 0; i < s->model_count; i++) {
-			const mkt_week_row *r = &rows[i];
 			const mkt_model_state *m = &s->models[i];
-			double tokens = r->tokens_in + r->tokens_out;
 			const char *keys[6] = { week, start, s->p->models.ids[i],
 						display_name(s, i),
 						s->provider_names[m->provider],
 						s->origin_names[m->origin] };
-			double v[MODEL_VALUES] = {
-				[M_IN] = r->tokens_in,
-				[M_OUT] = r->tokens_out,
-				[M_TOKENS] = tokens,
-				[M_DEMANDED] = r->demanded,
-				[M_FAILED] = r->failed,
-				[M_FALLBACK] = r->fallback,
-				[M_REQUESTS] = r->requests,
-				[M_ACTIVE] = r->active_devs,
-				[M_NEW] = r->new_devs,
-				[M_SHARE] = total > 0 ? tokens / total : 0,
-				[M_RANK] = r->rank,
-				[M_SPEND] = r->spend,
-				[M_FEE] = r->fee,
-				[M_REVENUE] = r->revenue,
-				[M_COST] = r->cost,
-				[M_PROFIT] = r->revenue - r->cost,
-				[M_PRICE_IN] = r->price_in,
-				[M_PRICE_OUT] = r->price_out,
-				[M_CAPACITY] = r->capacity,
-				[M_UTILISATION] = r->capacity > 0 ? r->demanded / r->capacity : 0,
-				[M_ERRORS] = r->demanded > 0 ? r->failed / r->demanded : 0,
-			};
-			if (sim_table_add(t, keys, v, err) != 0)
+			double v[MKT_MODEL_VALUES];
+			model_values(&rows[i], sum.tokens, v);
+			sum.share += v[MKT_M_SHARE];
+			sum.demanded += v[MKT_M_DEMANDED];
+			sum.failed += v[MKT_M_FAILED];
+			sum.fallback += v[MKT_M_FALLBACK];
+			if ((s->check && mkt_check_model_row(w, s->p->models.ids[i], v, s->p->fee,
+							     err) != 0) ||
+			    sim_table_add(t, keys, v, err) != 0)
 				return -1;
 		}
+		if (s->check && mkt_check_week(w, "models", &sum, err) != 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* Weekly sums over providers (by = 0) or origins (by = 1). */
+/* The sums over group g's models (of providers by = 0, of origins by =
+   1) of one week's rows, into v (zeroed by the caller). */
+static void group_sums(const mkt_state *s, const mkt_week_row *rows, int by, size_t g,
+		       double v[MKT_GROUP_VALUES])
+{
+	for (size_t i = 0; i < s->model_count; i++) {
+		const mkt_model_state *m = &s->models[i];
+		if ((size_t)(by ? m->origin : m->provider) != g)
+			continue;
+		const mkt_week_row *r = &rows[i];
+		v[MKT_G_TOKENS] += r->tokens_in + r->tokens_out;
+		v[MKT_G_ACTIVE] += r->active_devs;
+		v[MKT_G_SPEND] += r->spend;
+		v[MKT_G_FEE] += r->fee;
+		v[MKT_G_REVENUE] += r->revenue;
+		v[MKT_G_COST] += r->cost;
+		v[MKT_G_IN] += r->tokens_in;
+		v[MKT_G_OUT] += r->tokens_out;
+		v[MKT_G_DEMANDED] += r->demanded;
+		v[MKT_G_FAILED] += r->failed;
+		v[MKT_G_REQUESTS] += r->requests;
+		v[MKT_G_NEW] += r->new_devs;
+		v[MKT_G_CAPACITY] += r->capacity;
+	}
+}
+
+/* Weekly sums over providers (by = 0) or origins (by = 1); with
+   s->check, each row and each week checked as for the models. */
 static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 			 sim_error *err)
 {
@@ -375,7 +409,7 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 	size_t groups = by ? s->origin_count : s->provider_count;
 	const char **names = by ? s->origin_names : s->provider_names;
 	sim_table *t = sim_table_begin(tables, by ? "origins_weekly.csv" : "providers_weekly.csv",
-				       keys_names, 3, group_values, GROUP_VALUES, err);
+				       keys_names, 3, mkt_group_columns, MKT_GROUP_VALUES, err);
 	double *cum = calloc(2 * groups, sizeof *cum);
 	if (!t || !cum) {
 		free(cum);
@@ -384,41 +418,31 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 	int rc = 0;
 	for (size_t w = 0; w < s->weeks && rc == 0; w++) {
 		const mkt_week_row *rows = s->rows + w * s->model_count;
-		double total = week_tokens(s, rows);
+		mkt_week_totals sum = { .tokens = week_tokens(s, rows) };
+		double total = sum.tokens;
 		char week[24], start[11];
 		week_labels(s, w, week, start);
 		for (size_t g = 0; g < groups && rc == 0; g++) {
-			double v[GROUP_VALUES] = { 0 };
-			for (size_t i = 0; i < s->model_count; i++) {
-				const mkt_model_state *m = &s->models[i];
-				if ((size_t)(by ? m->origin : m->provider) != g)
-					continue;
-				const mkt_week_row *r = &rows[i];
-				v[G_TOKENS] += r->tokens_in + r->tokens_out;
-				v[G_ACTIVE] += r->active_devs;
-				v[G_SPEND] += r->spend;
-				v[G_FEE] += r->fee;
-				v[G_REVENUE] += r->revenue;
-				v[G_COST] += r->cost;
-				v[G_IN] += r->tokens_in;
-				v[G_OUT] += r->tokens_out;
-				v[G_DEMANDED] += r->demanded;
-				v[G_FAILED] += r->failed;
-				v[G_REQUESTS] += r->requests;
-				v[G_NEW] += r->new_devs;
-				v[G_CAPACITY] += r->capacity;
-			}
-			v[G_SHARE] = total > 0 ? v[G_TOKENS] / total : 0;
-			v[G_PROFIT] = v[G_REVENUE] - v[G_COST];
-			cum[2 * g] += v[G_REVENUE];
-			cum[2 * g + 1] += v[G_PROFIT];
-			v[G_CUM_REVENUE] = cum[2 * g];
-			v[G_CUM_PROFIT] = cum[2 * g + 1];
-			v[G_UTILISATION] = v[G_CAPACITY] > 0 ? v[G_DEMANDED] / v[G_CAPACITY] : 0;
-			v[G_ERRORS] = v[G_DEMANDED] > 0 ? v[G_FAILED] / v[G_DEMANDED] : 0;
+			double v[MKT_GROUP_VALUES] = { 0 };
+			group_sums(s, rows, by, g, v);
+			v[MKT_G_SHARE] = total > 0 ? v[MKT_G_TOKENS] / total : 0;
+			v[MKT_G_PROFIT] = v[MKT_G_REVENUE] - v[MKT_G_COST];
+			cum[2 * g] += v[MKT_G_REVENUE];
+			cum[2 * g + 1] += v[MKT_G_PROFIT];
+			v[MKT_G_CUM_REVENUE] = cum[2 * g];
+			v[MKT_G_CUM_PROFIT] = cum[2 * g + 1];
+			double demanded = v[MKT_G_DEMANDED], capacity = v[MKT_G_CAPACITY];
+			v[MKT_G_UTILISATION] = capacity > 0 ? demanded / capacity : 0;
+			v[MKT_G_ERRORS] = demanded > 0 ? v[MKT_G_FAILED] / demanded : 0;
+			sum.share += v[MKT_G_SHARE];
 			const char *keys[3] = { week, start, names[g] };
-			rc = sim_table_add(t, keys, v, err);
+			if (s->check)
+				rc = mkt_check_group_row(w, names[g], v, s->p->fee, err);
+			if (rc == 0)
+				rc = sim_table_add(t, keys, v, err);
 		}
+		if (rc == 0 && s->check)
+			rc = mkt_check_week(w, by ? "origins" : "providers", &sum, err);
 	}
 	free(cum);
 	return rc;

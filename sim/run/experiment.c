@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A build with -DSIM_CHECK_INVARIANTS (make sanitize, the test program
+   bin/tests/marketsim-hooks) has every model check its invariants, with or
+   without --check. */
+#ifdef SIM_CHECK_INVARIANTS
+#define CHECK_ALWAYS true
+#else
+#define CHECK_ALWAYS false
+#endif
+
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
 		   "Which model runs this experiment (see `marketsim config-doc`)"),
@@ -63,6 +72,7 @@ struct sim_experiment {
 	sim_schema root;
 	void *params; /* experiment params, then the model's at model_offset() */
 	const volatile sig_atomic_t *stop; /* watched by every replication */
+	bool check; /* the models check their invariants (--check) */
 };
 
 void sim_experiment_free(sim_experiment *x)
@@ -162,6 +172,7 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 		if (sim_config_set(x->cfg, &x->root, extra[i], err) != 0)
 			goto done;
 	rc = sim_config_resolve(x->cfg, &x->root, x->params, err);
+	x->check = opt->check || CHECK_ALWAYS;
 done:
 	if (rc != 0) {
 		sim_experiment_free(x);
@@ -306,7 +317,7 @@ static int run_on_fresh_engine(const sim_experiment *x, uint64_t replication,
 {
 	const sim_experiment_params *ep = x->params;
 	const void *model_params = sim_experiment_model_params(x);
-	sim_run_context ctx = { (uint64_t)ep->seed, replication, name };
+	sim_run_context ctx = { (uint64_t)ep->seed, replication, name, x->check };
 	*state_out = NULL;
 	*eng_out = sim_engine_new(err);
 	if (!*eng_out)

@@ -25,6 +25,8 @@ typedef struct sim_run_options {
 	bool check_only;              /* validate, run nothing, write nothing */
 	bool validate;                /* run, then check against the targets */
 	bool no_plots;                /* do not draw plots/<model>_*.gp */
+	bool check;                   /* the model verifies its invariants
+					 (--check; sim_run_context) */
 	const char *plots_dir;        /* NULL: sim_plot_default_dir() */
 	bool keep_tables;             /* hand the result tables to the caller
 					 (report->tables) */

@@ -1,0 +1,36 @@
+/* columns.c - the value columns of the weekly tables by name, in the
+   order of MKT_M_* and MKT_G_* (market_internal.h): what metrics.c writes
+   and invariants.c names in its messages. */
+#include "market_internal.h"
+
+/* models_weekly.csv's value columns; metrics.c fills each row's values
+   by the same constants, so a name and its value cannot part. */
+const char *const mkt_model_columns[] = {
+	[MKT_M_IN] = "tokens_in", [MKT_M_OUT] = "tokens_out", [MKT_M_TOKENS] = "tokens",
+	[MKT_M_DEMANDED] = "tokens_demanded", [MKT_M_FAILED] = "tokens_failed",
+	[MKT_M_FALLBACK] = "tokens_fallback", [MKT_M_REQUESTS] = "requests",
+	[MKT_M_ACTIVE] = "active_devs", [MKT_M_NEW] = "new_devs",
+	[MKT_M_SHARE] = "token_share", [MKT_M_RANK] = "rank", [MKT_M_SPEND] = "spend",
+	[MKT_M_FEE] = "fee", [MKT_M_REVENUE] = "revenue", [MKT_M_COST] = "cost",
+	[MKT_M_PROFIT] = "profit", [MKT_M_PRICE_IN] = "price_in",
+	[MKT_M_PRICE_OUT] = "price_out", [MKT_M_CAPACITY] = "capacity",
+	[MKT_M_UTILISATION] = "utilisation", [MKT_M_ERRORS] = "error_rate",
+};
+_Static_assert(sizeof mkt_model_columns / sizeof mkt_model_columns[0] == MKT_MODEL_VALUES,
+	       "mkt_model_columns: one name per MKT_M_ constant");
+
+/* providers_weekly.csv's and origins_weekly.csv's value columns, in an
+   order that reads as what the sums add up. */
+const char *const mkt_group_columns[] = {
+	[MKT_G_TOKENS] = "tokens", [MKT_G_SHARE] = "token_share",
+	[MKT_G_ACTIVE] = "active_devs", [MKT_G_SPEND] = "spend", [MKT_G_FEE] = "fee",
+	[MKT_G_REVENUE] = "revenue", [MKT_G_COST] = "cost", [MKT_G_PROFIT] = "profit",
+	[MKT_G_CUM_REVENUE] = "cum_revenue", [MKT_G_CUM_PROFIT] = "cum_profit",
+	[MKT_G_IN] = "tokens_in", [MKT_G_OUT] = "tokens_out",
+	[MKT_G_DEMANDED] = "tokens_demanded", [MKT_G_FAILED] = "tokens_failed",
+	[MKT_G_REQUESTS] = "requests", [MKT_G_NEW] = "new_devs",
+	[MKT_G_CAPACITY] = "capacity", [MKT_G_UTILISATION] = "utilisation",
+	[MKT_G_ERRORS] = "error_rate",
+};
+_Static_assert(sizeof mkt_group_columns / sizeof mkt_group_columns[0] == MKT_GROUP_VALUES,
+	       "mkt_group_columns: one name per MKT_G_ constant");

@@ -1,0 +1,172 @@
+/* invariants.c - the accounting identities of the market's weekly tables
+   (docs/MODEL.md, "Accounting invariants"), checked on the values
+   mkt_record is about to write when the run asks for it (--check, or a
+   build with -DSIM_CHECK_INVARIANTS). */
+#include "market_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Relative tolerance of an identity between sums of doubles. A model's
+   weekly column is a sum of at most 7 daily values, a provider's or
+   origin's of at most 7 per model, all of one sign, and each daily
+   identity holds to a few units in the last place (served = demand x
+   (served / demand) rounds twice, fee = rate x spend once). A sum of n
+   same-signed terms is off by at most about n x 2^-53 = 1.1e-16 n of its
+   size: 2e-13 even for the 256 models x 7 days a week can hold. 1e-9 is
+   thousands of times that, so rounding never trips it, and far below any
+   real slip: a day lost from a week is 1/7 of it, the test fault drops
+   1e-2 of one model's tokens. The gap is taken against the larger side
+   (for served + failed = demanded, against demanded), never against a
+   difference that may cancel: profit is checked as profit + cost =
+   revenue, so a profit near zero is held to 1e-9 of revenue. */
+#define REL_TOL 1e-9
+
+/* Whether a and b agree to REL_TOL of the larger; *gap gets |a - b| over
+   it (0 when both are 0). */
+static bool agree(double a, double b, double *gap)
+{
+	double scale = fmax(fabs(a), fabs(b));
+	double diff = fabs(a - b);
+	*gap = scale > 0 ? diff / scale : 0;
+	return diff <= REL_TOL * scale;
+}
+
+/* Fills err with "invariant violated: week W, SUBJECT: " and the rest as
+   printf; returns -1. */
+static int violated(sim_error *err, size_t week, const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int violated(sim_error *err, size_t week, const char *subject, const char *fmt, ...)
+{
+	char what[640];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
+			     "invariant violated: week %zu, %s: %s", week, subject, what);
+}
+
+/* Every value finite and within its range: [0, inf) for all but those
+   `signed_cols` marks, at most 1 (to REL_TOL) for those `fractions`
+   marks. */
+static int check_ranges(size_t week, const char *subject, const double *v, size_t n,
+			const char *const *names, const bool *signed_cols,
+			const bool *fractions, sim_error *err)
+{
+	for (size_t c = 0; c < n; c++) {
+		if (!isfinite(v[c]))
+			return violated(err, week, subject, "%s is %g, expected a finite "
+					"number", names[c], v[c]);
+		if ((!signed_cols[c] && v[c] < 0) || (fractions[c] && v[c] > 1 + REL_TOL))
+			return violated(err, week, subject, "%s is %.6g, expected %s", names[c],
+					v[c], fractions[c] ? "a fraction in [0, 1]" :
+					"a non-negative number");
+	}
+	return 0;
+}
+
+/* The identities a model row and a group row share, given the columns'
+   places in v: tokens = in + out, served + failed = demanded, revenue =
+   spend, fee = rate x spend, profit = revenue - cost. */
+typedef struct money_cols {
+	int in, out, tokens, demanded, failed, spend, fee, revenue, cost, profit;
+	int fallback; /* -1: the table has no such column */
+} money_cols;
+
+static int check_identities(size_t week, const char *subject, const double *v,
+			    const money_cols *k, double fee_rate, sim_error *err)
+{
+	double in = v[k->in], out = v[k->out], gap;
+	if (!agree(v[k->tokens], in + out, &gap))
+		return violated(err, week, subject, "tokens %.6g != tokens_in %.6g + tokens_out "
+				"%.6g (relative gap %.2g)", v[k->tokens], in, out, gap);
+	if (!agree(in + out + v[k->failed], v[k->demanded], &gap)) {
+		char routed[64] = "";
+		if (k->fallback >= 0)
+			snprintf(routed, sizeof routed, "of which re-routed here %.6g; ",
+				 v[k->fallback]);
+		return violated(err, week, subject, "tokens served %.6g + failed %.6g != "
+				"demanded %.6g (%srelative gap %.2g)", in + out, v[k->failed],
+				v[k->demanded], routed, gap);
+	}
+	if (!agree(v[k->revenue], v[k->spend], &gap))
+		return violated(err, week, subject, "revenue %.6g != spend %.6g (fee %.6g on "
+				"top; relative gap %.2g)", v[k->revenue], v[k->spend],
+				v[k->fee], gap);
+	if (!agree(v[k->fee], fee_rate * v[k->spend], &gap))
+		return violated(err, week, subject, "fee %.6g != fee rate %.6g x spend %.6g "
+				"(relative gap %.2g)", v[k->fee], fee_rate, v[k->spend], gap);
+	/* As profit + cost = revenue: the gap against revenue, not against a
+	   profit that may be near zero. */
+	if (!agree(v[k->profit] + v[k->cost], v[k->revenue], &gap))
+		return violated(err, week, subject, "profit %.6g != revenue %.6g - cost %.6g "
+				"(relative gap %.2g)", v[k->profit], v[k->revenue], v[k->cost],
+				gap);
+	return 0;
+}
+
+int mkt_check_model_row(size_t week, const char *model, const double *v, double fee_rate,
+			sim_error *err)
+{
+	static const bool signed_cols[MKT_MODEL_VALUES] = { [MKT_M_PROFIT] = true };
+	static const bool fractions[MKT_MODEL_VALUES] = { [MKT_M_SHARE] = true,
+							   [MKT_M_ERRORS] = true };
+	static const money_cols k = { MKT_M_IN, MKT_M_OUT, MKT_M_TOKENS, MKT_M_DEMANDED,
+				      MKT_M_FAILED, MKT_M_SPEND, MKT_M_FEE, MKT_M_REVENUE,
+				      MKT_M_COST, MKT_M_PROFIT, MKT_M_FALLBACK };
+	if (check_ranges(week, model, v, MKT_MODEL_VALUES, mkt_model_columns, signed_cols,
+			 fractions, err) != 0 ||
+	    check_identities(week, model, v, &k, fee_rate, err) != 0)
+		return -1;
+	/* Re-routed tokens are part of this model's demand (docs/MODEL.md):
+	   never more than all of it. */
+	if (v[MKT_M_FALLBACK] > v[MKT_M_DEMANDED] * (1 + REL_TOL))
+		return violated(err, week, model, "tokens re-routed here %.6g > demanded "
+				"%.6g, which includes them (excess %.6g, relative %.2g)",
+				v[MKT_M_FALLBACK], v[MKT_M_DEMANDED],
+				v[MKT_M_FALLBACK] - v[MKT_M_DEMANDED],
+				(v[MKT_M_FALLBACK] - v[MKT_M_DEMANDED]) / v[MKT_M_FALLBACK]);
+	return 0;
+}
+
+int mkt_check_group_row(size_t week, const char *group, const double *v, double fee_rate,
+			sim_error *err)
+{
+	static const bool signed_cols[MKT_GROUP_VALUES] = { [MKT_G_PROFIT] = true,
+							     [MKT_G_CUM_PROFIT] = true };
+	static const bool fractions[MKT_GROUP_VALUES] = { [MKT_G_SHARE] = true,
+							   [MKT_G_ERRORS] = true };
+	static const money_cols k = { MKT_G_IN, MKT_G_OUT, MKT_G_TOKENS, MKT_G_DEMANDED,
+				      MKT_G_FAILED, MKT_G_SPEND, MKT_G_FEE, MKT_G_REVENUE,
+				      MKT_G_COST, MKT_G_PROFIT, -1 };
+	if (check_ranges(week, group, v, MKT_GROUP_VALUES, mkt_group_columns, signed_cols,
+			 fractions, err) != 0)
+		return -1;
+	return check_identities(week, group, v, &k, fee_rate, err);
+}
+
+int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_error *err)
+{
+	char subject[64];
+	double gap;
+	snprintf(subject, sizeof subject, "all %s", what);
+	double expect = t->tokens > 0 ? 1 : 0;
+	if (!isfinite(t->share) || !agree(t->share, expect, &gap))
+		return violated(err, week, subject, "token shares sum to %.17g, expected %.0f "
+				"(tokens served %.6g; gap %.2g)", t->share, expect, t->tokens,
+				fabs(t->share - expect));
+	/* Every re-routed token failed first at the model it left, and some
+	   failures find no model with room: re-routed <= failed, summed over
+	   the models. Each side rounds (the re-routed share is 1 - C/D, which
+	   cancels when demand D barely exceeds capacity C), so the slack is
+	   REL_TOL of the tokens demanded, the volume both are taken from. */
+	if (t->fallback - t->failed > REL_TOL * t->demanded)
+		return violated(err, week, subject, "tokens re-routed %.6g > tokens failed "
+				"%.6g (demanded %.6g; excess %.2g of demanded)", t->fallback,
+				t->failed, t->demanded, (t->fallback - t->failed) / t->demanded);
+	return 0;
+}
