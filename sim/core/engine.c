@@ -29,6 +29,9 @@ typedef struct handler_entry {
 	const char *name;
 } handler_entry;
 
+/* How often the run loop looks at the stop flag (sim_engine_watch). */
+enum { STOP_CHECK_EVENTS = 65536 };
+
 struct sim_engine {
 	double now;
 	sim_queue queue;
@@ -219,6 +222,7 @@ int sim_engine_run(sim_engine *eng, double end_time, sim_error *err)
 {
 	assert(!isnan(end_time));
 	eng->halt = eng->failed;
+	uint32_t until_stop_check = STOP_CHECK_EVENTS;
 	sim_queue_entry top;
 	while (!eng->halt && sim_queue_pop(&eng->queue, &top)) {
 		if (sim_queue_failed(&eng->queue)) {
@@ -252,9 +256,14 @@ int sim_engine_run(sim_engine *eng, double end_time, sim_error *err)
 		const handler_entry *h = &eng->handlers[top.tag];
 		h->fn(eng, h->ctx, &ev);
 		eng->stats.executed++;
-		if ((eng->stats.executed & 0xFFFF) == 0 && eng->stop && *eng->stop) {
-			sim_engine_fail(eng, "stopped by signal %d", (int)*eng->stop);
-			break;
+		/* A countdown in a register costs one decrement per event; the
+		   flag itself is read once per STOP_CHECK_EVENTS. */
+		if (--until_stop_check == 0) {
+			until_stop_check = STOP_CHECK_EVENTS;
+			if (eng->stop && *eng->stop) {
+				sim_engine_fail(eng, "stopped by signal %d", (int)*eng->stop);
+				break;
+			}
 		}
 	}
 	/* Stopped by the horizon (not by a handler): the clock reaches it. */
