@@ -157,10 +157,10 @@ run: $(PROG)
 	$(PROG) run experiments/openrouter_2026.cfg
 
 # The fast tier for the edit-test loop: every suite but those that open a
-# browser, start MPI ranks, kill sweeps on a timer or run the baseline
-# experiment many times (they run in `make test`).
+# browser, start MPI ranks, kill sweeps on a timer, race two sweeps for a
+# folder or run the baseline experiment many times (they run in `make test`).
 SLOW_TESTS := $(addprefix $(BIN)/tests/,test_report test_sweep_mpi test_sweep_store \
-                test_market_validate test_market_whatif)
+                test_market_validate test_market_whatif test_ownership)
 FAST_TESTS := $(filter-out $(SLOW_TESTS),$(TESTS))
 check: $(PROG) $(HOOKS_PROG) $(FAST_TESTS)
 	@failed=0; for t in $(FAST_TESTS); do \

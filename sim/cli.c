@@ -57,7 +57,9 @@ static const char run_usage[] =
 	"  -s, --seed N        master seed (overrides the file's `seed`)\n"
 	"      --set PATH=VAL  override one setting, e.g. --set phold.lps=64\n"
 	"                      (repeatable; validated like the file)\n"
-	"  -o, --out DIR       output directory\n"
+	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
+	"      --force         write into DIR even if it is a non-empty folder that\n"
+	"                      marketsim did not make (it has no .marketsim marker)\n"
 	"  -j, --jobs N        worker processes for the replications (default: the\n"
 	"                      number of cores)\n"
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
@@ -67,7 +69,12 @@ static const char run_usage[] =
 	"                      every week); a violation fails the replication (exit 1),\n"
 	"                      naming the week, the model, the quantity and the numbers\n"
 	"  -q, --quiet         print nothing on success\n"
-	"  -h, --help          show this help\n";
+	"  -h, --help          show this help\n"
+	"\n"
+	"DIR is marketsim's: one it made, an empty one, or one with its .marketsim\n"
+	"marker; another folder with files in it is refused (exit 2) unless --force.\n"
+	"Only the files marketsim writes there are replaced. One marketsim at a time\n"
+	"writes a folder: a second is refused at once (exit 1, naming the first's pid).\n";
 
 static const char sweep_usage[] =
 	"usage: marketsim sweep [OPTIONS] FILE\n"
@@ -95,6 +102,8 @@ static const char sweep_usage[] =
 	"  -s, --seed N        master seed\n"
 	"      --set PATH=VAL  override one setting (repeatable)\n"
 	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
+	"      --force         write into DIR even if it is a non-empty folder that\n"
+	"                      marketsim did not make (see `marketsim help run`)\n"
 	"  -j, --jobs N        worker processes (default: the number of cores); the\n"
 	"                      results do not depend on N\n"
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
@@ -134,6 +143,8 @@ static const char compare_usage[] =
 	"      --set PATH=VAL  override one setting in both (repeatable)\n"
 	"  -o, --out DIR       output directory\n"
 	"      --check         verify the models' invariants (as for run)\n"
+	"      --force         write into DIR (and DIR/a, DIR/b) even if it is a\n"
+	"                      non-empty folder marketsim did not make\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -147,18 +158,23 @@ static const char validate_usage[] =
 	"the results, and in results.sqlite).\n"
 	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
 	"\n"
-	"options: as for run (-s, --set, -o, -j, --resume, --no-plots, --check, -q, -h)\n";
+	"options: as for run (-s, --set, -o, --force, -j, --resume, --no-plots, --check, -q,\n"
+	"-h)\n";
 
 static const char check_usage[] =
 	"usage: marketsim check [OPTIONS] FILE\n"
 	"\n"
 	"Validates FILE (after @include and --set) against the schema of the model\n"
-	"it names, and reports the first problem as file:line: setting: message.\n"
-	"Exit status 0 when valid, 2 when not. Writes nothing.\n"
+	"it names, and reports the first problem as file:line: setting: message;\n"
+	"then checks that `run` could write its output folder (out/<experiment name>\n"
+	"or --out DIR). Exit status 0 when valid, 2 when not (1 when the folder\n"
+	"cannot be written). Writes nothing, creates nothing.\n"
 	"\n"
 	"options:\n"
 	"  -s, --seed N        as for run\n"
 	"      --set PATH=VAL  as for run\n"
+	"  -o, --out DIR       the output folder to check, as for run\n"
+	"      --force         as for run\n"
 	"  -q, --quiet         print nothing when valid\n"
 	"  -h, --help          show this help\n";
 
@@ -186,6 +202,7 @@ typedef struct cli_options {
 	bool no_plots;
 	bool resume;
 	bool check;    /* --check: the model verifies its invariants */
+	bool force;    /* --force: write into a folder marketsim did not make */
 	long jobs;     /* sweep -j N; 0: not given */
 	bool help;
 } cli_options;
@@ -225,12 +242,31 @@ static int parse_jobs(const char *arg, const char *usage, cli_options *o)
 	return 0;
 }
 
+/* --out DIR (arg) or --force (arg NULL): only for a command that writes,
+   and DIR never "" (the folder is checked before anything runs). */
+static int parse_out(const char *arg, const char *usage, bool allow_out, cli_options *o)
+{
+	if (!allow_out) {
+		usage_error(usage, "%s: this command writes no output", arg ? "--out" : "--force");
+		return -1;
+	}
+	if (arg && !arg[0]) {
+		usage_error(usage, "%s: expected a folder, found an empty path", "--out");
+		return -1;
+	}
+	if (arg)
+		o->out_dir = arg;
+	else
+		o->force = true;
+	return 0;
+}
+
 /* Parses the options of run/check into *o; returns -1 on bad usage (after
    printing it), else the index of the first operand. */
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
 			 cli_options *o)
 {
-	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME, OPT_CHECK };
+	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME, OPT_CHECK, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
@@ -239,6 +275,7 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		{ "no-plots", no_argument, NULL, OPT_NO_PLOTS },
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -260,11 +297,9 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 			o->overrides[o->override_count++] = optarg;
 			break;
 		case 'o':
-			if (!allow_out) {
-				usage_error(usage, "%s: this command writes no output", "--out");
+		case OPT_FORCE:
+			if (parse_out(c == 'o' ? optarg : NULL, usage, allow_out, o) != 0)
 				return -1;
-			}
-			o->out_dir = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -427,7 +462,7 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 			    mode == MODE_VALIDATE ? validate_usage :
 			    mode == MODE_SWEEP ? sweep_usage : run_usage;
 	cli_options o;
-	int first = parse_options(argc, argv, usage, !check_only, &o);
+	int first = parse_options(argc, argv, usage, true, &o);
 	int status = SIM_EXIT_USAGE;
 	if (first < 0)
 		goto done;
@@ -454,6 +489,7 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.overrides = o.overrides,
 		.override_count = o.override_count,
 		.out_dir = o.out_dir,
+		.force = o.force,
 		.quiet = o.quiet,
 		.check_only = check_only,
 		.validate = mode == MODE_VALIDATE,
@@ -569,6 +605,7 @@ static int cmd_compare(int argc, char **argv, const sim_model_type *const *regis
 		.config_path = argv[first],
 		.overrides = o.overrides,
 		.override_count = o.override_count,
+		.force = o.force,
 		.quiet = true,
 		.no_plots = true,
 		.check = o.check,

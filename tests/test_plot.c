@@ -6,7 +6,8 @@
  * eight weeks, every column present): each chart must come out as a
  * non-empty PNG and SVG. The set must appear at once: plots.tmp gone after
  * success, and after a failing script no plots/ and no plots.tmp, with the
- * error naming the script. Tests that need gnuplot are skipped when it is
+ * error naming the script. Only what a drawing listed is deleted by the
+ * next: a file put in plots/ or plots.tmp/ by hand stays. Tests that need gnuplot are skipped when it is
  * not on PATH; the "gnuplot not found" path is checked with an empty PATH.
  */
 #include "test_util.h"
@@ -21,6 +22,7 @@
 #define DIR_ROOT "build/test-plot"
 #define RUN_DIR DIR_ROOT "/run"
 #define BAD_SCRIPTS DIR_ROOT "/bad-scripts"
+#define TINY_SCRIPTS DIR_ROOT "/tiny-scripts"
 
 static const char *const charts[] = {
 	"market_token_share", "market_tokens_stacked", "market_active_devs",
@@ -280,6 +282,18 @@ static void write_bad_scripts(void)
 	write_file(BAD_SCRIPTS "/bad_x.gp", "plot sin(x\n");
 }
 
+/* Scripts for model "tiny": two quick charts, tiny_a.svg and tiny_b.svg. */
+static void write_tiny_scripts(void)
+{
+	if (exists(TINY_SCRIPTS))
+		return;
+	assert_int_equal(mkdir(TINY_SCRIPTS, 0777), 0);
+	write_file(TINY_SCRIPTS "/tiny_a.gp", "set terminal svg size 200,100\n"
+		   "set output outdir . '/tiny_a.svg'\nplot x\n");
+	write_file(TINY_SCRIPTS "/tiny_b.gp", "set terminal svg size 200,100\n"
+		   "set output outdir . '/tiny_b.svg'\nplot -x\n");
+}
+
 static void assert_charts_drawn(const char *plots_dir)
 {
 	char path[512];
@@ -293,8 +307,18 @@ static void assert_charts_drawn(const char *plots_dir)
 	}
 }
 
-/* Ensure every market chart comes out as PNG and SVG, all at once, and a
-   second drawing replaces the first set whole. */
+/* Appends a line to a file. */
+static void append_line(const char *path, const char *line)
+{
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "%s\n", line);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Ensure every market chart comes out as PNG and SVG, all at once, listed
+   in plots/.marketsim-plots; a second drawing deletes the charts the first
+   listed (a chart no script draws any more included), and nothing else. */
 static void test_draws_every_chart(void **unused)
 {
 	(void)unused;
@@ -307,12 +331,87 @@ static void test_draws_every_chart(void **unused)
 		fail_msg("%s: %s", err.file, err.message);
 	assert_charts_drawn(RUN_DIR "/plots");
 	assert_false(exists(RUN_DIR "/plots.tmp"));
+	assert_true(exists(RUN_DIR "/plots/.marketsim-plots"));
 
-	write_file(RUN_DIR "/plots/stale.png", "from an older run");
+	/* One chart the last drawing listed, one file it did not write. */
+	write_file(RUN_DIR "/plots/market_retired.png", "drawn by an older script");
+	append_line(RUN_DIR "/plots/.marketsim-plots", "market_retired.png");
+	write_file(RUN_DIR "/plots/stale.png", "put there by hand");
 	assert_int_equal(sim_plot_draw("plots", "market", RUN_DIR, &err), 0);
 	assert_charts_drawn(RUN_DIR "/plots");
-	assert_false(exists(RUN_DIR "/plots/stale.png"));
+	assert_false(exists(RUN_DIR "/plots/market_retired.png"));
+	assert_true(exists(RUN_DIR "/plots/stale.png"));
 	assert_false(exists(RUN_DIR "/plots.tmp"));
+	char *list = NULL;
+	FILE *f = fopen(RUN_DIR "/plots/.marketsim-plots", "r");
+	assert_non_null(f);
+	size_t cap = 0;
+	assert_true(getdelim(&list, &cap, '\0', f) > 0);
+	fclose(f);
+	assert_non_null(strstr(list, "market_rank.svg\n"));
+	assert_null(strstr(list, "stale.png"));
+	assert_null(strstr(list, "market_retired.png"));
+	free(list);
+}
+
+/* Ensure a plots.tmp an interrupted drawing left is cleared of its charts
+   and drawn again, and one holding someone else's file stops the drawing
+   with that file and plots/ kept. */
+static void test_leftover_tmp(void **unused)
+{
+	(void)unused;
+	if (!have_gnuplot())
+		skip();
+	const char *dir = DIR_ROOT "/leftover";
+	sim_error err;
+	sim_error_clear(&err);
+	write_tiny_scripts();
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(mkdir(DIR_ROOT "/leftover/plots.tmp", 0777), 0);
+	write_file(DIR_ROOT "/leftover/plots.tmp/tiny_old.png", "half drawn");
+	if (sim_plot_draw(TINY_SCRIPTS, "tiny", dir, &err) != 0)
+		fail_msg("%s: %s", err.file, err.message);
+	assert_true(exists(DIR_ROOT "/leftover/plots/tiny_b.svg"));
+	assert_false(exists(DIR_ROOT "/leftover/plots/tiny_old.png"));
+	assert_false(exists(DIR_ROOT "/leftover/plots.tmp"));
+
+	assert_int_equal(mkdir(DIR_ROOT "/leftover/plots.tmp", 0777), 0);
+	write_file(DIR_ROOT "/leftover/plots.tmp/tiny_a.svg", "half drawn");
+	write_file(DIR_ROOT "/leftover/plots.tmp/notes.txt", "someone's");
+	assert_int_equal(sim_plot_draw(TINY_SCRIPTS, "tiny", dir, &err), -1);
+	assert_non_null(strstr(err.message, "holds files marketsim did not draw"));
+	assert_true(exists(DIR_ROOT "/leftover/plots.tmp/notes.txt"));
+	assert_false(exists(DIR_ROOT "/leftover/plots.tmp/tiny_a.svg"));
+	assert_true(exists(DIR_ROOT "/leftover/plots/tiny_a.svg"));
+}
+
+/* Ensure plots/ as a link to another folder is refused, that folder left
+   alone (a recursive delete would have emptied it). */
+static void test_plots_symlink(void **unused)
+{
+	(void)unused;
+	if (!have_gnuplot())
+		skip();
+	const char *dir = DIR_ROOT "/linked";
+	sim_error err;
+	sim_error_clear(&err);
+	write_tiny_scripts();
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(mkdir(DIR_ROOT "/elsewhere", 0777), 0);
+	write_file(DIR_ROOT "/elsewhere/tiny_a.svg", "not a chart of this run");
+	write_file(DIR_ROOT "/elsewhere/.marketsim-plots", "tiny_a.svg\n");
+	assert_int_equal(symlink("../elsewhere", DIR_ROOT "/linked/plots"), 0);
+	assert_int_equal(sim_plot_draw(TINY_SCRIPTS, "tiny", dir, &err), -1);
+	assert_non_null(strstr(err.message, "in the way of the charts"));
+	char *kept = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(DIR_ROOT "/elsewhere/tiny_a.svg", "r");
+	assert_non_null(f);
+	assert_true(getline(&kept, &cap, f) > 0);
+	fclose(f);
+	assert_string_equal(kept, "not a chart of this run");
+	free(kept);
+	assert_false(exists(DIR_ROOT "/linked/plots.tmp"));
 }
 
 /* Ensure a failing script leaves neither plots/ nor plots.tmp, and the
@@ -423,6 +522,8 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_draws_every_chart),
+		cmocka_unit_test(test_leftover_tmp),
+		cmocka_unit_test(test_plots_symlink),
 		cmocka_unit_test(test_failing_script),
 		cmocka_unit_test(test_failure_keeps_old_plots),
 		cmocka_unit_test(test_no_scripts),

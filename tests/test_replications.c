@@ -470,6 +470,9 @@ static void test_run_unknown_metric(void **state)
 
 int main(void)
 {
+	/* Start clean: a folder left by an older marketsim has no marker. */
+	if (system("rm -rf " OUT) != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_min_honoured),
 		cmocka_unit_test(test_met_stops),

@@ -136,6 +136,7 @@ static void test_no_plots(void **unused)
 {
 	(void)unused;
 	assert_int_equal(system("mkdir -p " OUT "/noplots/plots"), 0);
+	write_file(OUT "/noplots/.marketsim", "noplots\n"); /* an older run's folder */
 	write_file(OUT "/noplots/plots/old.png", "an older run's chart");
 	test_result *r = test_run("run tests/data/report_question.cfg --no-plots -q -o "
 				  OUT "/noplots");
@@ -411,6 +412,7 @@ static void test_failures(void **unused)
 
 	/* A run whose report cannot be put in place: exit 1, results kept. */
 	assert_int_equal(system("mkdir -p " OUT "/blocked/report.html/x"), 0);
+	write_file(OUT "/blocked/.marketsim", "blocked\n"); /* marketsim's own folder */
 	test_result *r = test_run("run tests/data/report_question.cfg --no-plots -q -o "
 				  OUT "/blocked");
 	assert_int_equal(r->status, 1);

@@ -1,12 +1,10 @@
 /* plot.c - drawing a run's charts with gnuplot (see include/sim_plot.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "plot.h"
 #include "sim_results.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,9 @@
 #define GNUPLOT "gnuplot"
 #define TMP_NAME "plots.tmp"
 #define FINAL_NAME "plots"
+/* In plots/ (and plots.tmp/): the charts that drawing wrote, one name a
+   line; the next drawing deletes exactly those, and never anything else. */
+#define LIST_NAME ".marketsim-plots"
 /* gnuplot's output kept for the error message; it stops at the first
    error, so its diagnostics come early and this is plenty. */
 #define CAPTURE_MAX 8192
@@ -48,24 +49,6 @@ static int list_scripts(const char *dir, const char *model, char ***names,
 	return sim_error_set(err, SIM_ERROR_RUNTIME, dir, 0, NULL,
 			     "cannot read the plot scripts directory: %s "
 			     "(set MARKETSIM_PLOTS to where the .gp files are)", strerror(errno));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* rm -rf path; a path that does not exist is already removed. */
-static int remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* fsync every file in dir, then dir itself: the images must be on disk
@@ -261,13 +244,207 @@ static int run_script(const char *script, const char *results_dir,
 	return rc;
 }
 
-/* Runs every script into tmp_dir, then puts tmp_dir in final_dir's place.
-   On failure tmp_dir is removed and final_dir untouched. */
+/* A file gnuplot drew: a plain, visible name (not the list, not "." or ".."). */
+static bool is_chart(const char *name, const void *ctx)
+{
+	(void)ctx;
+	return name[0] && name[0] != '.' && !strchr(name, '/');
+}
+
+/* A chart a script of `prefix` draws: "<prefix>_<something>.png" or ".svg". */
+static bool is_chart_of(const char *name, const void *ctx)
+{
+	const char *prefix = ctx;
+	size_t m = strlen(prefix), n = strlen(name);
+	return is_chart(name, NULL) && n > m + 1 + 4 && strncmp(name, prefix, m) == 0 &&
+	       name[m] == '_' && (!strcmp(name + n - 4, ".png") || !strcmp(name + n - 4, ".svg"));
+}
+
+/* Unlinks dir/name for each name (plain names only); those already gone
+   are fine. Never recursive. */
+static void remove_names(const char *dir, char *const *names, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		char *path = is_chart(names[i], NULL) ? sim_results_path(dir, names[i]) : NULL;
+		if (path)
+			unlink(path);
+		free(path);
+	}
+}
+
+/* The charts dir/LIST_NAME names, one a line (none when it is missing);
+   only plain visible names are kept, so the list cannot reach outside dir.
+   *names: heap (sim_results_free_names). 0, or -1 with errno. */
+static int read_list(const char *dir, char ***names, size_t *count)
+{
+	*names = NULL;
+	*count = 0;
+	char *path = sim_results_path(dir, LIST_NAME);
+	FILE *f = path ? fopen(path, "r") : NULL;
+	free(path);
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	char line[512];
+	size_t cap = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!is_chart(line, NULL))
+			continue;
+		char **grown = *count == cap ? realloc(*names, (cap = 2 * cap + 8) * sizeof *grown)
+					     : *names;
+		if (!grown || !(grown[*count] = strdup(line))) {
+			*names = grown ? grown : *names;
+			fclose(f);
+			errno = ENOMEM;
+			return -1;
+		}
+		*names = grown;
+		(*count)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Writes the names into dir/LIST_NAME, synced. 0, or -1 with errno. */
+static int write_list(const char *dir, char *const *names, size_t count)
+{
+	char *path = sim_results_path(dir, LIST_NAME);
+	FILE *f = path ? fopen(path, "w") : NULL;
+	free(path);
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		fprintf(f, "%s\n", names[i]);
+	int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 && !ferror(f) ? 0 : -1;
+	int e = errno;
+	if (fclose(f) != 0)
+		rc = -1;
+	errno = rc ? e : 0;
+	return rc;
+}
+
+/* Removes this drawing's own plots.tmp (made by it, so what is inside is
+   what its scripts wrote), entry by entry, then the folder. */
+static void discard_tmp(const char *tmp_dir)
+{
+	char **names;
+	size_t count;
+	if (sim_results_list(tmp_dir, is_chart, NULL, &names, &count) == 0) {
+		remove_names(tmp_dir, names, count);
+		sim_results_free_names(names, count);
+	}
+	char *list = sim_results_path(tmp_dir, LIST_NAME);
+	if (list)
+		unlink(list);
+	free(list);
+	rmdir(tmp_dir);
+}
+
+/* Clears a plots.tmp an interrupted drawing left: the charts its list and
+   `prefix` name, the list, then the folder. Anything else in it is not
+   marketsim's: then it stays, and drawing fails saying so. */
+static int clear_tmp(const char *tmp_dir, const char *prefix, sim_error *err)
+{
+	struct stat st;
+	if (lstat(tmp_dir, &st) != 0)
+		return errno == ENOENT ? 0 : sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
+							   "cannot read: %s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
+				     "in the way of the charts (not a folder marketsim made); "
+				     "move it away");
+	char **listed = NULL, **drawn = NULL;
+	size_t nl = 0, nd = 0;
+	if (read_list(tmp_dir, &listed, &nl) == 0)
+		remove_names(tmp_dir, listed, nl);
+	if (sim_results_list(tmp_dir, is_chart_of, prefix, &drawn, &nd) == 0)
+		remove_names(tmp_dir, drawn, nd);
+	sim_results_free_names(listed, nl);
+	sim_results_free_names(drawn, nd);
+	char *list = sim_results_path(tmp_dir, LIST_NAME);
+	if (list)
+		unlink(list);
+	free(list);
+	if (rmdir(tmp_dir) != 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
+				     "holds files marketsim did not draw; move them away, then "
+				     "draw again with `marketsim plot`");
+	return 0;
+}
+
+/* Renames tmp_dir/name to final_dir/name. 0, or -1 with errno. */
+static int move_into(const char *tmp_dir, const char *final_dir, const char *name)
+{
+	char *from = sim_results_path(tmp_dir, name), *to = sim_results_path(final_dir, name);
+	int rc = from && to ? rename(from, to) : (errno = ENOMEM, -1);
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* Files someone else put in plots/ stay: the new charts join them one by
+   one, their list last, and plots.tmp goes. 0, or -1 with errno. */
+static int move_each(const char *tmp_dir, const char *final_dir, char *const *names,
+		     size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (move_into(tmp_dir, final_dir, names[i]) != 0)
+			return -1;
+	if (move_into(tmp_dir, final_dir, LIST_NAME) != 0 || rmdir(tmp_dir) != 0)
+		return -1;
+	int fd = open(final_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Puts the new charts (`names`, in tmp_dir with their list) in place of
+   final_dir, deleting there only what marketsim drew: the charts of the
+   old list and those of the same names as the new. When final_dir is then
+   empty it is replaced whole, else the charts move in one by one. */
+static int install(const char *tmp_dir, const char *final_dir, char *const *names,
+		   size_t count, sim_error *err)
+{
+	struct stat st;
+	int rc;
+	if (lstat(final_dir, &st) != 0) {
+		rc = errno == ENOENT ? rename(tmp_dir, final_dir) : -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return sim_error_set(err, SIM_ERROR_RUNTIME, final_dir, 0, NULL,
+				     "in the way of the charts (not a folder); move it away");
+	} else {
+		char **old = NULL;
+		size_t nold = 0;
+		if (read_list(final_dir, &old, &nold) == 0)
+			remove_names(final_dir, old, nold);
+		sim_results_free_names(old, nold);
+		remove_names(final_dir, names, count);
+		char *list = sim_results_path(final_dir, LIST_NAME);
+		if (list)
+			unlink(list);
+		free(list);
+		rc = rmdir(final_dir) == 0 ? rename(tmp_dir, final_dir)
+		     : errno == ENOTEMPTY || errno == EEXIST ? move_each(tmp_dir, final_dir, names, count)
+		     : -1;
+	}
+	if (rc != 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, final_dir, 0, NULL,
+				     "cannot put the plots in place: %s", strerror(errno));
+	return 0;
+}
+
+/* Runs every script into a fresh tmp_dir, lists what they drew there, then
+   installs it as final_dir. On failure tmp_dir is removed and final_dir
+   left as it was (unless installing itself failed midway). */
 static int draw_all(const char *scripts_dir, char **names, size_t count,
-		    const char *results_dir, const char *tmp_dir,
+		    const char *results_dir, const char *prefix, const char *tmp_dir,
 		    const char *final_dir, sim_error *err)
 {
-	if (remove_tree(tmp_dir) != 0 || mkdir(tmp_dir, 0777) != 0)
+	if (clear_tmp(tmp_dir, prefix, err) != 0)
+		return -1;
+	if (mkdir(tmp_dir, 0777) != 0)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
 				     "cannot create: %s", strerror(errno));
 	for (size_t i = 0; i < count; i++) {
@@ -277,18 +454,21 @@ static int draw_all(const char *scripts_dir, char **names, size_t count,
 						NULL, "out of memory");
 		free(script);
 		if (rc != 0) {
-			remove_tree(tmp_dir);
+			discard_tmp(tmp_dir);
 			return -1;
 		}
 	}
-	if (sync_dir(tmp_dir) != 0 || remove_tree(final_dir) != 0 ||
-	    rename(tmp_dir, final_dir) != 0) {
-		int e = errno;
-		remove_tree(tmp_dir);
-		return sim_error_set(err, SIM_ERROR_RUNTIME, final_dir, 0, NULL,
-				     "cannot put the plots in place: %s", strerror(e));
-	}
-	return 0;
+	char **charts = NULL;
+	size_t n = 0;
+	int rc = sim_results_list(tmp_dir, is_chart, NULL, &charts, &n) == 0 &&
+			 write_list(tmp_dir, charts, n) == 0 && sync_dir(tmp_dir) == 0
+		 ? install(tmp_dir, final_dir, charts, n, err)
+		 : sim_error_set(err, SIM_ERROR_RUNTIME, tmp_dir, 0, NULL,
+				 "cannot list or sync the charts: %s", strerror(errno));
+	if (rc != 0)
+		discard_tmp(tmp_dir);
+	sim_results_free_names(charts, n);
+	return rc;
 }
 
 int sim_plot_draw(const char *scripts_dir, const char *model,
@@ -312,7 +492,7 @@ int sim_plot_draw(const char *scripts_dir, const char *model,
 	char *tmp_dir = sim_results_path(results_dir, TMP_NAME);
 	char *final_dir = sim_results_path(results_dir, FINAL_NAME);
 	int rc = tmp_dir && final_dir
-		? draw_all(scripts_dir, names, count, results_dir, tmp_dir,
+		? draw_all(scripts_dir, names, count, results_dir, model, tmp_dir,
 			   final_dir, err)
 		: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
 				"out of memory");

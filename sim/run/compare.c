@@ -2,12 +2,13 @@
    experiments' summary metrics (include/sim_runner.h). */
 #include "compare.h"
 #include "run.h"
+#include "output/folder.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One experiment of the pair, run with its tables kept. */
+/* One experiment of the pair, run into out_dir/side with its tables kept. */
 static int run_side(const sim_model_type *const *registry, const sim_run_options *opt,
 		    const char *out_dir, const char *side, sim_table_set **tables,
 		    sim_error *err)
@@ -73,18 +74,34 @@ static int write_comparison(const sim_table *a, const sim_table *b, sim_results 
 	return sim_results_close_file(out, f, err);
 }
 
+/* The folder, then both files and the folders they run into (DIR/a,
+   DIR/b), checked before either runs. 0, or -1 with err. */
+static int check_pair(const sim_model_type *const *registry, const sim_run_options *opt_a,
+		      const sim_run_options *opt_b, const char *out_dir, sim_error *err)
+{
+	char dir_a[4096], dir_b[4096];
+	snprintf(dir_a, sizeof dir_a, "%s/a", out_dir);
+	snprintf(dir_b, sizeof dir_b, "%s/b", out_dir);
+	sim_run_options ca = *opt_a, cb = *opt_b;
+	ca.check_only = cb.check_only = true;
+	ca.out_dir = dir_a;
+	cb.out_dir = dir_b;
+	if (sim_folder_check(out_dir, opt_a->force, err) != 0 ||
+	    sim_run_experiment(registry, &ca, NULL, err) != 0 ||
+	    sim_run_experiment(registry, &cb, NULL, err) != 0)
+		return -1;
+	return 0;
+}
+
 int sim_compare_experiments(const sim_model_type *const *registry,
 			    const sim_run_options *opt_a, const sim_run_options *opt_b,
 			    const char *out_dir, FILE *report, sim_error *err)
 {
 	sim_table_set *ta = NULL, *tb = NULL;
 	sim_results *out = NULL;
+	sim_folder folder = { .lock_fd = -1 };
 	int rc = -1;
-	/* Both files are checked before either runs. */
-	sim_run_options ca = *opt_a, cb = *opt_b;
-	ca.check_only = cb.check_only = true;
-	if (sim_run_experiment(registry, &ca, NULL, err) != 0 ||
-	    sim_run_experiment(registry, &cb, NULL, err) != 0)
+	if (check_pair(registry, opt_a, opt_b, out_dir, err) != 0)
 		return -1;
 	sim_experiment *xa = sim_experiment_load(registry, opt_a, NULL, 0, err);
 	sim_experiment *xb = xa ? sim_experiment_load(registry, opt_b, NULL, 0, err) : NULL;
@@ -100,8 +117,16 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 		fprintf(report, "note: the seeds differ (%lld, %lld): replications are paired "
 			"by index but do not share random numbers, so expect no variance "
 			"reduction\n", seed_a, seed_b);
-	if (run_side(registry, opt_a, out_dir, "a", &ta, err) != 0 ||
-	    run_side(registry, opt_b, out_dir, "b", &tb, err) != 0)
+	/* The comparison's folder is claimed as a whole, each side's too. */
+	if (sim_folder_claim(out_dir, "compare", opt_a->force, &folder, err) != 0)
+		goto done;
+	if (run_side(registry, opt_a, out_dir, "a", &ta, err) != 0) {
+		/* Bad input found once A ran left nothing: nor does the claim. */
+		if (err->kind == SIM_ERROR_CONFIG)
+			sim_folder_abandon(&folder);
+		goto done;
+	}
+	if (run_side(registry, opt_b, out_dir, "b", &tb, err) != 0)
 		goto done;
 	const sim_table *sa = sim_table_find(ta, "summary.csv");
 	const sim_table *sb = sim_table_find(tb, "summary.csv");
@@ -126,6 +151,7 @@ int sim_compare_experiments(const sim_model_type *const *registry,
 	out = NULL;
 done:
 	sim_results_abort(out);
+	sim_folder_release(&folder);
 	sim_table_set_free(ta);
 	sim_table_set_free(tb);
 	return rc;

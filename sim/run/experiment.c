@@ -3,6 +3,7 @@
 #include "experiment.h"
 
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +15,16 @@
 #else
 #define CHECK_ALWAYS false
 #endif
+/* The longest experiment name. */
+#define SIM_NAME_MAX 100
 
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
 		   "Which model runs this experiment (see `marketsim config-doc`)"),
 	SIM_STRING("name", sim_experiment_params, name, "",
-		   "Experiment name, used for the default output folder out/<name>; "
-		   "empty: the file's base name"),
+		   "Experiment name, used for the default output folder out/<name>: "
+		   "letters, digits, '_', '-' and '.', at most 100 characters, not "
+		   "starting with '.'; empty: the file's base name without .cfg"),
 	SIM_INT("seed", sim_experiment_params, seed, "1", 0, 9007199254740991.0,
 		"Master seed; every random stream derives from (seed, replication, stream)"),
 	SIM_GROUP_OR_INT("replications", sim_experiment_params, replications,
@@ -148,6 +152,73 @@ static int pick_model(sim_experiment *x, const sim_model_type *const *registry,
 	return 0;
 }
 
+/* The experiment's name: its `name` setting, else the file's base name
+   without ".cfg". Returns a heap string. */
+static char *experiment_name(const sim_experiment_params *p, const char *path)
+{
+	if (p->name && p->name[0])
+		return strdup(p->name);
+	char *copy = strdup(path);
+	if (!copy)
+		return NULL;
+	char *base = strdup(basename(copy));
+	free(copy);
+	if (base) {
+		size_t len = strlen(base);
+		if (len > 4 && strcmp(base + len - 4, ".cfg") == 0)
+			base[len - 4] = '\0';
+	}
+	return base;
+}
+
+/* What makes `name` unfit to name the folder out/<name>, into why; false
+   when it is fit: letters, digits, '_', '-' and '.', 1 to SIM_NAME_MAX
+   characters, not starting with '.', no "..". */
+static bool bad_name(const char *name, char *why, size_t size)
+{
+	size_t len = strlen(name), ok = strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+	if (len == 0)
+		snprintf(why, size, "it is empty");
+	else if (len > SIM_NAME_MAX)
+		snprintf(why, size, "it has %zu characters", len);
+	else if (ok < len && (unsigned char)name[ok] >= ' ' && (unsigned char)name[ok] < 127)
+		snprintf(why, size, "'%c' is not allowed", name[ok]);
+	else if (ok < len)
+		snprintf(why, size, "the byte 0x%02x is not allowed", (unsigned char)name[ok]);
+	else if (name[0] == '.')
+		snprintf(why, size, "it starts with '.'");
+	else if (strstr(name, ".."))
+		snprintf(why, size, "it contains \"..\"");
+	else
+		return false;
+	return true;
+}
+
+/* The name (given, or the file's base name) must be fit to name a folder
+   under out/: a config error at `name` (or at the file) when not. */
+static int check_name(const sim_experiment *x, const char *config_path, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	char *name = experiment_name(ep, config_path), why[64];
+	if (!name)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	int rc = 0;
+	if (bad_name(name, why, sizeof why))
+		rc = ep->name && ep->name[0]
+		? sim_config_error_at(x->cfg, "name", err,
+				      "expected letters, digits, '_', '-' and '.' only (at most %d "
+				      "characters, not starting with '.', no \"..\"), as it names "
+				      "the folder out/<name>; found \"%.120s\" (%s)", SIM_NAME_MAX,
+				      name, why)
+		: sim_error_set(err, SIM_ERROR_CONFIG, config_path, 0, "name",
+				"the file's base name \"%.120s\" cannot name the experiment "
+				"(%s); set `name` to letters, digits, '_', '-' and '.'",
+				name, why);
+	free(name);
+	return rc;
+}
+
 sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 				    const sim_run_options *opt, const char *const *extra,
 				    size_t n, sim_error *err)
@@ -173,6 +244,8 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 			goto done;
 	rc = sim_config_resolve(x->cfg, &x->root, x->params, err);
 	x->check = opt->check || CHECK_ALWAYS;
+	if (rc == 0)
+		rc = check_name(x, opt->config_path, err);
 done:
 	if (rc != 0) {
 		sim_experiment_free(x);
@@ -214,25 +287,6 @@ const sim_schema *sim_experiment_root(const sim_experiment *x)
 const sim_model_type *sim_experiment_model(const sim_experiment *x)
 {
 	return x->model;
-}
-
-/* The experiment's name: its `name` setting, else the file's base name
-   without ".cfg". Returns a heap string. */
-static char *experiment_name(const sim_experiment_params *p, const char *path)
-{
-	if (p->name && p->name[0])
-		return strdup(p->name);
-	char *copy = strdup(path);
-	if (!copy)
-		return NULL;
-	char *base = strdup(basename(copy));
-	free(copy);
-	if (base) {
-		size_t len = strlen(base);
-		if (len > 4 && strcmp(base + len - 4, ".cfg") == 0)
-			base[len - 4] = '\0';
-	}
-	return base;
 }
 
 char *sim_experiment_name(const sim_experiment *x, const char *config_path)

@@ -21,6 +21,8 @@ typedef struct sim_run_options {
 	const char *const *overrides; /* "path=value" strings */
 	size_t override_count;
 	const char *out_dir;          /* NULL: out/<experiment name> */
+	bool force;                   /* write into a non-empty folder that has
+					 no .marketsim marker (output/folder.h) */
 	bool quiet;                   /* no summary on stdout */
 	bool check_only;              /* validate, run nothing, write nothing */
 	bool validate;                /* run, then check against the targets */

@@ -39,6 +39,9 @@ void sim_pool_mpi_serve(sim_task_fn fn, void *ctx);
    the others are done); init fails (-1) in a build without SIM_MPI. */
 int sim_pool_mpi_init(int *argc, char ***argv);
 void sim_pool_mpi_finalize(void);
+/* Under mpirun, every rank must call it: rank 0's value, returned on every
+   rank (MPI_Bcast). Without MPI, value itself. */
+int sim_pool_mpi_share(int value);
 
 /* Workers idle now, and workers in all. */
 size_t sim_pool_idle(const sim_pool *p);

@@ -167,6 +167,12 @@ void sim_pool_mpi_finalize(void)
 	MPI_Finalize();
 }
 
+int sim_pool_mpi_share(int value)
+{
+	MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	return value;
+}
+
 #else /* no SIM_MPI */
 
 int sim_pool_mpi_rank(void)
@@ -196,6 +202,11 @@ int sim_pool_mpi_init(int *argc, char ***argv)
 
 void sim_pool_mpi_finalize(void)
 {
+}
+
+int sim_pool_mpi_share(int value)
+{
+	return value;
 }
 
 #endif

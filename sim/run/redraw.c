@@ -3,6 +3,7 @@
 #include "redraw.h"
 #include "experiment.h"
 #include "output/draw.h"
+#include "output/folder.h"
 #include "output/store.h"
 #include "output/sweep_outputs.h"
 #include "output/validation.h"
@@ -82,9 +83,24 @@ int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
 		       const char *plots_dir, bool quiet, sim_error *err)
 {
 	stored_experiment se = { 0 };
+	sim_folder folder = { .lock_fd = -1 };
 	int rc = -1;
-	if (read_stored(dir, &se, err) != 0)
+	/* Locked before the database is even opened (opening it writes its
+	   journal files), for as long as the outputs are rewritten. A folder
+	   with the database and no marker (written before folders had one)
+	   is adopted, marked with its own name. */
+	if (!sim_store_exists(dir)) {
+		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+			      "not a results directory (no " SIM_STORE_FILE ")");
 		goto done;
+	}
+	const char *base = strrchr(dir, '/');
+	if (sim_folder_claim(dir, base && base[1] ? base + 1 : dir, true, &folder, err) != 0)
+		goto done;
+	if (read_stored(dir, &se, err) != 0) {
+		sim_folder_abandon(&folder);
+		goto done;
+	}
 	const sim_model_type *model = sim_model_find(registry, se.model);
 	if (!model) {
 		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
@@ -107,6 +123,7 @@ int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
 		printf("outputs of %s/ redrawn\n", dir);
 	rc = 0;
 done:
+	sim_folder_release(&folder);
 	stored_free(&se);
 	return rc;
 }

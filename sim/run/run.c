@@ -67,12 +67,21 @@ typedef struct run {
 	sim_validation validation; /* validate: the result against the targets */
 	sim_engine *eng;       /* a single-replication model's engine and state */
 	void *state;
+	sim_folder folder;     /* r->dir, claimed while the run writes it */
 	run_clock clock;
 	sim_run_report rep;
 } run;
 
+/* How the replications run: opt->exec, else in this process. */
+static const sim_exec_options *exec_of(const sim_run_options *opt)
+{
+	static const sim_exec_options in_process = { false, 1, false };
+	return opt->exec ? opt->exec : &in_process;
+}
+
 static void run_free(run *r)
 {
+	sim_folder_release(&r->folder);
 	if (r->state)
 		sim_experiment_model(r->x)->destroy(r->state);
 	sim_engine_free(r->eng);
@@ -114,17 +123,19 @@ static int failed_replications(const char *dir, size_t failed, sim_error *err)
 
 /* Replications as tasks: stored in results.sqlite one by one, in workers
    when asked (-j), resumable; the tables come back from the database. A
-   model that does not record runs its one replication here. */
+   model that does not record runs its one replication here (under MPI on
+   rank 0 alone). */
 static int run_replications(run *r, sim_error *err)
 {
 	const sim_model_type *model = sim_experiment_model(r->x);
+	const sim_exec_options *how = exec_of(r->opt);
 	if (!model->record) {
+		if (!sim_tasks_coordinator(how))
+			return 0;
 		r->rep.replications = 1;
 		return sim_experiment_run_single(r->x, r->name, &r->eng, &r->state,
 						 &r->rep.events, err);
 	}
-	static const sim_exec_options in_process = { false, 1, false };
-	const sim_exec_options *how = r->opt->exec ? r->opt->exec : &in_process;
 	sim_exec_report er = { 0 };
 	if (sim_tasks_run(r->registry, r->opt, how, r->x, r->name, r->dir, false, &er, err) != 0)
 		return -1;
@@ -307,25 +318,35 @@ int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err)
 {
-	run r = { .registry = registry, .opt = opt };
+	run r = { .registry = registry, .opt = opt, .folder = { .lock_fd = -1 } };
+	const sim_exec_options *how = exec_of(opt);
 	int rc = -1;
 	if (!(r.x = sim_experiment_load(registry, opt, NULL, 0, err)) ||
 	    sim_experiment_check(r.x, opt->config_path, opt->validate, &r.targets, err) != 0)
 		goto done;
-	if (opt->check_only) {
-		rc = 0;
-		goto done;
-	}
 	r.name = sim_experiment_name(r.x, opt->config_path);
 	r.dir = r.name ? sim_experiment_output_dir(opt, r.name) : NULL;
 	if (!r.dir) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	clock_start(&r.clock);
-	if (run_replications(&r, err) != 0)
+	/* The folder is checked (check) or claimed before anything runs. */
+	if (opt->check_only) {
+		rc = sim_folder_check(r.dir, opt->force, err);
 		goto done;
-	if (r.rep.interrupted || (!r.tables && sim_experiment_model(r.x)->record)) {
+	}
+	if (sim_tasks_claim(how, r.dir, r.name, opt->force, &r.folder, err) != 0)
+		goto done;
+	clock_start(&r.clock);
+	if (run_replications(&r, err) != 0) {
+		/* Bad input found once replications ran left no database: the
+		   claim's marker, lock file and new folder go too. */
+		if (err->kind == SIM_ERROR_CONFIG && !how->resume)
+			sim_folder_abandon(&r.folder);
+		goto done;
+	}
+	if (!sim_tasks_coordinator(how) || r.rep.interrupted ||
+	    (!r.tables && sim_experiment_model(r.x)->record)) {
 		/* Stopped by a signal, or an MPI worker rank: nothing to write. */
 		if (report)
 			*report = r.rep;

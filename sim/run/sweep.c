@@ -150,6 +150,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		return -1;
 	const sim_sweep_params *s = &sim_experiment_settings(x)->sweep;
 	sim_exec_report rep = { 0 };
+	sim_folder folder = { .lock_fd = -1 };
 	char *name = NULL, *dir = NULL;
 	int rc = -1;
 	if (check_sweepable(x, err) != 0 || check_paths(x, err) != 0 ||
@@ -161,8 +162,15 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	if (sim_tasks_run(registry, opt, how, x, name, dir, true, &rep, err) != 0)
+	/* Claimed (marker and lock) before any replication runs, held until
+	   the charts and report are written. */
+	if (sim_tasks_claim(how, dir, name, opt->force, &folder, err) != 0)
 		goto done;
+	if (sim_tasks_run(registry, opt, how, x, name, dir, true, &rep, err) != 0) {
+		if (err->kind == SIM_ERROR_CONFIG && !how->resume)
+			sim_folder_abandon(&folder);
+		goto done;
+	}
 	if (!rep.interrupted && !rep.worker_rank) {
 		if (finish_outputs(sim_experiment_model(x), opt, x, dir, &rep, err) != 0)
 			goto done;
@@ -176,6 +184,7 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 		*report = rep;
 	rc = 0;
 done:
+	sim_folder_release(&folder);
 	free(dir);
 	free(name);
 	sim_experiment_free(x);

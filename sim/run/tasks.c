@@ -413,10 +413,8 @@ static int execute(const execution *e, coordinator *c, sim_error *err)
 		sim_experiment_free(w.x);
 		return 0;
 	}
-	bool dir_existed = access(e->dir, F_OK) == 0;
 	int rc = -1;
-	if (plan_points(e, c, err) != 0 || start_workers(e, c, &w, err) != 0 ||
-	    sim_results_make_dirs(e->dir, err) != 0)
+	if (plan_points(e, c, err) != 0 || start_workers(e, c, &w, err) != 0)
 		goto done;
 	c->store = sim_experiment_store_open(e->x, e->dir, e->name, e->sweep, e->how->resume,
 					     e->opt->config_path, err);
@@ -428,18 +426,40 @@ done:
 	c->pool = NULL;
 	sim_store_close(c->store);
 	/* Bad input found only once a replication ran (a stopping rule's
-	   metric that does not exist) leaves nothing behind, as any other. */
-	if (rc != 0 && c->store && !e->how->resume && err->kind == SIM_ERROR_CONFIG) {
+	   metric that does not exist) leaves nothing behind, as any other:
+	   the database this call created goes (the caller abandons the
+	   folder's claim, removing what the claim made). */
+	if (rc != 0 && c->store && !e->how->resume && err->kind == SIM_ERROR_CONFIG)
 		sim_store_remove(e->dir);
-		if (!dir_existed)
-			rmdir(e->dir); /* fails, harmlessly, when not empty */
-	}
 	c->store = NULL;
 	sim_experiment_free(w.x);
 	free(c->points);
 	c->points = NULL;
 	c->rep.stored = c->stored;
 	return rc;
+}
+
+bool sim_tasks_coordinator(const sim_exec_options *how)
+{
+	return !how || !how->mpi || sim_pool_mpi_rank() == 0;
+}
+
+int sim_tasks_claim(const sim_exec_options *how, const char *dir, const char *name,
+		    bool force, sim_folder *claim, sim_error *err)
+{
+	*claim = (sim_folder){ .lock_fd = -1 };
+	bool coordinates = sim_tasks_coordinator(how);
+	int kind = 0;
+	if (coordinates && sim_folder_claim(dir, name, force, claim, err) != 0)
+		kind = (int)err->kind;
+	if (how && how->mpi)
+		kind = sim_pool_mpi_share(kind);
+	if (kind == 0)
+		return 0;
+	if (!coordinates) /* not printed: rank 0 says what went wrong */
+		sim_error_set(err, (sim_error_kind)kind, dir, 0, NULL,
+			      "rank 0 could not claim the output folder");
+	return -1;
 }
 
 int sim_tasks_run(const sim_model_type *const *registry, const sim_run_options *opt,

@@ -15,6 +15,7 @@
 #define SIM_RUN_TASKS_H
 
 #include "experiment.h"
+#include "output/folder.h"
 
 /* What running an experiment's (point, replication) tasks did. */
 typedef struct sim_exec_report {
@@ -30,9 +31,21 @@ typedef struct sim_exec_report {
 	double wall_seconds;
 } sim_exec_report;
 
+/* Whether this process coordinates the work and writes the results:
+   always, but for an MPI rank above 0 (how NULL: in this process). */
+bool sim_tasks_coordinator(const sim_exec_options *how);
+
+/* Claims dir for the experiment `name` (output/folder.h) in the process
+   that coordinates; under MPI every rank calls it, rank 0 alone claims and
+   the others learn whether it could (they hold nothing and fail with the
+   same kind when it could not). 0, or -1 with err. */
+int sim_tasks_claim(const sim_exec_options *how, const char *dir, const char *name,
+		    bool force, sim_folder *claim, sim_error *err);
+
 /* Runs every task of x (loaded from opt with no extra overrides) into
-   dir/results.sqlite: the points of its sweep when `sweep`, else one
-   point. Returns 0 when done, stopped by a signal or (MPI) when this rank
+   dir/results.sqlite, dir claimed by the caller (sim_tasks_claim): the
+   points of its sweep when `sweep`, else one point. A config error found
+   once replications ran removes the database this call created. Returns 0 when done, stopped by a signal or (MPI) when this rank
    was a worker (report says which); -1 with err. */
 int sim_tasks_run(const sim_model_type *const *registry, const sim_run_options *opt,
 		  const sim_exec_options *how, sim_experiment *x, const char *name,
