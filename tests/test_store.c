@@ -651,8 +651,8 @@ static void write_db_file(const char *dir, const void *bytes, size_t len)
 /* Ensure a corrupt or empty results.sqlite is an error, not a crash. */
 static void test_corrupt_store(void **state)
 {
-	/* Text, a header followed by zeros, a real database cut short; and what
-	   an empty (0-byte) file does today. */
+	/* Text, a header followed by zeros, a real database cut short, an
+	   empty (0-byte) file, another program's database. */
 	const char *dir = *state;
 	sim_error err;
 	char junk[8192];
@@ -694,27 +694,31 @@ static void test_corrupt_store(void **state)
 	assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
 	assert_non_null(strstr(err.message, "database disk image is malformed"));
 
-	/* BUG: a 0-byte results.sqlite is not refused when opened. SQLite
-	   takes an empty file for an empty database, so
-	   sim_store_open_existing (used by `marketsim plot`) succeeds and
-	   writes the store's schema into it; the error comes only at the
-	   first read (no `points` table, no experiment recorded). This test
-	   describes that behaviour; an empty file should rather be refused
-	   at open like the corrupt ones above. */
+	/* A 0-byte results.sqlite (SQLite would take it for an empty
+	   database) is refused at open, and left as it was: nothing is
+	   written into it. */
 	sim_store_remove(dir);
 	write_db_file(dir, "", 0);
 	sim_error_clear(&err);
-	s = sim_store_open_existing(dir, &err);
-	assert_non_null(s);
-	assert_null(sim_store_meta(s, "name", &err));
-	assert_int_equal(err.kind, SIM_ERROR_NONE);
-	assert_int_equal(sim_store_point_count(s, &err), -1);
+	assert_null(sim_store_open_existing(dir, &err));
 	assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
-	assert_non_null(strstr(err.message, "no such table: points"));
-	sim_store_close(s);
+	assert_non_null(strstr(err.message, "not a results database"));
+	assert_string_equal(err.file, path);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
-	assert_true(st.st_size > 0); /* the open wrote the schema */
+	assert_int_equal(st.st_size, 0);
+
+	/* So is a real SQLite database that some other program wrote. */
+	sim_store_remove(dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	sim_error_clear(&err);
+	assert_null(sim_store_open_existing(dir, &err));
+	assert_non_null(strstr(err.message, "not a results database"));
+	expect_sql(path, "SELECT group_concat(name) FROM sqlite_master", "t");
 }
 
 /* Ensure each commit is its own durable transaction, all or nothing. */
@@ -814,12 +818,12 @@ static void test_commit_transactions(void **state)
 	sim_store_close(s);
 }
 
-/* Ensure a table whose columns changed is refused (today: only on a new handle). */
+/* Ensure a table whose columns changed is refused, on the same handle as on a new one. */
 static void test_table_layout_checks(void **state)
 {
-	/* Across handles the store compares a table's columns with the ones
-	   recorded and refuses others; within one handle it checks them only
-	   the first time it meets the table. */
+	/* Every commit compares each table's columns with the ones stored,
+	   whether the handle has met the table before or not; a commit that
+	   fails after creating a table leaves the handle able to store it. */
 	const char *dir = *state;
 	sim_error err;
 	sim_error_clear(&err);
@@ -835,36 +839,40 @@ static void test_table_layout_checks(void **state)
 	sim_table_set *wide = sim_table_set_new();
 	sim_table *t = sim_table_begin(wide, "summary.csv", wide_keys, 3, wide_values, 2, &err);
 	assert_int_equal(sim_table_add(t, wide_row, wide_vals, &err), 0);
+	/* A narrower one (no value column at all). */
+	sim_table_set *narrow = sim_table_set_new();
+	t = sim_table_begin(narrow, "summary.csv", summary_keys, 2, NULL, 0, &err);
+	assert_int_equal(sim_table_add(t, summary_rows[0], NULL, &err), 0);
 
-	/* BUG: on the handle that already stored summary.csv, the wider
-	   table is accepted and its extra key and value are silently
-	   dropped (the columns are compared with the recorded ones only when
-	   a handle first meets a table; later commits reuse the prepared
-	   insert). A narrower table would be read past its end. A sweep's
-	   model records the same columns every time, so this does not show
-	   in practice, but the commit should fail as it does on a new
-	   handle (below). */
-	assert_int_equal(sim_store_commit(s, 0, 1, 2026, 1, 1, NULL, wide, &err), 0);
+	/* The handle that stored summary.csv refuses both, and stores
+	   nothing of them. */
 	char path[600];
 	db_path(dir, path, sizeof path);
-	expect_sql(path, "SELECT metric, subject, value FROM summary WHERE replication = 1",
-		   "cum_revenue|Alibaba|5.0");
+	assert_int_equal(sim_store_commit(s, 0, 1, 2026, 1, 1, NULL, wide, &err), -1);
+	assert_non_null(strstr(err.message, "table summary.csv has other columns"));
+	sim_error_clear(&err);
+	assert_int_equal(sim_store_commit(s, 0, 1, 2026, 1, 1, NULL, narrow, &err), -1);
+	assert_non_null(strstr(err.message, "table summary.csv has other columns"));
+	sim_error_clear(&err);
+	assert_int_equal(sim_store_has(s, 0, 1, &err), 0);
+	expect_sql(path, "SELECT count(*) FROM summary WHERE replication = 1", "0");
+	/* A good one still goes in. */
+	commit_rep(s, 0, 1, NULL);
 	sim_store_close(s);
 
-	/* A new handle refuses it. */
+	/* A new handle refuses it too. */
 	s = sim_store_open_existing(dir, &err);
 	assert_non_null(s);
 	assert_int_equal(sim_store_commit(s, 0, 2, 2026, 2, 1, NULL, wide, &err), -1);
 	assert_non_null(strstr(err.message, "table summary.csv has other columns"));
 	sim_error_clear(&err);
 	sim_table_set_free(wide);
+	sim_table_set_free(narrow);
 
-	/* BUG: a commit that fails after creating a new table (here
-	   extra.csv, new, then summary.csv with other columns) rolls the
-	   CREATE TABLE back, but the handle keeps the table as known, so
-	   every later commit of that table on this handle fails with "no
-	   such table". A sweep stops at the first failed commit, so it does
-	   not get that far today. */
+	/* A commit that fails after creating a new table (extra.csv, new,
+	   then summary.csv with other columns) rolls the CREATE TABLE back,
+	   and the handle forgets the table with it: the same handle then
+	   stores a replication with extra.csv. */
 	sim_table_set *bad = sim_table_set_new();
 	static const char *const one_key[] = { "k" }, *const one_value[] = { "v" };
 	static const char *const k_row[] = { "a" };
@@ -876,19 +884,14 @@ static void test_table_layout_checks(void **state)
 	assert_int_equal(sim_store_commit(s, 0, 2, 2026, 2, 1, NULL, bad, &err), -1);
 	sim_table_set_free(bad);
 	sim_error_clear(&err);
+	expect_sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'", "0");
 	sim_table_set *good = make_rep(0, 2);
 	t = sim_table_begin(good, "extra.csv", one_key, 1, one_value, 1, &err);
 	assert_int_equal(sim_table_add(t, k_row, &one, &err), 0);
-	assert_int_equal(sim_store_commit(s, 0, 2, 2026, 2, 1, NULL, good, &err), -1);
-	assert_non_null(strstr(err.message, "no such table: extra"));
-	sim_error_clear(&err);
-	assert_int_equal(sim_store_has(s, 0, 2, &err), 0);
-	sim_store_close(s);
-	/* A new handle stores the same replication. */
-	s = sim_store_open_existing(dir, &err);
-	assert_non_null(s);
-	assert_int_equal(sim_store_commit(s, 0, 2, 2026, 2, 1, NULL, good, &err), 0);
+	if (sim_store_commit(s, 0, 2, 2026, 2, 1, NULL, good, &err) != 0)
+		fail_msg("commit after a rolled-back one: %s", err.message);
 	assert_int_equal(sim_store_has(s, 0, 2, &err), 1);
+	expect_sql(path, "SELECT k, v FROM extra WHERE replication = 2", "a|1.0");
 	sim_table_set_free(good);
 	sim_store_close(s);
 }

@@ -10,9 +10,14 @@
 
 #include <sqlite3.h>
 
-/* A recorded table: its SQL name and the insert statement, prepared once. */
+/* A table this handle has stored rows of: its SQL name, its columns
+   (newline-joined, as `tables` records them) and the insert statement,
+   prepared once. The handle's cache of what the database holds: every
+   commit checks its tables' columns against it, and a rolled-back commit
+   empties it (the rollback may have removed a table it created). */
 typedef struct stored_table {
 	char *file, *sql;
+	char *keys, *vals;
 	size_t key_count, value_count;
 	sqlite3_stmt *insert;
 } stored_table;
@@ -86,14 +91,24 @@ static void free_table(stored_table *t)
 	sqlite3_finalize(t->insert);
 	free(t->file);
 	free(t->sql);
+	free(t->keys);
+	free(t->vals);
+}
+
+/* Empties the handle's cache of tables: the next commit learns them
+   again from the database. */
+static void forget_tables(sim_store *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		free_table(&s->tables[i]);
+	s->count = 0;
 }
 
 void sim_store_close(sim_store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->count; i++)
-		free_table(&s->tables[i]);
+	forget_tables(s);
 	free(s->tables);
 	sqlite3_close(s->db);
 	free(s->path);
@@ -122,7 +137,27 @@ void sim_store_remove(const char *dir)
 	}
 }
 
-sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err)
+/* Whether the database holds the tables marketsim writes (a file that
+   SQLite takes for an empty database, such as a 0-byte one, does not):
+   1 yes, 0 no, -1 with err when it cannot be read. Reads only. */
+static int holds_results(sim_store *s, sim_error *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name IN ('experiment', 'tables', 'runs')", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_error(s, "cannot open the results database", err);
+	int rc = sqlite3_step(st);
+	int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (n < 0)
+		return db_error(s, "cannot open the results database", err);
+	return n == 3;
+}
+
+/* Opens the database file; `existing`: it must already be a results
+   database, which is then not written to before that is known. */
+static sim_store *open_store(const char *dir, bool fresh, bool existing, sim_error *err)
 {
 	sim_store *s = calloc(1, sizeof *s);
 	if (!s || !(s->path = sim_results_path(dir, SIM_STORE_FILE))) {
@@ -130,24 +165,35 @@ sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err)
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		return NULL;
 	}
-	const char *path = s->path;
 	if (fresh)
 		sim_store_remove(dir);
-	if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+	int flags = SQLITE_OPEN_READWRITE | (existing ? 0 : SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
 		db_error(s, "cannot open the results database", err);
 		sim_store_close(s);
 		return NULL;
 	}
+	/* The busy timeout covers a reader such as `plot`. */
+	sqlite3_busy_timeout(s->db, 10000);
+	int holds = existing ? holds_results(s, err) : 1;
+	if (holds == 0)
+		sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+			      "not a results database (it holds none of the tables a run or "
+			      "sweep writes)");
 	/* WAL with FULL sync: a commit is on disk when it returns, so a
 	   replication is either wholly stored or not at all, even after a
-	   power loss. The busy timeout covers a reader such as `plot`. */
-	sqlite3_busy_timeout(s->db, 10000);
-	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) != 0 ||
+	   power loss. */
+	if (holds != 1 || exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) != 0 ||
 	    exec(s, schema_sql, err) != 0) {
 		sim_store_close(s);
 		return NULL;
 	}
 	return s;
+}
+
+sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err)
+{
+	return open_store(dir, fresh, false, err);
 }
 
 sim_store *sim_store_open_existing(const char *dir, sim_error *err)
@@ -158,7 +204,7 @@ sim_store *sim_store_open_existing(const char *dir, sim_error *err)
 			      SIM_STORE_FILE ")");
 		return NULL;
 	}
-	return sim_store_open(dir, false, err);
+	return open_store(dir, false, true, err);
 }
 
 const char *sim_store_path(const sim_store *s)
@@ -431,8 +477,6 @@ static char *joined(const sim_table *t, bool keys)
 	return s;
 }
 
-/* Creates the SQL table and view for a result table seen for the first
-   time, or checks it matches the one recorded earlier; returns its entry. */
 /* Whether the database already describes table `file` (a resumed
    sweep): *known, and then its columns must be keys and vals. */
 static int check_known_columns(sim_store *s, const char *file, const char *keys,
@@ -520,17 +564,30 @@ static int record_table(sim_store *s, const stored_table *e, const char *keys,
 /* Creates table e in the database (when new) and prepares its insert. */
 static int open_table(sim_store *s, stored_table *e, const sim_table *t, sim_error *err)
 {
-	char *keys = joined(t, true), *vals = joined(t, false);
 	table_sql q = { 0 };
 	bool known = false;
 	int rc = -1;
-	if (!keys || !vals || table_sql_build(&q, e, t) != 0)
+	if (table_sql_build(&q, e, t) != 0)
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-	else if (check_known_columns(s, e->file, keys, vals, &known, err) == 0 &&
+	else if (check_known_columns(s, e->file, e->keys, e->vals, &known, err) == 0 &&
 		 exec(s, q.create, err) == 0 && exec(s, q.view, err) == 0 &&
 		 prepare(s, q.insert, &e->insert, err) == 0)
-		rc = known ? 0 : record_table(s, e, keys, vals, err);
+		rc = known ? 0 : record_table(s, e, e->keys, e->vals, err);
 	table_sql_free(&q);
+	return rc;
+}
+
+/* Whether t has the columns of the cached table e. */
+static int check_cached_columns(sim_store *s, const stored_table *e, const sim_table *t,
+				sim_error *err)
+{
+	char *keys = joined(t, true), *vals = joined(t, false);
+	int rc = 0;
+	if (!keys || !vals)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (strcmp(keys, e->keys) != 0 || strcmp(vals, e->vals) != 0)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "table %s has other columns than the stored one", e->file);
 	free(keys);
 	free(vals);
 	return rc;
@@ -542,7 +599,8 @@ static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
 	const char *file = sim_table_file(t);
 	for (size_t i = 0; i < s->count; i++)
 		if (strcmp(s->tables[i].file, file) == 0)
-			return &s->tables[i];
+			return check_cached_columns(s, &s->tables[i], t, err) == 0 ? &s->tables[i]
+										: NULL;
 	if (s->count == s->capacity) {
 		size_t cap = s->capacity ? 2 * s->capacity : 8;
 		stored_table *grown = realloc(s->tables, cap * sizeof *grown);
@@ -557,9 +615,11 @@ static stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
 	memset(e, 0, sizeof *e);
 	e->file = strdup(file);
 	e->sql = sql_name(file);
+	e->keys = joined(t, true);
+	e->vals = joined(t, false);
 	e->key_count = sim_table_key_count(t);
 	e->value_count = sim_table_value_count(t);
-	if (!e->file || !e->sql) {
+	if (!e->file || !e->sql || !e->keys || !e->vals) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		free_table(e);
 		return NULL;
@@ -631,6 +691,8 @@ int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t 
 	return exec(s, "COMMIT", err);
 rollback:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The rollback may have removed a table this commit created. */
+	forget_tables(s);
 	return -1;
 }
 

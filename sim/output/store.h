@@ -52,8 +52,10 @@ typedef struct sim_store sim_store;
 /* Opens dir's database, creating it and its tables when missing; with
    `fresh`, an existing one is removed first. NULL with err. */
 sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err);
-/* Opens dir's existing database (for `marketsim plot`); NULL with err
-   (kind CONFIG) when there is none. */
+/* Opens dir's existing database (for `marketsim plot`); NULL with err:
+   kind CONFIG when there is none, RUNTIME when the file is not a results
+   database (damaged, empty, or another program's), which is then left
+   untouched. */
 sim_store *sim_store_open_existing(const char *dir, sim_error *err);
 void sim_store_close(sim_store *s);
 /* Whether dir holds a database; removes it (and SQLite's journal files). */
@@ -85,7 +87,9 @@ void sim_store_free_strings(char **s, size_t n);
 int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err);
 /* Stores one replication's rows (`rows` holds exactly that replication)
    with its seed, stream key, event count and the model's notes on it
-   (may be NULL), in one transaction. */
+   (may be NULL), in one transaction. A table must have the columns it
+   was first stored with (checked at every commit); a commit that fails
+   stores nothing. */
 int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
 		     uint64_t stream_key, uint64_t events, const char *notes,
 		     const sim_table_set *rows, sim_error *err);
