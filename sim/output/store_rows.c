@@ -1,0 +1,542 @@
+/* store_rows.c - the result tables of results.sqlite: their layout,
+   each replication's rows committed and read back, the export and
+   single values (see store.h). */
+#include "store.h"
+#include "store_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* Column names joined by newlines (names never hold one). */
+static char *joined(const sim_table *t, bool keys)
+{
+	size_t n = keys ? sim_table_key_count(t) : sim_table_value_count(t), len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(keys ? sim_table_key_name(t, i) : sim_table_value_name(t, i)) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, "\n");
+		strcat(s, keys ? sim_table_key_name(t, i) : sim_table_value_name(t, i));
+	}
+	return s;
+}
+
+/* Whether the database already describes table `file` (a resumed
+   sweep): *known, and then its columns must be keys and vals. */
+static int check_known_columns(sim_store *s, const char *file, const char *keys,
+			       const char *vals, bool *known, sim_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sim__store_prepare(s, "SELECT key_columns, value_columns FROM tables WHERE file = ?", &st,
+		    err) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	*known = sqlite3_step(st) == SQLITE_ROW;
+	int rc = 0;
+	if (*known && (strcmp((const char *)sqlite3_column_text(st, 0), keys) != 0 ||
+		       strcmp((const char *)sqlite3_column_text(st, 1), vals) != 0))
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "table %s has other columns than the stored one", file);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The SQL of table e (columns as t's): its CREATE TABLE, its INSERT and
+   the view NAME_rows that joins every row with its experiment, point,
+   parameters, replication and seed. sqlite3_malloc'ed; NULL when out of
+   memory. */
+typedef struct table_sql {
+	char *create, *insert, *view;
+} table_sql;
+
+static void table_sql_free(table_sql *q)
+{
+	sqlite3_free(q->create);
+	sqlite3_free(q->insert);
+	sqlite3_free(q->view);
+}
+
+/* Appends to *text (sqlite3 printf format with one %s for the old text);
+   *text NULL stays NULL. */
+static void append(char **text, const char *fmt, const char *arg)
+{
+	char *grown = *text ? sqlite3_mprintf(fmt, *text, arg) : NULL;
+	sqlite3_free(*text);
+	*text = grown;
+}
+
+static int table_sql_build(table_sql *q, const sim__stored_table *e, const sim_table *t)
+{
+	q->create = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(point INTEGER,"
+				    " replication INTEGER, row INTEGER", e->sql);
+	q->insert = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?, ?", e->sql);
+	q->view = sqlite3_mprintf("CREATE VIEW IF NOT EXISTS \"%w_rows\" AS SELECT"
+				  " (SELECT value FROM experiment WHERE key = 'name') AS"
+				  " experiment, p.*, r.replication, r.seed, r.stream_key, t.row",
+				  e->sql);
+	for (size_t i = 0; i < e->key_count + e->value_count; i++) {
+		bool key = i < e->key_count;
+		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
+		append(&q->create, key ? "%s, \"%w\" TEXT" : "%s, \"%w\" REAL", c);
+		append(&q->insert, "%s, ?%s", "");
+		append(&q->view, "%s, t.\"%w\"", c);
+	}
+	append(&q->create, "%s, PRIMARY KEY(point, replication, row)) WITHOUT ROWID;%s", "");
+	append(&q->insert, "%s)%s", "");
+	append(&q->view, "%s FROM \"%w\" t JOIN runs r USING (point, replication)"
+			 " JOIN points p USING (point);", e->sql);
+	return q->create && q->insert && q->view ? 0 : -1;
+}
+
+/* Notes table e in the database's list of tables. */
+static int record_table(sim_store *s, const sim__stored_table *e, const char *keys,
+			const char *vals, sim_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sim__store_prepare(s, "INSERT INTO tables(file, sql_name, key_columns, value_columns)"
+		       " VALUES (?, ?, ?, ?)", &st, err) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->sql, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, vals, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot record a table", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Creates table e in the database (when new) and prepares its insert. */
+static int open_table(sim_store *s, sim__stored_table *e, const sim_table *t, sim_error *err)
+{
+	table_sql q = { 0 };
+	bool known = false;
+	int rc = -1;
+	if (table_sql_build(&q, e, t) != 0)
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (check_known_columns(s, e->file, e->keys, e->vals, &known, err) == 0 &&
+		 sim__store_exec(s, q.create, err) == 0 && sim__store_exec(s, q.view, err) == 0 &&
+		 sim__store_prepare(s, q.insert, &e->insert, err) == 0)
+		rc = known ? 0 : record_table(s, e, e->keys, e->vals, err);
+	table_sql_free(&q);
+	return rc;
+}
+
+/* Whether t has the columns of the cached table e. */
+static int check_cached_columns(sim_store *s, const sim__stored_table *e, const sim_table *t,
+				sim_error *err)
+{
+	char *keys = joined(t, true), *vals = joined(t, false);
+	int rc = 0;
+	if (!keys || !vals)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (strcmp(keys, e->keys) != 0 || strcmp(vals, e->vals) != 0)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "table %s has other columns than the stored one", e->file);
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+/* The stored table for t's file: known already, or created now. */
+static sim__stored_table *table_for(sim_store *s, const sim_table *t, sim_error *err)
+{
+	const char *file = sim_table_file(t);
+	for (size_t i = 0; i < s->count; i++)
+		if (strcmp(s->tables[i].file, file) == 0)
+			return check_cached_columns(s, &s->tables[i], t, err) == 0 ? &s->tables[i]
+										: NULL;
+	if (s->count == s->capacity) {
+		size_t cap = s->capacity ? 2 * s->capacity : 8;
+		sim__stored_table *grown = realloc(s->tables, cap * sizeof *grown);
+		if (!grown) {
+			sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+			return NULL;
+		}
+		s->tables = grown;
+		s->capacity = cap;
+	}
+	sim__stored_table *e = &s->tables[s->count];
+	memset(e, 0, sizeof *e);
+	e->file = strdup(file);
+	e->sql = sim__store_sql_name(file);
+	e->keys = joined(t, true);
+	e->vals = joined(t, false);
+	e->key_count = sim_table_key_count(t);
+	e->value_count = sim_table_value_count(t);
+	if (!e->file || !e->sql || !e->keys || !e->vals) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		sim__store_free_table(e);
+		return NULL;
+	}
+	if (open_table(s, e, t, err) != 0) {
+		sim__store_free_table(e);
+		return NULL;
+	}
+	s->count++;
+	return e;
+}
+
+static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t rep,
+		       sim_error *err)
+{
+	sim__stored_table *e = table_for(s, t, err);
+	if (!e)
+		return -1;
+	for (size_t r = 0; r < sim_table_rows(t); r++) {
+		sqlite3_reset(e->insert);
+		sqlite3_bind_int64(e->insert, 1, (sqlite3_int64)point);
+		sqlite3_bind_int64(e->insert, 2, (sqlite3_int64)rep);
+		sqlite3_bind_int64(e->insert, 3, (sqlite3_int64)r);
+		int c = 4;
+		for (size_t k = 0; k < e->key_count; k++)
+			sqlite3_bind_text(e->insert, c++, sim_table_key(t, r, k), -1,
+					  SQLITE_STATIC);
+		for (size_t v = 0; v < e->value_count; v++) {
+			/* SQLite stores NaN as NULL; read back, NULL is NaN. */
+			double x = sim_table_value(t, 0, r, v);
+			if (isnan(x))
+				sqlite3_bind_null(e->insert, c++);
+			else
+				sqlite3_bind_double(e->insert, c++, x);
+		}
+		if (sqlite3_step(e->insert) != SQLITE_DONE)
+			return sim__store_db_error(s, "cannot store a row", err);
+	}
+	sqlite3_reset(e->insert);
+	return 0;
+}
+
+int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
+		     uint64_t stream_key, uint64_t events, const char *notes,
+		     const sim_table_set *rows, sim_error *err)
+{
+	if (sim__store_exec(s, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	for (size_t i = 0; i < sim_table_set_count(rows); i++)
+		if (insert_rows(s, sim_table_set_at(rows, i), point, replication, err) != 0)
+			goto rollback;
+	sqlite3_stmt *st;
+	if (sim__store_prepare(s, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", &st, err) != 0)
+		goto rollback;
+	char key[32];
+	snprintf(key, sizeof key, "%016llx", (unsigned long long)stream_key);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)replication);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
+	sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)events);
+	sqlite3_bind_text(st, 6, notes ? notes : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sim__store_db_error(s, "cannot record a replication", err);
+		goto rollback;
+	}
+	return sim__store_exec(s, "COMMIT", err);
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The rollback may have removed a table this commit created. */
+	sim__store_forget_tables(s);
+	return -1;
+}
+
+
+/* The tables recorded so far (a fresh handle learns them from `tables`). */
+typedef struct table_row {
+	char *file, *sql;
+	char **keys, **vals;
+	size_t nk, nv;
+} table_row;
+
+/* Splits a newline-joined list into a heap array of heap strings. */
+static char **split_lines(const char *text, size_t *n)
+{
+	*n = 0;
+	if (!text[0])
+		return calloc(1, sizeof(char *));
+	size_t count = 1;
+	for (const char *c = text; *c; c++)
+		count += *c == '\n';
+	char **v = calloc(count, sizeof *v);
+	for (size_t i = 0; v && i < count; i++) {
+		size_t len = strcspn(text, "\n");
+		if (!(v[i] = strndup(text, len))) {
+			sim_store_free_strings(v, i);
+			return NULL;
+		}
+		text += len + (text[len] == '\n');
+	}
+	*n = v ? count : 0;
+	return v;
+}
+
+static void free_table_rows(table_row *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++) {
+		free(t[i].file);
+		free(t[i].sql);
+		sim_store_free_strings(t[i].keys, t[i].nk);
+		sim_store_free_strings(t[i].vals, t[i].nv);
+	}
+	free(t);
+}
+
+static table_row *recorded_tables(sim_store *s, size_t *n, sim_error *err)
+{
+	sqlite3_stmt *st;
+	*n = 0;
+	if (sim__store_prepare(s, "SELECT file, sql_name, key_columns, value_columns FROM tables"
+		       " ORDER BY position", &st, err) != 0)
+		return NULL;
+	table_row *t = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		table_row *grown = realloc(t, (count + 1) * sizeof *t);
+		if (!grown)
+			break;
+		t = grown;
+		table_row *r = &t[count++];
+		memset(r, 0, sizeof *r);
+		r->file = strdup((const char *)sqlite3_column_text(st, 0));
+		r->sql = strdup((const char *)sqlite3_column_text(st, 1));
+		r->keys = split_lines((const char *)sqlite3_column_text(st, 2), &r->nk);
+		r->vals = split_lines((const char *)sqlite3_column_text(st, 3), &r->nv);
+		if (!r->file || !r->sql || !r->keys || !r->vals)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free_table_rows(t, count);
+		if (rc == SQLITE_ROW)
+			sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		else
+			sim__store_db_error(s, "cannot read the tables", err);
+		return NULL;
+	}
+	*n = count;
+	return t ? t : calloc(1, sizeof *t);
+}
+
+static int load_table(sim_store *s, const table_row *tr, size_t point, size_t rep,
+		      sim_table_set *into, sim_error *err)
+{
+	sim_table *t = sim_table_begin(into, tr->file, (const char *const *)tr->keys, tr->nk,
+				       (const char *const *)tr->vals, tr->nv, err);
+	if (!t)
+		return -1;
+	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" WHERE point = ? AND replication = ?"
+				    " ORDER BY row", tr->sql);
+	sqlite3_stmt *st = NULL;
+	const char **keys = calloc(tr->nk + 1, sizeof *keys);
+	double *vals = calloc(tr->nv + 1, sizeof *vals);
+	int rc = -1;
+	if (!sql || !keys || !vals) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if (sim__store_prepare(s, sql, &st, err) != 0)
+		goto done;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)rep);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t k = 0; k < tr->nk; k++)
+			keys[k] = (const char *)sqlite3_column_text(st, 3 + (int)k);
+		for (size_t v = 0; v < tr->nv; v++) {
+			int c = 3 + (int)(tr->nk + v);
+			vals[v] = sqlite3_column_type(st, c) == SQLITE_NULL ? NAN
+									    : sqlite3_column_double(st, c);
+		}
+		if (sim_table_add(t, keys, vals, err) != 0)
+			goto done;
+	}
+	rc = step == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot read rows", err);
+done:
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+int sim_store_load(sim_store *s, size_t point, size_t n, sim_table_set *into, sim_error *err)
+{
+	size_t count;
+	table_row *tables = recorded_tables(s, &count, err);
+	if (!tables)
+		return -1;
+	int rc = 0;
+	for (size_t rep = 0; rep < n && rc == 0; rep++) {
+		int has = sim_store_has(s, point, rep, err);
+		if (has != 1) {
+			if (has == 0)
+				sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+					      "replication %zu of point %zu is not stored", rep,
+					      point);
+			rc = -1;
+		}
+		for (size_t i = 0; i < count && rc == 0; i++)
+			rc = load_table(s, &tables[i], point, rep, into, err);
+	}
+	free_table_rows(tables, count);
+	return rc;
+}
+
+static void csv_field(FILE *f, sqlite3_stmt *st, int c)
+{
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_NULL:
+		fputs("nan", f);
+		break;
+	case SQLITE_INTEGER:
+		fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
+		break;
+	case SQLITE_FLOAT:
+		fprintf(f, "%.10g", sqlite3_column_double(st, c));
+		break;
+	default:
+		fputs((const char *)sqlite3_column_text(st, c), f);
+	}
+}
+
+int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err)
+{
+	char *name = sim__store_sql_name(file);
+	char *sql = name ? sqlite3_mprintf("SELECT * FROM \"%w_rows\" ORDER BY point,"
+					   " replication, row", name) : NULL;
+	free(name);
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (!sql) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if (sim__store_prepare(s, sql, &st, err) != 0)
+		goto done;
+	int n = sqlite3_column_count(st);
+	for (int c = 0; c < n; c++) {
+		const char *col = sqlite3_column_name(st, c);
+		if (strcmp(col, "row") != 0)
+			fprintf(f, "%s%s", c ? "," : "", col);
+	}
+	fputc('\n', f);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < n; c++) {
+			if (strcmp(sqlite3_column_name(st, c), "row") == 0)
+				continue;
+			if (c)
+				fputc(',', f);
+			csv_field(f, st, c);
+		}
+		fputc('\n', f);
+	}
+	rc = step == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot export", err);
+done:
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return rc;
+}
+
+int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
+		       size_t *replications, char *rule, size_t rule_size, sim_error *err)
+{
+	*tables = NULL;
+	*notes = NULL;
+	sim_store *s = sim_store_open_existing(dir, err);
+	if (!s)
+		return -1;
+	char *why = NULL;
+	long n = sim_store_completed(s, 0, &why, err);
+	int rc = -1;
+	if (n < -1)
+		goto done;
+	if (n < 1) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
+			      "the run is not complete (rerun it with --resume)");
+		goto done;
+	}
+	snprintf(rule, rule_size, "%s", why);
+	*replications = (size_t)n;
+	if (!(*tables = sim_table_set_new())) {
+		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		goto done;
+	}
+	if (sim_store_load(s, 0, (size_t)n, *tables, err) != 0 ||
+	    !(*notes = sim_store_notes(s, 0, (uint64_t)n - 1, err)))
+		goto done;
+	rc = 0;
+done:
+	if (rc != 0) {
+		sim_table_set_free(*tables);
+		*tables = NULL;
+	}
+	free(why);
+	sim_store_close(s);
+	return rc;
+}
+
+/* ---- single values ---- */
+
+/* The table recorded for `file` among tables[0, n), or NULL. */
+static const table_row *find_recorded(const table_row *tables, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tables[i].file, file) == 0)
+			return &tables[i];
+	return NULL;
+}
+
+long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+		      const char *k0, const char *k1, double *x, sim_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = NAN;
+	size_t count;
+	table_row *tables = recorded_tables(s, &count, err);
+	if (!tables)
+		return -1;
+	const table_row *t = find_recorded(tables, count, file);
+	long found = 0;
+	if (!t || t->nk < 2 || t->nv < 1) {
+		free_table_rows(tables, count);
+		return 0;
+	}
+	char *sql = sqlite3_mprintf("SELECT replication, \"%w\" FROM \"%w\" WHERE point = ?"
+				    " AND replication < ? AND \"%w\" = ? AND \"%w\" = ?",
+				    t->vals[0], t->sql, t->keys[0], t->keys[1]);
+	sqlite3_stmt *st = NULL;
+	if (!sql)
+		found = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	else if (sim__store_prepare(s, sql, &st, err) != 0)
+		found = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+		sqlite3_bind_text(st, 3, k0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, k1, -1, SQLITE_STATIC);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			sqlite3_int64 rep = sqlite3_column_int64(st, 0);
+			if (rep >= 0 && (size_t)rep < n) {
+				x[rep] = sim__store_column_number(st, 1);
+				found++;
+			}
+		}
+		if (step != SQLITE_DONE)
+			found = sim__store_db_error(s, "cannot read rows", err);
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	free_table_rows(tables, count);
+	return found;
+}
+
