@@ -11,8 +11,9 @@
  * `marketsim plot`) sees the same, including after a process that
  * committed was killed without closing; a missing, corrupt or empty file
  * is an error, not a crash; a commit that fails leaves nothing behind; the
- * export that becomes sweep_replications.csv is the expected text; and the
- * SQL types the file holds today. Each test works in its own temporary
+ * export that becomes sweep_replications.csv is the expected text; and
+ * every column has its SQL type (integer keys INTEGER, so that ORDER BY
+ * and ranges are numeric). Each test works in its own temporary
  * directory, removed afterwards. The CLI-level behaviour (kills, resumes,
  * worker counts) is in test_sweep_store.c.
  */
@@ -381,26 +382,50 @@ static void test_round_trip(void **state)
 	sim_store_close(s);
 }
 
-/* Ensure the SQL types the file holds today (keys TEXT, values REAL, NaN NULL). */
+/* A weekly table whose week is an integer key, beside a date and an id. */
+static const char *const typed_keys[] = { "week", "week_start", "model" };
+static const char *const typed_rows[][3] = {
+	{ "10", "2026-03-09", "glm" },
+	{ "2", "2026-01-12", "kimi k2" },
+	{ "-3", "2025-12-08", "caf\xc3\xa9" },
+	{ "0", "2025-12-29", "7" },
+};
+
+/* One replication of the typed table, its weeks as given. */
+static sim_table_set *typed_rep(const char *const weeks[4])
+{
+	sim_error err;
+	sim_error_clear(&err);
+	sim_table_set *set = sim_table_set_new();
+	sim_table *t = sim_table_begin(set, "models_weekly.csv", typed_keys, 3, weekly_values, 2,
+				       &err);
+	assert_non_null(t);
+	for (size_t r = 0; r < 4; r++) {
+		const char *keys[3] = { weeks[r], typed_rows[r][1], typed_rows[r][2] };
+		const double v[2] = { r == 0 ? 3.0 : 0.25 * (double)r, r == 0 ? NAN : 1e300 };
+		assert_int_equal(sim_table_add(t, keys, v, &err), 0);
+	}
+	return set;
+}
+
+/* Ensure every column has its real SQL type: integer keys INTEGER, ids and dates TEXT, values REAL. */
 static void test_value_types(void **state)
 {
-	/* As `sqlite3 results.sqlite` shows them to an analyst: this describes
-	   the layout today, not a promise. */
+	/* As `sqlite3 results.sqlite` shows them to an analyst. A key column
+	   is INTEGER when every value of the first replication stored is an
+	   integer as SQLite writes one ("10", "-3", not "07" or "+1"), so
+	   that ORDER BY and ranges are numeric; the decision is recorded in
+	   `tables` and holds for every later commit, on any handle. */
 	const char *dir = *state;
 	sim_store *s = open_new(dir);
 	sim_error err;
 	sim_error_clear(&err);
 	assert_int_equal(sim_store_set_meta(s, "name", "exp", &err), 0);
 	set_points(s);
-	/* A replication whose first weekly row is 3.0 and NaN, and whose
-	   summary holds -0.0. */
-	sim_table_set *set = sim_table_set_new();
-	sim_table *t = sim_table_begin(set, "models_weekly.csv", weekly_keys, 2, weekly_values, 2,
+	static const char *const weeks[4] = { "10", "2", "-3", "0" };
+	sim_table_set *set = typed_rep(weeks);
+	sim_table *t = sim_table_begin(set, "summary.csv", summary_keys, 2, summary_values, 1,
 				       &err);
-	const double row0[] = { 3.0, NAN }, row1[] = { 0.25, 1e300 };
-	assert_int_equal(sim_table_add(t, weekly_rows[2], row0, &err), 0); /* week "7" */
-	assert_int_equal(sim_table_add(t, weekly_rows[0], row1, &err), 0);
-	t = sim_table_begin(set, "summary.csv", summary_keys, 2, summary_values, 1, &err);
 	const double minus_zero = -0.0;
 	assert_int_equal(sim_table_add(t, summary_rows[0], &minus_zero, &err), 0);
 	assert_int_equal(sim_store_commit(s, 0, 0, 11, 0xabcULL, 42, "n", set, &err), 0);
@@ -408,35 +433,46 @@ static void test_value_types(void **state)
 	char path[600];
 	db_path(dir, path, sizeof path);
 
-	/* Key columns are declared TEXT, so every key is stored as text,
-	   even one that reads as a number: week "7" is the text '7', not the
-	   integer 7. This is the current behaviour, and what the models
-	   want (a week is a date; keys are labels, compared as strings by
-	   sim_table_add). `week = 7` still finds it (the column's TEXT
-	   affinity turns 7 into '7'), but order and ranges are textual:
-	   `week > 10` holds for '7' (and for every date). Value columns are
-	   REAL; NaN is stored as NULL. */
 	expect_sql(path,
 		   "SELECT typeof(point), typeof(replication), typeof(row), typeof(week),"
-		   " typeof(model), typeof(tokens), typeof(revenue), week, tokens"
+		   " typeof(week_start), typeof(model), typeof(tokens), typeof(revenue), week"
 		   " FROM models_weekly ORDER BY row",
-		   "integer|integer|integer|text|text|real|null|7|3.0;"
-		   "integer|integer|integer|text|text|real|real|2026-01-05|0.25");
-	expect_sql(path, "SELECT count(*) FROM models_weekly WHERE week = 7", "1");
-	expect_sql(path, "SELECT count(*) FROM models_weekly WHERE week = '7'", "1");
-	expect_sql(path, "SELECT week FROM models_weekly WHERE week > 10 ORDER BY week",
-		   "2026-01-05;7");
+		   "integer|integer|integer|integer|text|text|real|null|10;"
+		   "integer|integer|integer|integer|text|text|real|real|2;"
+		   "integer|integer|integer|integer|text|text|real|real|-3;"
+		   "integer|integer|integer|integer|text|text|real|real|0");
+	/* Numeric order and ranges (as TEXT, '10' < '2' and '-3' < '0'). */
+	expect_sql(path, "SELECT week FROM models_weekly ORDER BY week", "-3;0;2;10");
+	expect_sql(path, "SELECT count(*) FROM models_weekly WHERE week < 5", "3");
+	expect_sql(path, "SELECT count(*) FROM models_weekly WHERE week = '10'", "1");
+	/* A model id that reads as a number stays text: its column is TEXT. */
+	expect_sql(path, "SELECT typeof(model), model FROM models_weekly WHERE week = 0",
+		   "text|7");
 	/* The declared types, as the schema says them. */
 	expect_sql(path, "SELECT name, type FROM pragma_table_info('models_weekly') ORDER BY cid",
-		   "point|INTEGER;replication|INTEGER;row|INTEGER;week|TEXT;model|TEXT;"
-		   "tokens|REAL;revenue|REAL");
-	/* The points: a number parameter as a REAL, a date as text (the
-	   parameter columns have no declared type: they keep what is bound). */
+		   "point|INTEGER;replication|INTEGER;row|INTEGER;week|INTEGER;week_start|TEXT;"
+		   "model|TEXT;tokens|REAL;revenue|REAL");
+	expect_sql(path, "SELECT name, type FROM pragma_table_info('summary') ORDER BY cid",
+		   "point|INTEGER;replication|INTEGER;row|INTEGER;metric|TEXT;subject|TEXT;"
+		   "value|REAL");
+	/* The view keeps them. */
+	expect_sql(path, "SELECT typeof(week), typeof(week_start) FROM models_weekly_rows LIMIT 1",
+		   "integer|text");
+	/* The tables the store knows, with their columns and key types
+	   newline-joined. */
+	expect_sql(path, "SELECT position, file, sql_name, key_columns, value_columns, key_types"
+		   " FROM tables ORDER BY position",
+		   "1|models_weekly.csv|models_weekly|week\nweek_start\nmodel|tokens\nrevenue|"
+		   "INTEGER\nTEXT\nTEXT;"
+		   "2|summary.csv|summary|metric\nsubject|value|TEXT\nTEXT");
+	/* The points: a number parameter REAL, a date TEXT, as declared. */
 	expect_sql(path,
 		   "SELECT typeof(point), typeof(point_name), typeof(\"market.fee\"),"
 		   " typeof(\"market.events.[0].date\"), \"market.events.[0].date\""
 		   " FROM points ORDER BY point",
 		   "integer|text|real|text|2026-03-16;integer|text|real|text|2026-03-30");
+	expect_sql(path, "SELECT name, type FROM pragma_table_info('points') ORDER BY cid",
+		   "point|INTEGER;point_name|TEXT;market.fee|REAL;market.events.[0].date|TEXT");
 	/* The 17 digits given reach the file: the stored double is the one
 	   they name (0.30000000000000004, not 0.3). */
 	expect_sql(path, "SELECT \"market.fee\" = 0.30000000000000004, \"market.fee\" = 0.3"
@@ -447,26 +483,68 @@ static void test_value_types(void **state)
 		   "SELECT typeof(seed), seed, typeof(stream_key), stream_key, typeof(events),"
 		   " events, notes FROM runs",
 		   "integer|11|text|0000000000000abc|integer|42|n");
-	/* The tables the store knows, with their columns newline-joined. */
-	expect_sql(path, "SELECT position, file, sql_name, key_columns, value_columns FROM tables"
-		   " ORDER BY position",
-		   "1|models_weekly.csv|models_weekly|week\nmodel|tokens\nrevenue;"
-		   "2|summary.csv|summary|metric\nsubject|value");
 
-	/* -0.0 loses its sign: SQLite writes an integral REAL as an integer,
-	   so it comes back +0.0 (equal as a double, and every aggregate
-	   is the same; only the sign bit is lost). */
+	/* Read back, every key is the string that went in. -0.0 loses its
+	   sign (SQLite writes an integral REAL as an integer; every
+	   aggregate is the same); NaN comes back as NaN, 3.0 as 3.0. */
 	sim_table_set *into = sim_table_set_new();
 	assert_int_equal(sim_store_load(s, 0, 1, into, &err), 0);
 	double back = sim_table_value(sim_table_find(into, "summary.csv"), 0, 0, 0);
 	assert_true(back == 0.0);
 	assert_false(signbit(back));
-	/* NaN comes back as NaN, 3.0 as 3.0. */
 	const sim_table *w = sim_table_find(into, "models_weekly.csv");
+	for (size_t r = 0; r < 4; r++) {
+		assert_string_equal(sim_table_key(w, r, 0), weeks[r]);
+		assert_string_equal(sim_table_key(w, r, 1), typed_rows[r][1]);
+		assert_string_equal(sim_table_key(w, r, 2), typed_rows[r][2]);
+	}
 	assert_true(isnan(sim_table_value(w, 0, 0, 1)));
 	assert_true(sim_table_value(w, 0, 0, 0) == 3.0);
-	assert_string_equal(sim_table_key(w, 0, 0), "7");
 	sim_table_set_free(into);
+
+	/* A later replication whose week is not an integer is refused, on
+	   this handle and on a new one (which reads the types recorded),
+	   and stores nothing. */
+	static const char *const bad_weeks[2][4] = {
+		{ "10", "2", "07", "0" },  /* a leading zero would come back "7" */
+		{ "10", "2", "w3", "0" },
+	};
+	for (int h = 0; h < 2; h++) {
+		if (h == 1) {
+			sim_store_close(s);
+			s = sim_store_open_existing(dir, &err);
+			assert_non_null(s);
+		}
+		set = typed_rep(bad_weeks[h]);
+		assert_int_equal(sim_store_commit(s, 0, 1, 11, 1, 1, NULL, set, &err), -1);
+		assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
+		char want[128];
+		snprintf(want, sizeof want, "key column week is INTEGER (every value of the "
+			 "replication first stored was an integer), but row 2 holds \"%s\"",
+			 bad_weeks[h][2]);
+		if (!strstr(err.message, want))
+			fail_msg("expected \"%s\" in: %s", want, err.message);
+		sim_table_set_free(set);
+		sim_error_clear(&err);
+		assert_int_equal(sim_store_has(s, 0, 1, &err), 0);
+	}
+	expect_sql(path, "SELECT count(*) FROM models_weekly WHERE replication = 1", "0");
+	sim_store_close(s);
+
+	/* A column whose first values are not all canonical integers is
+	   TEXT, and then takes integers too, as text. */
+	sim_store_remove(dir);
+	s = open_new(dir);
+	set_points(s);
+	set = typed_rep(bad_weeks[0]);
+	assert_int_equal(sim_store_commit(s, 0, 0, 11, 0, 1, NULL, set, &err), 0);
+	sim_table_set_free(set);
+	set = typed_rep(weeks);
+	assert_int_equal(sim_store_commit(s, 0, 1, 11, 1, 1, NULL, set, &err), 0);
+	sim_table_set_free(set);
+	expect_sql(path, "SELECT DISTINCT typeof(week) FROM models_weekly", "text");
+	expect_sql(path, "SELECT week FROM models_weekly WHERE replication = 0 ORDER BY row",
+		   "10;2;07;0");
 	sim_store_close(s);
 }
 

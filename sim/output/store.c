@@ -16,7 +16,7 @@
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS experiment(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS tables(position INTEGER PRIMARY KEY, file TEXT UNIQUE,"
-	" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT);"
+	" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT, key_types TEXT);"
 	"CREATE TABLE IF NOT EXISTS runs(point INTEGER, replication INTEGER, seed INTEGER,"
 	" stream_key TEXT, events INTEGER, notes TEXT, PRIMARY KEY(point, replication))"
 	" WITHOUT ROWID;"
@@ -140,6 +140,22 @@ static int holds_results(sim_store *s, sim_error *err)
 	return n == 3;
 }
 
+/* Whether the database has this program's layout: a database an older
+   marketsim wrote (key columns all TEXT, no checksums) cannot be resumed
+   or read, its replications' types and checksums being unknown. */
+static int check_format(sim_store *s, sim_error *err)
+{
+	long long n = sim__store_query_count(s, "SELECT count(*) FROM pragma_table_info('tables')"
+					     " WHERE name = 'key_types' AND ?1 = ?1", 0, err);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				     "was written by an older marketsim (its key columns are "
+				     "untyped): run the experiment afresh, without --resume");
+	return 0;
+}
+
 /* Opens the database file; `existing`: it must already be a results
    database, which is then not written to before that is known. */
 static sim_store *open_store(const char *dir, bool fresh, bool existing, sim_error *err)
@@ -169,7 +185,7 @@ static sim_store *open_store(const char *dir, bool fresh, bool existing, sim_err
 	   replication is either wholly stored or not at all, even after a
 	   power loss. */
 	if (holds != 1 || sim__store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) != 0 ||
-	    sim__store_exec(s, schema_sql, err) != 0) {
+	    sim__store_exec(s, schema_sql, err) != 0 || check_format(s, err) != 0) {
 		sim_store_close(s);
 		return NULL;
 	}
@@ -274,8 +290,10 @@ int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
 			 const bool *numbers, const char *const *values, sim_error *err)
 {
 	char *sql = sqlite3_mprintf("CREATE TABLE points(point INTEGER PRIMARY KEY, point_name TEXT");
+	/* A number parameter's column is REAL, a date's (or other text's) TEXT. */
 	for (size_t j = 0; sql && j < nparams; j++) {
-		char *next = sqlite3_mprintf("%s, \"%w\"", sql, paths[j]);
+		char *next = sqlite3_mprintf(numbers[j] ? "%s, \"%w\" REAL" : "%s, \"%w\" TEXT",
+					     sql, paths[j]);
 		sqlite3_free(sql);
 		sql = next;
 	}

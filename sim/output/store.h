@@ -12,6 +12,25 @@
  * replication's stream key; `failures` those that failed and why.
  * For each table a view NAME_rows joins them so that every row carries
  * the experiment, point, parameter values, replication and seed.
+ *
+ * Every column has its SQL type. A table's value columns are REAL (NaN
+ * stored as NULL). Its key columns are INTEGER or TEXT: the sim_table API
+ * holds keys as strings (a model declares its columns by name only), so
+ * the store decides each key column's type from the values of the first
+ * replication it commits of the table: INTEGER when every one is an
+ * integer exactly as SQLite writes one back ("%lld": "12", "-3"; not
+ * "07", "+1", "1e3"), TEXT otherwise (ids, ISO dates, a table committed
+ * without rows). The decision is recorded in `tables` (key_types,
+ * newline-joined like the column names) so that later commits, other
+ * handles and resumed runs use the same type; a later value that is not
+ * an integer in an INTEGER column fails its commit (it would not come
+ * back as written). Inferred rather than declared, because the models'
+ * tables keep one API (no type to get wrong in every model) and because
+ * the rule guarantees what matters: reading back (sim_store_load, the
+ * export, the NAME_rows views) gives exactly the strings committed, so
+ * every CSV derived from the store is the same, while `ORDER BY week`
+ * and `WHERE week < 5` are numeric. The points' parameter columns are
+ * REAL for numbers, TEXT for dates.
  * `validation` holds a validate run's result (include/sim_validation.h),
  * one row per target with typed columns (week INTEGER; mean, lo, hi,
  * value, tolerance REAL; pass INTEGER 1/0), its targets file and

@@ -4,6 +4,7 @@
 #include "store.h"
 #include "store_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,22 +29,93 @@ static char *joined(const sim_table *t, bool keys)
 	return s;
 }
 
-/* Whether the database already describes table `file` (a resumed
-   sweep): *known, and then its columns must be keys and vals. */
-static int check_known_columns(sim_store *s, const char *file, const char *keys,
-			       const char *vals, bool *known, sim_error *err)
+/* Whether text is an integer as SQLite writes one back ("%lld": no
+   sign but '-', no leading zero, within 64 bits), so that an INTEGER
+   column gives back exactly the key that went in; *v its value. */
+static bool canonical_integer(const char *text, sqlite3_int64 *v)
+{
+	char *end, back[32];
+	errno = 0;
+	long long x = strtoll(text, &end, 10);
+	if (!text[0] || *end || errno == ERANGE)
+		return false;
+	snprintf(back, sizeof back, "%lld", x);
+	*v = (sqlite3_int64)x;
+	return strcmp(back, text) == 0;
+}
+
+/* The key types of a table stored for the first time: INTEGER for a key
+   column whose every value in these rows is a canonical integer (at
+   least one row), TEXT otherwise. */
+static void infer_key_types(sim__stored_table *e, const sim_table *t)
+{
+	size_t rows = sim_table_rows(t);
+	for (size_t k = 0; k < e->key_count; k++) {
+		bool integer = rows > 0;
+		sqlite3_int64 unused;
+		for (size_t r = 0; r < rows && integer; r++)
+			integer = canonical_integer(sim_table_key(t, r, k), &unused);
+		e->integer[k] = integer;
+	}
+}
+
+/* The key types as `tables` records them: "INTEGER" or "TEXT" per key
+   column, newline-joined (heap). */
+static char *key_types_text(const sim__stored_table *e)
+{
+	char *text = malloc(8 * e->key_count + 1);
+	if (!text)
+		return NULL;
+	text[0] = '\0';
+	for (size_t k = 0; k < e->key_count; k++) {
+		if (k)
+			strcat(text, "\n");
+		strcat(text, e->integer[k] ? "INTEGER" : "TEXT");
+	}
+	return text;
+}
+
+/* Sets e's key types from their record in `tables` (types, as
+   key_types_text writes them). */
+static int parse_key_types(sim_store *s, sim__stored_table *e, const char *types,
+			   sim_error *err)
+{
+	for (size_t k = 0; k < e->key_count; k++) {
+		size_t n = strcspn(types, "\n");
+		if (n == 7 && strncmp(types, "INTEGER", 7) == 0)
+			e->integer[k] = true;
+		else if (n == 4 && strncmp(types, "TEXT", 4) == 0)
+			e->integer[k] = false;
+		else
+			return sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+					     "table %s: its key types are not recorded as "
+					     "expected (the file was changed or damaged)", e->file);
+		types += n + (types[n] == '\n');
+	}
+	return types[0] ? sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+					"table %s: more key types than key columns (the file "
+					"was changed or damaged)", e->file) : 0;
+}
+
+/* Whether the database already describes table e (a resumed sweep):
+   *known, and then its columns must be e's, whose key types it sets. */
+static int check_known_columns(sim_store *s, sim__stored_table *e, bool *known,
+			       sim_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sim__store_prepare(s, "SELECT key_columns, value_columns FROM tables WHERE file = ?", &st,
-		    err) != 0)
+	if (sim__store_prepare(s, "SELECT key_columns, value_columns, key_types FROM tables"
+			       " WHERE file = ?", &st, err) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
 	*known = sqlite3_step(st) == SQLITE_ROW;
 	int rc = 0;
-	if (*known && (strcmp((const char *)sqlite3_column_text(st, 0), keys) != 0 ||
-		       strcmp((const char *)sqlite3_column_text(st, 1), vals) != 0))
+	const char *types = *known ? (const char *)sqlite3_column_text(st, 2) : NULL;
+	if (*known && (strcmp((const char *)sqlite3_column_text(st, 0), e->keys) != 0 ||
+		       strcmp((const char *)sqlite3_column_text(st, 1), e->vals) != 0))
 		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
-				   "table %s has other columns than the stored one", file);
+				   "table %s has other columns than the stored one", e->file);
+	else if (*known)
+		rc = parse_key_types(s, e, types ? types : "", err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -84,7 +156,8 @@ static int table_sql_build(table_sql *q, const sim__stored_table *e, const sim_t
 	for (size_t i = 0; i < e->key_count + e->value_count; i++) {
 		bool key = i < e->key_count;
 		const char *c = key ? sim_table_key_name(t, i) : sim_table_value_name(t, i - e->key_count);
-		append(&q->create, key ? "%s, \"%w\" TEXT" : "%s, \"%w\" REAL", c);
+		append(&q->create, !key ? "%s, \"%w\" REAL" : e->integer[i] ? "%s, \"%w\" INTEGER"
+								      : "%s, \"%w\" TEXT", c);
 		append(&q->insert, "%s, ?%s", "");
 		append(&q->view, "%s, t.\"%w\"", c);
 	}
@@ -96,34 +169,44 @@ static int table_sql_build(table_sql *q, const sim__stored_table *e, const sim_t
 }
 
 /* Notes table e in the database's list of tables. */
-static int record_table(sim_store *s, const sim__stored_table *e, const char *keys,
-			const char *vals, sim_error *err)
+static int record_table(sim_store *s, const sim__stored_table *e, sim_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sim__store_prepare(s, "INSERT INTO tables(file, sql_name, key_columns, value_columns)"
-		       " VALUES (?, ?, ?, ?)", &st, err) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->sql, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, vals, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot record a table", err);
+	char *types = key_types_text(e);
+	if (!types)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	int rc = sim__store_prepare(s, "INSERT INTO tables(file, sql_name, key_columns,"
+				    " value_columns, key_types) VALUES (?, ?, ?, ?, ?)", &st, err);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, e->sql, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, e->keys, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e->vals, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, types, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sim__store_db_error(s, "cannot record a table", err);
+	}
 	sqlite3_finalize(st);
+	free(types);
 	return rc;
 }
 
-/* Creates table e in the database (when new) and prepares its insert. */
+/* Creates table e in the database (when new, its key types from t's
+   rows) and prepares its insert. */
 static int open_table(sim_store *s, sim__stored_table *e, const sim_table *t, sim_error *err)
 {
 	table_sql q = { 0 };
 	bool known = false;
+	if (check_known_columns(s, e, &known, err) != 0)
+		return -1;
+	if (!known)
+		infer_key_types(e, t);
 	int rc = -1;
 	if (table_sql_build(&q, e, t) != 0)
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-	else if (check_known_columns(s, e->file, e->keys, e->vals, &known, err) == 0 &&
-		 sim__store_exec(s, q.create, err) == 0 && sim__store_exec(s, q.view, err) == 0 &&
+	else if (sim__store_exec(s, q.create, err) == 0 && sim__store_exec(s, q.view, err) == 0 &&
 		 sim__store_prepare(s, q.insert, &e->insert, err) == 0)
-		rc = known ? 0 : record_table(s, e, e->keys, e->vals, err);
+		rc = known ? 0 : record_table(s, e, err);
 	table_sql_free(&q);
 	return rc;
 }
@@ -170,7 +253,8 @@ static sim__stored_table *table_for(sim_store *s, const sim_table *t, sim_error 
 	e->vals = joined(t, false);
 	e->key_count = sim_table_key_count(t);
 	e->value_count = sim_table_value_count(t);
-	if (!e->file || !e->sql || !e->keys || !e->vals) {
+	e->integer = calloc(e->key_count + 1, sizeof *e->integer);
+	if (!e->file || !e->sql || !e->keys || !e->vals || !e->integer) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		sim__store_free_table(e);
 		return NULL;
@@ -181,6 +265,29 @@ static sim__stored_table *table_for(sim_store *s, const sim_table *t, sim_error 
 	}
 	s->count++;
 	return e;
+}
+
+/* Binds row r's keys of t to e's insert from column *c on: an INTEGER
+   column's as integers (an error when one is not), a TEXT column's as
+   text. */
+static int bind_keys(sim_store *s, const sim__stored_table *e, const sim_table *t, size_t r,
+		     int *c, sim_error *err)
+{
+	for (size_t k = 0; k < e->key_count; k++, (*c)++) {
+		const char *key = sim_table_key(t, r, k);
+		sqlite3_int64 v;
+		if (!e->integer[k])
+			sqlite3_bind_text(e->insert, *c, key, -1, SQLITE_STATIC);
+		else if (canonical_integer(key, &v))
+			sqlite3_bind_int64(e->insert, *c, v);
+		else
+			return sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+					     "table %s: key column %s is INTEGER (every value of "
+					     "the replication first stored was an integer), but row "
+					     "%zu holds \"%s\"", e->file, sim_table_key_name(t, k), r,
+					     key);
+	}
+	return 0;
 }
 
 static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t rep,
@@ -195,17 +302,10 @@ static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t 
 		sqlite3_bind_int64(e->insert, 2, (sqlite3_int64)rep);
 		sqlite3_bind_int64(e->insert, 3, (sqlite3_int64)r);
 		int c = 4;
-		for (size_t k = 0; k < e->key_count; k++)
-			sqlite3_bind_text(e->insert, c++, sim_table_key(t, r, k), -1,
-					  SQLITE_STATIC);
-		for (size_t v = 0; v < e->value_count; v++) {
-			/* SQLite stores NaN as NULL; read back, NULL is NaN. */
-			double x = sim_table_value(t, 0, r, v);
-			if (isnan(x))
-				sqlite3_bind_null(e->insert, c++);
-			else
-				sqlite3_bind_double(e->insert, c++, x);
-		}
+		if (bind_keys(s, e, t, r, &c, err) != 0)
+			return -1;
+		for (size_t v = 0; v < e->value_count; v++)
+			sim__store_bind_number(e->insert, c++, sim_table_value(t, 0, r, v));
 		if (sqlite3_step(e->insert) != SQLITE_DONE)
 			return sim__store_db_error(s, "cannot store a row", err);
 	}
