@@ -30,6 +30,7 @@
 
 #include <sqlite3.h>
 
+#include "output/checksum.h"
 #include "output/store.h"
 #include "sim_table.h"
 
@@ -1074,6 +1075,217 @@ static void test_export(void **state)
 	sim_store_close(s);
 }
 
+/* Runs sql on the database at path (beside the store), as an analyst
+   or a damaged disk might change it. */
+static void db_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+/* Flips one byte (a mantissa byte, so the number stays finite) of a
+   finite REAL `column` of table at (point, rep); returns its row. */
+static long flip_real_byte(const char *path, const char *table, const char *column,
+			   size_t point, size_t rep)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* (SQLite's printf has no %zu.) */
+	char *sql = sqlite3_mprintf("SELECT row, \"%w\" FROM \"%w\" WHERE point = %lld AND"
+				    " replication = %lld AND typeof(\"%w\") = 'real' AND"
+				    " abs(\"%w\") BETWEEN 1e-300 AND 1e300 ORDER BY row LIMIT 1",
+				    column, table, (long long)point, (long long)rep, column, column);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long row = (long)sqlite3_column_int64(st, 0);
+	double x = sqlite3_column_double(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	unsigned char b[sizeof x];
+	memcpy(b, &x, sizeof x);
+	b[2] ^= 0x10;
+	double y;
+	memcpy(&y, b, sizeof y);
+	assert_true(isfinite(y) && y != x);
+	sql = sqlite3_mprintf("UPDATE \"%w\" SET \"%w\" = ? WHERE point = %lld AND replication"
+			      " = %lld AND row = %ld", table, column, (long long)point,
+			      (long long)rep, row);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_double(st, 1, y);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	return row;
+}
+
+/* Fails unless err says that (point, rep) of the database at path does
+   not match its checksum. */
+static void expect_damaged(const sim_error *err, const char *path, size_t point, size_t rep)
+{
+	char want[160];
+	snprintf(want, sizeof want, "point %zu, replication %zu: its rows do not match their "
+		 "checksum (the file was changed or damaged)", point, rep);
+	assert_int_equal(err->kind, SIM_ERROR_RUNTIME);
+	assert_string_equal(err->file, path);
+	if (!strstr(err->message, want))
+		fail_msg("expected \"%s\" in: %s", want, err->message);
+}
+
+/* Ensure each replication's checksum is its canonical encoding's CRC-64, stored in runs. */
+static void test_checksum_stored(void **state)
+{
+	/* The checksum is CRC-64/XZ of sim_table_set_encode of the rows
+	   (here the tables are in the store's order and none is empty), so
+	   anyone can recompute it; NaN payloads and -0 do not change it
+	   (the encoding is canonical), and it is what a read computes. */
+	const char *dir = *state;
+	sim_error err;
+	sim_error_clear(&err);
+	sim_store *s = open_new(dir);
+	set_points(s);
+	commit_rep(s, 1, 0, NULL);
+	sim_table_set *set = make_rep(1, 0);
+	char *buf;
+	size_t len;
+	assert_int_equal(sim_table_set_encode(set, &buf, &len, &err), 0);
+	uint64_t crc = 0, seed = 0, mine = 0;
+	assert_int_equal(sim_store_run_checksum(s, 1, 0, &crc, &seed, &err), 1);
+	assert_true(crc == sim_crc64(buf, len));
+	assert_true(seed == 2026);
+	assert_int_equal(sim_store_checksum(s, set, &mine, &err), 0);
+	assert_true(mine == crc);
+	free(buf);
+	sim_table_set_free(set);
+	assert_int_equal(sim_store_run_checksum(s, 1, 1, &crc, &seed, &err), 0);
+	char path[600], want[64], hex[17];
+	db_path(dir, path, sizeof path);
+	sim_crc64_text(mine, hex);
+	snprintf(want, sizeof want, "text|%s", hex);
+	expect_sql(path, "SELECT typeof(checksum), checksum FROM runs", want);
+
+	/* Another NaN, -0 for +0: the same checksum. */
+	static const char *const k[] = { "k" }, *const v[] = { "v" };
+	static const char *const rows[2][1] = { { "a" }, { "b" } };
+	double neg_nan = -NAN, minus_zero = -0.0, plus_zero = 0.0, nan = NAN;
+	uint64_t c[2];
+	for (int i = 0; i < 2; i++) {
+		set = sim_table_set_new();
+		sim_table *t = sim_table_begin(set, "extra.csv", k, 1, v, 1, &err);
+		assert_int_equal(sim_table_add(t, rows[0], i ? &neg_nan : &nan, &err), 0);
+		assert_int_equal(sim_table_add(t, rows[1], i ? &minus_zero : &plus_zero, &err), 0);
+		assert_int_equal(sim_store_checksum(s, set, &c[i], &err), 0);
+		sim_table_set_free(set);
+	}
+	assert_true(c[0] == c[1]);
+	sim_store_close(s);
+}
+
+/* Ensure a replication changed in the file is refused by every read, naming it. */
+static void test_checksum_detects_changes(void **state)
+{
+	/* A byte of a REAL flipped, a key edited, a row deleted, a checksum
+	   edited: sim_store_load, _check, _export and _values fail naming the
+	   point, the replication and the database, and the other
+	   replications still read. Deleting the replication from `runs`
+	   lets it be committed again (what --resume then does). */
+	const char *dir = *state;
+	sim_error err;
+	sim_error_clear(&err);
+	sim_store *s = open_new(dir);
+	assert_int_equal(sim_store_set_meta(s, "name", "exp", &err), 0);
+	set_points(s);
+	for (size_t p = 0; p < 2; p++)
+		for (size_t r = 0; r < 3; r++)
+			commit_rep(s, p, r, NULL);
+	assert_int_equal(sim_store_check_all(s, &err), 0);
+	sim_store_close(s);
+	char path[600];
+	db_path(dir, path, sizeof path);
+	static const char *const damage[] = {
+		NULL, /* a flipped byte */
+		"UPDATE summary SET subject = 'CN ' WHERE point = 1 AND replication = 1 AND row = 1",
+		"DELETE FROM models_weekly WHERE point = 1 AND replication = 1 AND row = 3",
+		"UPDATE models_weekly SET week = '2026-01-12' WHERE point = 1 AND replication = 1"
+		" AND row = 0",
+		"UPDATE runs SET checksum = '0123456789abcdef' WHERE point = 1 AND replication = 1",
+		"UPDATE runs SET checksum = NULL WHERE point = 1 AND replication = 1",
+	};
+	for (size_t d = 0; d < sizeof damage / sizeof damage[0]; d++) {
+		if (damage[d])
+			db_exec(path, damage[d]);
+		else
+			flip_real_byte(path, "models_weekly", "revenue", 1, 1);
+		s = sim_store_open_existing(dir, &err);
+		assert_non_null(s);
+		sim_table_set *into = sim_table_set_new();
+		assert_int_equal(sim_store_load(s, 1, 3, into, &err), -1);
+		expect_damaged(&err, path, 1, 1);
+		sim_table_set_free(into);
+		sim_error_clear(&err);
+		assert_int_equal(sim_store_check(s, 1, 1, &err), -1);
+		expect_damaged(&err, path, 1, 1);
+		sim_error_clear(&err);
+		assert_int_equal(sim_store_check_all(s, &err), -1);
+		expect_damaged(&err, path, 1, 1);
+		sim_error_clear(&err);
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		assert_int_equal(sim_store_export(s, "summary.csv", f, &err), -1);
+		fclose(f);
+		assert_string_equal(text, "");
+		free(text);
+		expect_damaged(&err, path, 1, 1);
+		sim_error_clear(&err);
+		double x[3];
+		assert_int_equal(sim_store_values(s, "summary.csv", 1, 3, "cum_revenue", "Alibaba",
+						  x, &err), -1);
+		expect_damaged(&err, path, 1, 1);
+		sim_error_clear(&err);
+		/* The others read: point 0, and point 1's first replication. */
+		check_load(s, 0, 3);
+		check_load(s, 1, 1);
+		/* Deleted from runs, it can be stored again, and reads as new. */
+		assert_int_equal(sim_store_has(s, 1, 1, &err), 1);
+		sim_store_close(s);
+		db_exec(path, "DELETE FROM runs WHERE point = 1 AND replication = 1");
+		s = sim_store_open_existing(dir, &err);
+		commit_rep(s, 1, 1, NULL);
+		check_load(s, 1, 3);
+		assert_int_equal(sim_store_check_all(s, &err), 0);
+		sim_store_close(s);
+	}
+}
+
+/* Ensure a database an older marketsim wrote (untyped keys, no checksums) is refused. */
+static void test_older_format(void **state)
+{
+	const char *dir = *state;
+	char path[600];
+	db_path(dir, path, sizeof path);
+	db_exec(path, "CREATE TABLE experiment(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"CREATE TABLE tables(position INTEGER PRIMARY KEY, file TEXT UNIQUE,"
+		" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT);"
+		"CREATE TABLE runs(point INTEGER, replication INTEGER, seed INTEGER,"
+		" stream_key TEXT, events INTEGER, notes TEXT, PRIMARY KEY(point, replication))"
+		" WITHOUT ROWID;");
+	sim_error err;
+	sim_error_clear(&err);
+	assert_null(sim_store_open_existing(dir, &err));
+	assert_int_equal(err.kind, SIM_ERROR_RUNTIME);
+	assert_non_null(strstr(err.message, "was written by an older marketsim"));
+	/* A resume opens it the same way. */
+	sim_error_clear(&err);
+	assert_null(sim_store_open(dir, false, &err));
+	assert_non_null(strstr(err.message, "run the experiment afresh, without --resume"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1086,6 +1298,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_transactions, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_table_layout_checks, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_export, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_checksum_stored, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_checksum_detects_changes, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_older_format, make_dir, remove_dir),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

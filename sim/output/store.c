@@ -18,7 +18,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS tables(position INTEGER PRIMARY KEY, file TEXT UNIQUE,"
 	" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT, key_types TEXT);"
 	"CREATE TABLE IF NOT EXISTS runs(point INTEGER, replication INTEGER, seed INTEGER,"
-	" stream_key TEXT, events INTEGER, notes TEXT, PRIMARY KEY(point, replication))"
+	" stream_key TEXT, events INTEGER, notes TEXT, checksum TEXT,"
+	" PRIMARY KEY(point, replication))"
 	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS failures(point INTEGER, replication INTEGER,"
 	" seed INTEGER, error TEXT, PRIMARY KEY(point, replication)) WITHOUT ROWID;"
@@ -95,6 +96,10 @@ void sim_store_close(sim_store *s)
 		return;
 	sim__store_forget_tables(s);
 	free(s->tables);
+	for (size_t i = 0; i < s->checked_points; i++)
+		free(s->checked[i]);
+	free(s->checked);
+	free(s->checked_len);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -142,17 +147,20 @@ static int holds_results(sim_store *s, sim_error *err)
 
 /* Whether the database has this program's layout: a database an older
    marketsim wrote (key columns all TEXT, no checksums) cannot be resumed
-   or read, its replications' types and checksums being unknown. */
+   or read, its key types and checksums being unknown. */
 static int check_format(sim_store *s, sim_error *err)
 {
-	long long n = sim__store_query_count(s, "SELECT count(*) FROM pragma_table_info('tables')"
-					     " WHERE name = 'key_types' AND ?1 = ?1", 0, err);
+	long long n = sim__store_query_count(s, "SELECT (SELECT count(*) FROM"
+					     " pragma_table_info('tables') WHERE name = 'key_types')"
+					     " + (SELECT count(*) FROM pragma_table_info('runs')"
+					     " WHERE name = 'checksum') + 0 * ?1", 0, err);
 	if (n < 0)
 		return -1;
-	if (n == 0)
+	if (n < 2)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
 				     "was written by an older marketsim (its key columns are "
-				     "untyped): run the experiment afresh, without --resume");
+				     "untyped, its replications carry no checksums): run the "
+				     "experiment afresh, without --resume");
 	return 0;
 }
 

@@ -8,8 +8,10 @@
  * replication's rows: each table a model records (models_weekly.csv, ...)
  * becomes an SQL table of the same name with the columns point,
  * replication, row, then the table's own columns. `runs` lists the
- * (point, replication) pairs stored, with the master seed and the
- * replication's stream key; `failures` those that failed and why.
+ * (point, replication) pairs stored, with the master seed, the
+ * replication's stream key and the checksum of its rows (see
+ * sim_store_checksum), which every read of the replication checks;
+ * `failures` those that failed and why.
  * For each table a view NAME_rows joins them so that every row carries
  * the experiment, point, parameter values, replication and seed.
  *
@@ -130,9 +132,40 @@ int sim_store_complete(sim_store *s, size_t point, size_t replications, const ch
 long sim_store_completed(sim_store *s, size_t point, char **rule, sim_error *err);
 
 /* Appends replications 0 .. n-1 of `point` to `into`, in order, as their
-   model recorded them. Fails when one is missing. */
+   model recorded them. Fails when one is missing, and when one's rows do
+   not match its checksum (the error names the point, replication and
+   database). */
 int sim_store_load(sim_store *s, size_t point, size_t n, sim_table_set *into,
 		   sim_error *err);
+/* The same for replication `replication` of `point` alone. */
+int sim_store_load_one(sim_store *s, size_t point, uint64_t replication, sim_table_set *into,
+		       sim_error *err);
+
+/* The checksum of one replication's rows (`rows` holds exactly one), as
+   sim_store_commit stores it in `runs` and every read checks it:
+   CRC-64/XZ (output/checksum.h) of the canonical encoding
+   (sim_table_set_encode_some) of its tables that have rows, in the order
+   of the store's `tables` (a table the store does not know after those
+   it does). Tables without rows are left out, since the SQL rows cannot
+   tell an empty table from an absent one; what is read back is encoded
+   the same way, so a stored replication matches its checksum exactly
+   when it reads back as it was committed. 0, or -1 with err. */
+int sim_store_checksum(sim_store *s, const sim_table_set *rows, uint64_t *crc,
+		       sim_error *err);
+/* The checksum and seed stored with (point, replication): 1, 0 when it
+   is not stored, -1 with err (also when the stored checksum is not one). */
+int sim_store_run_checksum(sim_store *s, size_t point, uint64_t replication, uint64_t *crc,
+			   uint64_t *seed, sim_error *err);
+/* Reads (point, replication) back and checks it against its checksum
+   (unless this handle already has): 0, or -1 with err (missing,
+   unreadable or damaged). */
+int sim_store_check(sim_store *s, size_t point, uint64_t replication, sim_error *err);
+/* The same for every stored replication; stops at the first failure. */
+int sim_store_check_all(sim_store *s, sim_error *err);
+/* The stored (point, replication) pairs in order: heap arrays (free
+   both), *n long. 0, or -1 with err. */
+int sim_store_stored_runs(sim_store *s, size_t **points, uint64_t **replications, size_t *n,
+			  sim_error *err);
 
 /* The stored replications of `point`, counted from 0 without a gap. */
 long sim_store_replications(sim_store *s, size_t point, sim_error *err);
@@ -145,7 +178,8 @@ int sim_store_each_failure(sim_store *s,
 
 /* Writes the rows of the view of table `file` (e.g. "summary.csv") as CSV
    to f, ordered by point, replication and row; the experiment, point,
-   parameters, replication, seed and stream key lead each row. */
+   parameters, replication, seed and stream key lead each row. Every
+   stored replication is checked against its checksum first. */
 int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
 
 /* A run's stored replications, from dir/results.sqlite: *tables (the
@@ -159,7 +193,8 @@ int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
    first two keys are k0 and k1 (a metric and its subject), in
    replications 0 .. n-1 of `point`: x[r] (NaN where it is not stored).
    Returns how many were found (0 also when there is no such table), or
-   -1 with err. */
+   -1 with err (also when a replication read does not match its
+   checksum). */
 long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
 		      const char *k0, const char *k1, double *x, sim_error *err);
 

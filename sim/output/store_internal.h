@@ -2,8 +2,10 @@
  * store_internal.h - what the two halves of the store share: the handle
  * and the SQL helpers of store.c (opening, the experiment, points, runs,
  * failures, validation, provenance), used by store_rows.c (the result
- * tables: their layout, rows, export, checksums). store_rows.c calls
- * into store.c, never the reverse.
+ * tables: their layout and commits) and store_read.c (replications read
+ * back and checked, the export, single values). store_rows.c calls
+ * store_read.c and store.c, store_read.c calls store.c, never the
+ * reverse.
  */
 #ifndef SIM_OUTPUT_STORE_INTERNAL_H
 #define SIM_OUTPUT_STORE_INTERNAL_H
@@ -34,7 +36,30 @@ struct sim_store {
 	char *path;
 	size_t count, capacity;
 	sim__stored_table *tables;
+	/* Which replications this handle has read and found to match their
+	   checksums: checked[point][replication], checked_len[point] long. */
+	bool **checked;
+	size_t *checked_len;
+	size_t checked_points;
 };
+
+/* A table as `tables` records it (store_read.c): file, SQL name, column
+   names, position (the order of the tables in a replication). */
+typedef struct sim__table_row {
+	char *file, *sql;
+	char **keys, **vals;
+	size_t nk, nv;
+	long long position;
+} sim__table_row;
+
+/* The tables recorded, in position order: a heap array (free with
+   sim__store_free_recorded), *n long; NULL with err. */
+sim__table_row *sim__store_recorded(sim_store *s, size_t *n, sim_error *err);
+void sim__store_free_recorded(sim__table_row *t, size_t n);
+/* The checksum of one replication's rows (see sim_store_checksum), with
+   the store's tables rec[0, nrec) given. */
+int sim__store_checksum_of(const sim__table_row *rec, size_t nrec, const sim_table_set *rows,
+			   uint64_t *crc, sim_error *err);
 
 /* Fills err with what SQLite said about the last call; returns -1. */
 int sim__store_db_error(sim_store *s, const char *what, sim_error *err);

@@ -1,8 +1,8 @@
-/* store_rows.c - the result tables of results.sqlite: their layout,
-   each replication's rows committed and read back, the export and
-   single values (see store.h). */
+/* store_rows.c - the result tables of results.sqlite: their layout and
+   each replication's rows committed with its checksum (see store.h). */
 #include "store.h"
 #include "store_internal.h"
+#include "checksum.h"
 
 #include <errno.h>
 #include <math.h>
@@ -313,20 +313,53 @@ static int insert_rows(sim_store *s, const sim_table *t, size_t point, uint64_t 
 	return 0;
 }
 
+/* Removes the rows a (point, replication) left in the result tables
+   without its entry in `runs`: a replication someone deleted from `runs`
+   to have --resume run it again. */
+static int clear_orphans(sim_store *s, size_t point, uint64_t rep, sim_error *err)
+{
+	size_t n;
+	sim__table_row *rec = sim__store_recorded(s, &n, err);
+	int rc = rec ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE point = ? AND replication = ?",
+					    rec[i].sql);
+		sqlite3_stmt *st = NULL;
+		if (!sql)
+			rc = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		else if ((rc = sim__store_prepare(s, sql, &st, err)) == 0) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)rep);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = sim__store_db_error(s, "cannot store a replication", err);
+		}
+		sqlite3_finalize(st);
+		sqlite3_free(sql);
+	}
+	sim__store_free_recorded(rec, n);
+	return rc;
+}
+
 int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
 		     uint64_t stream_key, uint64_t events, const char *notes,
 		     const sim_table_set *rows, sim_error *err)
 {
 	if (sim__store_exec(s, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
+	uint64_t crc;
+	if (clear_orphans(s, point, replication, err) != 0)
+		goto rollback;
 	for (size_t i = 0; i < sim_table_set_count(rows); i++)
 		if (insert_rows(s, sim_table_set_at(rows, i), point, replication, err) != 0)
 			goto rollback;
 	sqlite3_stmt *st;
-	if (sim__store_prepare(s, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", &st, err) != 0)
+	if (sim_store_checksum(s, rows, &crc, err) != 0 ||
+	    sim__store_prepare(s, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", &st, err) != 0)
 		goto rollback;
-	char key[32];
+	char key[32], sum[17];
 	snprintf(key, sizeof key, "%016llx", (unsigned long long)stream_key);
+	sim_crc64_text(crc, sum);
+	sqlite3_bind_text(st, 7, sum, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)replication);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
@@ -346,297 +379,3 @@ rollback:
 	sim__store_forget_tables(s);
 	return -1;
 }
-
-
-/* The tables recorded so far (a fresh handle learns them from `tables`). */
-typedef struct table_row {
-	char *file, *sql;
-	char **keys, **vals;
-	size_t nk, nv;
-} table_row;
-
-/* Splits a newline-joined list into a heap array of heap strings. */
-static char **split_lines(const char *text, size_t *n)
-{
-	*n = 0;
-	if (!text[0])
-		return calloc(1, sizeof(char *));
-	size_t count = 1;
-	for (const char *c = text; *c; c++)
-		count += *c == '\n';
-	char **v = calloc(count, sizeof *v);
-	for (size_t i = 0; v && i < count; i++) {
-		size_t len = strcspn(text, "\n");
-		if (!(v[i] = strndup(text, len))) {
-			sim_store_free_strings(v, i);
-			return NULL;
-		}
-		text += len + (text[len] == '\n');
-	}
-	*n = v ? count : 0;
-	return v;
-}
-
-static void free_table_rows(table_row *t, size_t n)
-{
-	for (size_t i = 0; t && i < n; i++) {
-		free(t[i].file);
-		free(t[i].sql);
-		sim_store_free_strings(t[i].keys, t[i].nk);
-		sim_store_free_strings(t[i].vals, t[i].nv);
-	}
-	free(t);
-}
-
-static table_row *recorded_tables(sim_store *s, size_t *n, sim_error *err)
-{
-	sqlite3_stmt *st;
-	*n = 0;
-	if (sim__store_prepare(s, "SELECT file, sql_name, key_columns, value_columns FROM tables"
-		       " ORDER BY position", &st, err) != 0)
-		return NULL;
-	table_row *t = NULL;
-	size_t count = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		table_row *grown = realloc(t, (count + 1) * sizeof *t);
-		if (!grown)
-			break;
-		t = grown;
-		table_row *r = &t[count++];
-		memset(r, 0, sizeof *r);
-		r->file = strdup((const char *)sqlite3_column_text(st, 0));
-		r->sql = strdup((const char *)sqlite3_column_text(st, 1));
-		r->keys = split_lines((const char *)sqlite3_column_text(st, 2), &r->nk);
-		r->vals = split_lines((const char *)sqlite3_column_text(st, 3), &r->nv);
-		if (!r->file || !r->sql || !r->keys || !r->vals)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free_table_rows(t, count);
-		if (rc == SQLITE_ROW)
-			sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		else
-			sim__store_db_error(s, "cannot read the tables", err);
-		return NULL;
-	}
-	*n = count;
-	return t ? t : calloc(1, sizeof *t);
-}
-
-static int load_table(sim_store *s, const table_row *tr, size_t point, size_t rep,
-		      sim_table_set *into, sim_error *err)
-{
-	sim_table *t = sim_table_begin(into, tr->file, (const char *const *)tr->keys, tr->nk,
-				       (const char *const *)tr->vals, tr->nv, err);
-	if (!t)
-		return -1;
-	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" WHERE point = ? AND replication = ?"
-				    " ORDER BY row", tr->sql);
-	sqlite3_stmt *st = NULL;
-	const char **keys = calloc(tr->nk + 1, sizeof *keys);
-	double *vals = calloc(tr->nv + 1, sizeof *vals);
-	int rc = -1;
-	if (!sql || !keys || !vals) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
-	}
-	if (sim__store_prepare(s, sql, &st, err) != 0)
-		goto done;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)rep);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (size_t k = 0; k < tr->nk; k++)
-			keys[k] = (const char *)sqlite3_column_text(st, 3 + (int)k);
-		for (size_t v = 0; v < tr->nv; v++) {
-			int c = 3 + (int)(tr->nk + v);
-			vals[v] = sqlite3_column_type(st, c) == SQLITE_NULL ? NAN
-									    : sqlite3_column_double(st, c);
-		}
-		if (sim_table_add(t, keys, vals, err) != 0)
-			goto done;
-	}
-	rc = step == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot read rows", err);
-done:
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	free(keys);
-	free(vals);
-	return rc;
-}
-
-int sim_store_load(sim_store *s, size_t point, size_t n, sim_table_set *into, sim_error *err)
-{
-	size_t count;
-	table_row *tables = recorded_tables(s, &count, err);
-	if (!tables)
-		return -1;
-	int rc = 0;
-	for (size_t rep = 0; rep < n && rc == 0; rep++) {
-		int has = sim_store_has(s, point, rep, err);
-		if (has != 1) {
-			if (has == 0)
-				sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
-					      "replication %zu of point %zu is not stored", rep,
-					      point);
-			rc = -1;
-		}
-		for (size_t i = 0; i < count && rc == 0; i++)
-			rc = load_table(s, &tables[i], point, rep, into, err);
-	}
-	free_table_rows(tables, count);
-	return rc;
-}
-
-static void csv_field(FILE *f, sqlite3_stmt *st, int c)
-{
-	switch (sqlite3_column_type(st, c)) {
-	case SQLITE_NULL:
-		fputs("nan", f);
-		break;
-	case SQLITE_INTEGER:
-		fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
-		break;
-	case SQLITE_FLOAT:
-		fprintf(f, "%.10g", sqlite3_column_double(st, c));
-		break;
-	default:
-		fputs((const char *)sqlite3_column_text(st, c), f);
-	}
-}
-
-int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err)
-{
-	char *name = sim__store_sql_name(file);
-	char *sql = name ? sqlite3_mprintf("SELECT * FROM \"%w_rows\" ORDER BY point,"
-					   " replication, row", name) : NULL;
-	free(name);
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-	if (!sql) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
-	}
-	if (sim__store_prepare(s, sql, &st, err) != 0)
-		goto done;
-	int n = sqlite3_column_count(st);
-	for (int c = 0; c < n; c++) {
-		const char *col = sqlite3_column_name(st, c);
-		if (strcmp(col, "row") != 0)
-			fprintf(f, "%s%s", c ? "," : "", col);
-	}
-	fputc('\n', f);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int c = 0; c < n; c++) {
-			if (strcmp(sqlite3_column_name(st, c), "row") == 0)
-				continue;
-			if (c)
-				fputc(',', f);
-			csv_field(f, st, c);
-		}
-		fputc('\n', f);
-	}
-	rc = step == SQLITE_DONE ? 0 : sim__store_db_error(s, "cannot export", err);
-done:
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	return rc;
-}
-
-int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
-		       size_t *replications, char *rule, size_t rule_size, sim_error *err)
-{
-	*tables = NULL;
-	*notes = NULL;
-	sim_store *s = sim_store_open_existing(dir, err);
-	if (!s)
-		return -1;
-	char *why = NULL;
-	long n = sim_store_completed(s, 0, &why, err);
-	int rc = -1;
-	if (n < -1)
-		goto done;
-	if (n < 1) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, sim_store_path(s), 0, NULL,
-			      "the run is not complete (rerun it with --resume)");
-		goto done;
-	}
-	snprintf(rule, rule_size, "%s", why);
-	*replications = (size_t)n;
-	if (!(*tables = sim_table_set_new())) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
-	}
-	if (sim_store_load(s, 0, (size_t)n, *tables, err) != 0 ||
-	    !(*notes = sim_store_notes(s, 0, (uint64_t)n - 1, err)))
-		goto done;
-	rc = 0;
-done:
-	if (rc != 0) {
-		sim_table_set_free(*tables);
-		*tables = NULL;
-	}
-	free(why);
-	sim_store_close(s);
-	return rc;
-}
-
-/* ---- single values ---- */
-
-/* The table recorded for `file` among tables[0, n), or NULL. */
-static const table_row *find_recorded(const table_row *tables, size_t n, const char *file)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(tables[i].file, file) == 0)
-			return &tables[i];
-	return NULL;
-}
-
-long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
-		      const char *k0, const char *k1, double *x, sim_error *err)
-{
-	for (size_t i = 0; i < n; i++)
-		x[i] = NAN;
-	size_t count;
-	table_row *tables = recorded_tables(s, &count, err);
-	if (!tables)
-		return -1;
-	const table_row *t = find_recorded(tables, count, file);
-	long found = 0;
-	if (!t || t->nk < 2 || t->nv < 1) {
-		free_table_rows(tables, count);
-		return 0;
-	}
-	char *sql = sqlite3_mprintf("SELECT replication, \"%w\" FROM \"%w\" WHERE point = ?"
-				    " AND replication < ? AND \"%w\" = ? AND \"%w\" = ?",
-				    t->vals[0], t->sql, t->keys[0], t->keys[1]);
-	sqlite3_stmt *st = NULL;
-	if (!sql)
-		found = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-	else if (sim__store_prepare(s, sql, &st, err) != 0)
-		found = -1;
-	if (st) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-		sqlite3_bind_text(st, 3, k0, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, k1, -1, SQLITE_STATIC);
-		int step;
-		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-			sqlite3_int64 rep = sqlite3_column_int64(st, 0);
-			if (rep >= 0 && (size_t)rep < n) {
-				x[rep] = sim__store_column_number(st, 1);
-				found++;
-			}
-		}
-		if (step != SQLITE_DONE)
-			found = sim__store_db_error(s, "cannot read rows", err);
-	}
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	free_table_rows(tables, count);
-	return found;
-}
-
