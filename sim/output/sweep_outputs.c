@@ -280,6 +280,10 @@ static int write_point(const sweep_points *p, size_t i, const sim_model_type *mo
 	fprintf(f, "replications = %ld\n", p->replications[i]);
 	if (p->notes[i][0])
 		fprintf(f, "replications_rule = \"%s\"\n", p->notes[i]);
+	if (sim_results_write_fingerprints(out, f, err) != 0) {
+		sim_results_close_file(out, f, NULL);
+		goto fail;
+	}
 	if (sim_results_close_file(out, f, err) != 0)
 		goto fail;
 	return sim_results_finish(out, err);
@@ -457,6 +461,10 @@ static int write_manifest(const sweep_meta *m, size_t points, const char *manife
 		fputs(manifest_extra, f);
 	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n%s",
 		m->config);
+	if (sim_results_write_fingerprints(out, f, err) != 0) {
+		sim_results_close_file(out, f, NULL);
+		return -1;
+	}
 	return sim_results_close_file(out, f, err);
 }
 
