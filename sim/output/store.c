@@ -427,6 +427,53 @@ done:
 	return rc;
 }
 
+/* "path=value" for column c of the points row st: a number in 17
+   significant digits (the double stored, exactly), text quoted. */
+static char *setting_text(sqlite3_stmt *st, int c)
+{
+	const char *path = sqlite3_column_name(st, c);
+	if (sqlite3_column_type(st, c) == SQLITE_FLOAT ||
+	    sqlite3_column_type(st, c) == SQLITE_INTEGER)
+		return sqlite3_mprintf("%s=%.17g", path, sqlite3_column_double(st, c));
+	const char *t = (const char *)sqlite3_column_text(st, c);
+	return sqlite3_mprintf("%s=\"%s\"", path, t ? t : "");
+}
+
+int sim_store_point_settings(sim_store *s, size_t point, char ***settings, size_t *n,
+			     sim_error *err)
+{
+	sqlite3_stmt *st;
+	*settings = NULL;
+	*n = 0;
+	if (sim__store_prepare(s, "SELECT * FROM points WHERE point = ?", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+	int rc = 0;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "point %zu is not in the database", point);
+	} else {
+		size_t np = (size_t)sqlite3_column_count(st) - 2;
+		*settings = calloc(np + 1, sizeof **settings);
+		for (size_t j = 0; *settings && j < np && rc == 0; j++) {
+			char *text = setting_text(st, (int)j + 2);
+			(*settings)[j] = text ? strdup(text) : NULL;
+			sqlite3_free(text);
+			rc = (*settings)[j] ? 0 : -1;
+			*n = j + 1;
+		}
+		if (!*settings || rc != 0)
+			rc = sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	}
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		sim_store_free_strings(*settings, *n);
+		*settings = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 char *sim_store_notes(sim_store *s, size_t point, uint64_t replication, sim_error *err)
 {
 	sqlite3_stmt *st;

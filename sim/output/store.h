@@ -103,6 +103,12 @@ long sim_store_point_count(sim_store *s, sim_error *err);
 int sim_store_point(sim_store *s, size_t point, char **name, char ***paths,
 		    char ***values, size_t *nparams, sim_error *err);
 void sim_store_free_strings(char **s, size_t n);
+/* Point i's parameters as the settings that make it, "path=value" (a
+   number in 17 significant digits: exactly the value run; text quoted),
+   for sim_experiment_load: heap strings in a heap array, *n of them (free
+   with sim_store_free_strings). 0, or -1 with err. */
+int sim_store_point_settings(sim_store *s, size_t point, char ***settings, size_t *n,
+			     sim_error *err);
 
 /* Whether (point, replication) is stored: 1 yes, 0 no, -1 error. */
 int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err);

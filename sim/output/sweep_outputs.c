@@ -512,10 +512,12 @@ done:
 	return rc;
 }
 
-int sim_sweep_outputs_write(const char *dir, const sim_model_type *model,
+int sim_sweep_outputs_write(const char *dir, const char *out_dir, const sim_model_type *model,
 			    const char *manifest_extra, size_t *failed, sim_error *err)
 {
 	sim_store *s = sim_store_open_existing(dir, err);
+	if (!out_dir)
+		out_dir = dir;
 	if (!s)
 		return -1;
 	sweep_meta m = { 0 };
@@ -525,9 +527,9 @@ int sim_sweep_outputs_write(const char *dir, const sim_model_type *model,
 	if (read_meta(s, &m, err) != 0 || load_points(s, &p, err) != 0)
 		goto done;
 	for (size_t i = 0; i < p.count; i++)
-		if (p.tables[i] && write_point(&p, i, model, dir, m.name, err) != 0)
+		if (p.tables[i] && write_point(&p, i, model, out_dir, m.name, err) != 0)
 			goto done;
-	rc = write_sweep_files(s, &m, &p, dir, manifest_extra, &nfailed, err);
+	rc = write_sweep_files(s, &m, &p, out_dir, manifest_extra, &nfailed, err);
 	if (rc == 0 && failed)
 		*failed = nfailed;
 done:
