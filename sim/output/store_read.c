@@ -33,6 +33,13 @@ static char **split_lines(const char *text, size_t *n)
 	return v;
 }
 
+/* Column c's text, "" for NULL (a `tables` row edited by hand). */
+static const char *text_or_empty(sqlite3_stmt *st, int c)
+{
+	const char *t = (const char *)sqlite3_column_text(st, c);
+	return t ? t : "";
+}
+
 void sim__store_free_recorded(sim__table_row *t, size_t n)
 {
 	for (size_t i = 0; t && i < n; i++) {
@@ -61,10 +68,10 @@ sim__table_row *sim__store_recorded(sim_store *s, size_t *n, sim_error *err)
 		t = grown;
 		sim__table_row *r = &t[count++];
 		memset(r, 0, sizeof *r);
-		r->file = strdup((const char *)sqlite3_column_text(st, 0));
-		r->sql = strdup((const char *)sqlite3_column_text(st, 1));
-		r->keys = split_lines((const char *)sqlite3_column_text(st, 2), &r->nk);
-		r->vals = split_lines((const char *)sqlite3_column_text(st, 3), &r->nv);
+		r->file = strdup(text_or_empty(st, 0));
+		r->sql = strdup(text_or_empty(st, 1));
+		r->keys = split_lines(text_or_empty(st, 2), &r->nk);
+		r->vals = split_lines(text_or_empty(st, 3), &r->nv);
 		r->position = sqlite3_column_int64(st, 4);
 		if (!r->file || !r->sql || !r->keys || !r->vals)
 			break;

@@ -109,9 +109,11 @@ static int check_known_columns(sim_store *s, sim__stored_table *e, bool *known,
 	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
 	*known = sqlite3_step(st) == SQLITE_ROW;
 	int rc = 0;
+	const char *keys = *known ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	const char *vals = *known ? (const char *)sqlite3_column_text(st, 1) : NULL;
 	const char *types = *known ? (const char *)sqlite3_column_text(st, 2) : NULL;
-	if (*known && (strcmp((const char *)sqlite3_column_text(st, 0), e->keys) != 0 ||
-		       strcmp((const char *)sqlite3_column_text(st, 1), e->vals) != 0))
+	if (*known && (strcmp(keys ? keys : "", e->keys) != 0 ||
+		       strcmp(vals ? vals : "", e->vals) != 0))
 		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
 				   "table %s has other columns than the stored one", e->file);
 	else if (*known)
