@@ -365,6 +365,8 @@ int sim_config_write(const sim_config *cfg, FILE *f);
 /* The string value at path, or NULL when absent or not a string. Lets the
    runner read `model` before it knows the rest of the schema. */
 const char *sim_config_get_string(const sim_config *cfg, const char *path);
+/* Whether the tree has a setting at path, whatever its type. */
+bool sim_config_has(const sim_config *cfg, const char *path);
 
 /* Fills err for a problem with the setting at path ("phold.mean",
    "market.events.[2].day", "market.models.qwen.price_out"): uses the

@@ -33,6 +33,12 @@ FILE *sim_results_create(sim_results *res, const char *name, sim_error *err);
    file is staged for renaming by sim_results_finish. Returns 0 or -1. */
 int sim_results_close_file(sim_results *res, FILE *f, sim_error *err);
 
+/* Writes to f (the manifest's stream) a `fingerprints` section: for each
+   .csv file staged and closed so far, in the order written, its name and
+   the CRC-64/XZ of its bytes (16 hex digits), as a libconfig list of
+   pairs. Nothing when there is none. Returns 0 or -1 with err. */
+int sim_results_write_fingerprints(sim_results *res, FILE *f, sim_error *err);
+
 /* Renames every staged file into place, `manifest.txt` last if staged, then
    syncs the directory and frees res. Returns 0, or -1 (err filled; every
    file not yet renamed is removed). res is freed either way. */

@@ -74,12 +74,19 @@ const char *sim_table_key_name(const sim_table *t, size_t k);
 const char *sim_table_value_name(const sim_table *t, size_t c);
 
 /* One replication's rows as bytes, to move them between processes (a
-   worker to the sweep's coordinator, over a pipe or MPI): `set` must hold
-   exactly one replication. *buf is heap, the caller frees it. Numbers are
-   copied in the host's byte order, so both ends must share it. Returns 0,
-   or -1 with err. */
+   worker to the sweep's coordinator, over a pipe or MPI) and to checksum
+   them (results.sqlite): `set` must hold exactly one replication. *buf
+   is heap, the caller frees it. Numbers are copied in the host's byte
+   order, so both ends must share it. The encoding is canonical: the same
+   rows give the same bytes, every NaN being written as the one quiet NaN
+   and -0 as +0 (a store keeps no more of them). Returns 0, or -1 with
+   err. */
 int sim_table_set_encode(const sim_table_set *set, char **buf, size_t *len,
 			 sim_error *err);
+/* The same of some of the set's tables only, in the order given: the
+   tables at indices which[0], ..., which[n-1]. */
+int sim_table_set_encode_some(const sim_table_set *set, const size_t *which, size_t n,
+			      char **buf, size_t *len, sim_error *err);
 /* Appends the replication encoded in buf[0, len) to `set`, as if its model
    had recorded it there. Returns 0, or -1 with err on a malformed buffer
    or rows that differ from the set's earlier replications. */

@@ -6,6 +6,7 @@
 #include "run/redraw.h"
 #include "run/run.h"
 #include "run/sweep.h"
+#include "run/verify.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -33,6 +34,8 @@ static const char main_usage[] =
 	"  compare A B         run two experiments, paired differences of B - A\n"
 	"  check FILE          validate an experiment file; run nothing, write nothing\n"
 	"  plot DIR            redraw a results directory's CSVs, charts and report\n"
+	"  verify DIR          check a results directory against its database, and the\n"
+	"                      database against a rerun of some replications\n"
 	"  config-doc [MODEL]  list every setting of MODEL (or list the models)\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
@@ -124,6 +127,28 @@ static const char plot_usage[] =
 	"\n"
 	"options:\n"
 	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n";
+
+static const char verify_usage[] =
+	"usage: marketsim verify [OPTIONS] DIR\n"
+	"\n"
+	"Checks that the results in DIR are what they say they are, a line per check:\n"
+	"  - checksums: every replication stored in DIR/results.sqlite reads back as\n"
+	"    committed (its rows against the CRC-64 stored with them);\n"
+	"  - outputs: the CSVs derived again from the database alone (into a temporary\n"
+	"    folder) are byte for byte DIR's (a run's *.csv, a sweep's sweep_*.csv and\n"
+	"    points/*/*.csv); a file missing, or one the database does not give, differs;\n"
+	"  - reruns: a sample of replications, spread over the stored ones (and a\n"
+	"    sweep's points), run again from the configuration, model, parameters and\n"
+	"    seed the database stores, give the same rows (the same checksum).\n"
+	"Nothing in DIR is written.\n"
+	"\n"
+	"Exit status 0 when every check passes, 1 when one fails, 2 when DIR is not a\n"
+	"results folder (or holds no replications: a PHOLD run).\n"
+	"\n"
+	"options:\n"
+	"      --sample N      replications to rerun (default 2; 0: none)\n"
+	"  -q, --quiet         print only the checks that fail\n"
 	"  -h, --help          show this help\n";
 
 static const char compare_usage[] =
@@ -454,6 +479,68 @@ done:
 	return status;
 }
 
+/* verify's options: --sample N, -q, -h; the index of DIR, or -1 after
+   printing the usage error. */
+static int parse_verify(int argc, char **argv, long *sample, bool *quiet, bool *help)
+{
+	enum { OPT_SAMPLE = 1000 };
+	static const struct option longopts[] = {
+		{ "sample", required_argument, NULL, OPT_SAMPLE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+		if (c == OPT_SAMPLE) {
+			*sample = strtol(optarg, &end, 10);
+			if (!optarg[0] || *end || *sample < 0 || *sample > 100000) {
+				usage_error(verify_usage, "--sample: expected a number of "
+					    "replications in [0, 100000], found \"%s\"", optarg);
+				return -1;
+			}
+		} else if (c == 'q' || c == 'h') {
+			*(c == 'q' ? quiet : help) = true;
+		} else {
+			usage_error(verify_usage, c == ':' ? "%s: missing argument" : "unknown option %s",
+				    argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (!*help && argc - optind != 1) {
+		usage_error(verify_usage, "%s", "verify: expected one directory");
+		return -1;
+	}
+	return optind;
+}
+
+static int cmd_verify(int argc, char **argv, const sim_model_type *const *registry)
+{
+	long sample = 2;
+	bool quiet = false, help_wanted = false;
+	int first = parse_verify(argc, argv, &sample, &quiet, &help_wanted);
+	if (first < 0)
+		return SIM_EXIT_USAGE;
+	if (help_wanted) {
+		fputs(verify_usage, stdout);
+		return SIM_EXIT_OK;
+	}
+	sim_error err;
+	sim_error_clear(&err);
+	sim_verify_report rep = { 0 };
+	int rc = sim_verify_results(registry, argv[first], (size_t)sample, quiet, stdout, &rep,
+				    &err);
+	fflush(stdout);
+	if (rc != 0) {
+		sim_error_print(&err, stderr);
+		return sim_error_exit_status(&err);
+	}
+	return rep.failed ? SIM_EXIT_RUNTIME : SIM_EXIT_OK;
+}
+
 static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		   run_mode mode, const char *command)
 {
@@ -560,6 +647,8 @@ static int help(const char *command)
 		fputs(check_usage, stdout);
 	} else if (!strcmp(command, "plot")) {
 		fputs(plot_usage, stdout);
+	} else if (!strcmp(command, "verify")) {
+		fputs(verify_usage, stdout);
 	} else if (!strcmp(command, "config-doc")) {
 		fputs(doc_usage, stdout);
 	} else {
@@ -667,6 +756,8 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 		return cmd_config_doc(argc - 1, argv + 1, registry);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1, registry);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(argc - 1, argv + 1, registry);
 	if (!strcmp(cmd, "compare")) {
 		char *command = join_command(argc, argv);
 		int status = cmd_compare(argc - 1, argv + 1, registry, command);

@@ -438,6 +438,11 @@ const char *sim_config_get_string(const sim_config *cfg, const char *path)
 		       : NULL;
 }
 
+bool sim_config_has(const sim_config *cfg, const char *path)
+{
+	return config_lookup(&cfg->lc, path) != NULL;
+}
+
 int sim_config_write(const sim_config *cfg, FILE *f)
 {
 	config_write(&cfg->lc, f);

@@ -1,5 +1,6 @@
 /* results.c - atomic output directories (see include/sim_results.h). */
 #include "sim_results.h"
+#include "checksum.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -229,6 +230,43 @@ int sim_results_close_file(sim_results *res, FILE *f, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, sf->tmp_path, 0, NULL,
 				     "write failed: %s", strerror(saved));
 	sf->closed = true;
+	return 0;
+}
+
+static bool is_table(const staged_file *sf)
+{
+	size_t n = strlen(sf->name);
+	return sf->closed && sf->tmp_path && n > 4 && strcmp(sf->name + n - 4, ".csv") == 0;
+}
+
+int sim_results_write_fingerprints(sim_results *res, FILE *f, sim_error *err)
+{
+	size_t tables = 0;
+	for (size_t i = 0; i < res->count; i++)
+		tables += is_table(&res->files[i]);
+	if (tables == 0)
+		return 0;
+	fprintf(f, "\n# Fingerprints: the CRC-64/XZ of each output table's bytes as written\n"
+		"# (`marketsim verify DIR` derives the tables again from results.sqlite and\n"
+		"# compares them byte for byte).\nfingerprints = (\n");
+	for (size_t i = 0, done = 0; i < res->count; i++) {
+		staged_file *sf = &res->files[i];
+		if (!is_table(sf))
+			continue;
+		FILE *in = fopen(sf->tmp_path, "rb");
+		uint64_t crc = 0;
+		int rc = in ? sim_crc64_stream(in, &crc) : -1;
+		int saved = errno;
+		if (in)
+			fclose(in);
+		if (rc != 0)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, sf->tmp_path, 0, NULL,
+					     "cannot read back: %s", strerror(saved));
+		char hex[17];
+		sim_crc64_text(crc, hex);
+		fprintf(f, "  ( \"%s\", \"%s\" )%s\n", sf->name, hex, ++done < tables ? "," : "");
+	}
+	fputs(");\n", f);
 	return 0;
 }
 

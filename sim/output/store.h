@@ -8,10 +8,31 @@
  * replication's rows: each table a model records (models_weekly.csv, ...)
  * becomes an SQL table of the same name with the columns point,
  * replication, row, then the table's own columns. `runs` lists the
- * (point, replication) pairs stored, with the master seed and the
- * replication's stream key; `failures` those that failed and why.
+ * (point, replication) pairs stored, with the master seed, the
+ * replication's stream key and the checksum of its rows (see
+ * sim_store_checksum), which every read of the replication checks;
+ * `failures` those that failed and why.
  * For each table a view NAME_rows joins them so that every row carries
  * the experiment, point, parameter values, replication and seed.
+ *
+ * Every column has its SQL type. A table's value columns are REAL (NaN
+ * stored as NULL). Its key columns are INTEGER or TEXT: the sim_table API
+ * holds keys as strings (a model declares its columns by name only), so
+ * the store decides each key column's type from the values of the first
+ * replication it commits of the table: INTEGER when every one is an
+ * integer exactly as SQLite writes one back ("%lld": "12", "-3"; not
+ * "07", "+1", "1e3"), TEXT otherwise (ids, ISO dates, a table committed
+ * without rows). The decision is recorded in `tables` (key_types,
+ * newline-joined like the column names) so that later commits, other
+ * handles and resumed runs use the same type; a later value that is not
+ * an integer in an INTEGER column fails its commit (it would not come
+ * back as written). Inferred rather than declared, because the models'
+ * tables keep one API (no type to get wrong in every model) and because
+ * the rule guarantees what matters: reading back (sim_store_load, the
+ * export, the NAME_rows views) gives exactly the strings committed, so
+ * every CSV derived from the store is the same, while `ORDER BY week`
+ * and `WHERE week < 5` are numeric. The points' parameter columns are
+ * REAL for numbers, TEXT for dates.
  * `validation` holds a validate run's result (include/sim_validation.h),
  * one row per target with typed columns (week INTEGER; mean, lo, hi,
  * value, tolerance REAL; pass INTEGER 1/0), its targets file and
@@ -52,8 +73,10 @@ typedef struct sim_store sim_store;
 /* Opens dir's database, creating it and its tables when missing; with
    `fresh`, an existing one is removed first. NULL with err. */
 sim_store *sim_store_open(const char *dir, bool fresh, sim_error *err);
-/* Opens dir's existing database (for `marketsim plot`); NULL with err
-   (kind CONFIG) when there is none. */
+/* Opens dir's existing database (for `marketsim plot`); NULL with err:
+   kind CONFIG when there is none, RUNTIME when the file is not a results
+   database (damaged, empty, or another program's), which is then left
+   untouched. */
 sim_store *sim_store_open_existing(const char *dir, sim_error *err);
 void sim_store_close(sim_store *s);
 /* Whether dir holds a database; removes it (and SQLite's journal files). */
@@ -80,12 +103,20 @@ long sim_store_point_count(sim_store *s, sim_error *err);
 int sim_store_point(sim_store *s, size_t point, char **name, char ***paths,
 		    char ***values, size_t *nparams, sim_error *err);
 void sim_store_free_strings(char **s, size_t n);
+/* Point i's parameters as the settings that make it, "path=value" (a
+   number in 17 significant digits: exactly the value run; text quoted),
+   for sim_experiment_load: heap strings in a heap array, *n of them (free
+   with sim_store_free_strings). 0, or -1 with err. */
+int sim_store_point_settings(sim_store *s, size_t point, char ***settings, size_t *n,
+			     sim_error *err);
 
 /* Whether (point, replication) is stored: 1 yes, 0 no, -1 error. */
 int sim_store_has(sim_store *s, size_t point, uint64_t replication, sim_error *err);
 /* Stores one replication's rows (`rows` holds exactly that replication)
    with its seed, stream key, event count and the model's notes on it
-   (may be NULL), in one transaction. */
+   (may be NULL), in one transaction. A table must have the columns it
+   was first stored with (checked at every commit); a commit that fails
+   stores nothing. */
 int sim_store_commit(sim_store *s, size_t point, uint64_t replication, uint64_t seed,
 		     uint64_t stream_key, uint64_t events, const char *notes,
 		     const sim_table_set *rows, sim_error *err);
@@ -107,9 +138,40 @@ int sim_store_complete(sim_store *s, size_t point, size_t replications, const ch
 long sim_store_completed(sim_store *s, size_t point, char **rule, sim_error *err);
 
 /* Appends replications 0 .. n-1 of `point` to `into`, in order, as their
-   model recorded them. Fails when one is missing. */
+   model recorded them. Fails when one is missing, and when one's rows do
+   not match its checksum (the error names the point, replication and
+   database). */
 int sim_store_load(sim_store *s, size_t point, size_t n, sim_table_set *into,
 		   sim_error *err);
+/* The same for replication `replication` of `point` alone. */
+int sim_store_load_one(sim_store *s, size_t point, uint64_t replication, sim_table_set *into,
+		       sim_error *err);
+
+/* The checksum of one replication's rows (`rows` holds exactly one), as
+   sim_store_commit stores it in `runs` and every read checks it:
+   CRC-64/XZ (output/checksum.h) of the canonical encoding
+   (sim_table_set_encode_some) of its tables that have rows, in the order
+   of the store's `tables` (a table the store does not know after those
+   it does). Tables without rows are left out, since the SQL rows cannot
+   tell an empty table from an absent one; what is read back is encoded
+   the same way, so a stored replication matches its checksum exactly
+   when it reads back as it was committed. 0, or -1 with err. */
+int sim_store_checksum(sim_store *s, const sim_table_set *rows, uint64_t *crc,
+		       sim_error *err);
+/* The checksum and seed stored with (point, replication): 1, 0 when it
+   is not stored, -1 with err (also when the stored checksum is not one). */
+int sim_store_run_checksum(sim_store *s, size_t point, uint64_t replication, uint64_t *crc,
+			   uint64_t *seed, sim_error *err);
+/* Reads (point, replication) back and checks it against its checksum
+   (unless this handle already has): 0, or -1 with err (missing,
+   unreadable or damaged). */
+int sim_store_check(sim_store *s, size_t point, uint64_t replication, sim_error *err);
+/* The same for every stored replication; stops at the first failure. */
+int sim_store_check_all(sim_store *s, sim_error *err);
+/* The stored (point, replication) pairs in order: heap arrays (free
+   both), *n long. 0, or -1 with err. */
+int sim_store_stored_runs(sim_store *s, size_t **points, uint64_t **replications, size_t *n,
+			  sim_error *err);
 
 /* The stored replications of `point`, counted from 0 without a gap. */
 long sim_store_replications(sim_store *s, size_t point, sim_error *err);
@@ -122,7 +184,8 @@ int sim_store_each_failure(sim_store *s,
 
 /* Writes the rows of the view of table `file` (e.g. "summary.csv") as CSV
    to f, ordered by point, replication and row; the experiment, point,
-   parameters, replication, seed and stream key lead each row. */
+   parameters, replication, seed and stream key lead each row. Every
+   stored replication is checked against its checksum first. */
 int sim_store_export(sim_store *s, const char *file, FILE *f, sim_error *err);
 
 /* A run's stored replications, from dir/results.sqlite: *tables (the
@@ -136,7 +199,8 @@ int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
    first two keys are k0 and k1 (a metric and its subject), in
    replications 0 .. n-1 of `point`: x[r] (NaN where it is not stored).
    Returns how many were found (0 also when there is no such table), or
-   -1 with err. */
+   -1 with err (also when a replication read does not match its
+   checksum). */
 long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
 		      const char *k0, const char *k1, double *x, sim_error *err);
 

@@ -280,6 +280,10 @@ static int write_point(const sweep_points *p, size_t i, const sim_model_type *mo
 	fprintf(f, "replications = %ld\n", p->replications[i]);
 	if (p->notes[i][0])
 		fprintf(f, "replications_rule = \"%s\"\n", p->notes[i]);
+	if (sim_results_write_fingerprints(out, f, err) != 0) {
+		sim_results_close_file(out, f, NULL);
+		goto fail;
+	}
 	if (sim_results_close_file(out, f, err) != 0)
 		goto fail;
 	return sim_results_finish(out, err);
@@ -457,6 +461,10 @@ static int write_manifest(const sweep_meta *m, size_t points, const char *manife
 		fputs(manifest_extra, f);
 	fprintf(f, "\n# Fully resolved configuration (after @include, --set and defaults):\n%s",
 		m->config);
+	if (sim_results_write_fingerprints(out, f, err) != 0) {
+		sim_results_close_file(out, f, NULL);
+		return -1;
+	}
 	return sim_results_close_file(out, f, err);
 }
 
@@ -504,10 +512,12 @@ done:
 	return rc;
 }
 
-int sim_sweep_outputs_write(const char *dir, const sim_model_type *model,
+int sim_sweep_outputs_write(const char *dir, const char *out_dir, const sim_model_type *model,
 			    const char *manifest_extra, size_t *failed, sim_error *err)
 {
 	sim_store *s = sim_store_open_existing(dir, err);
+	if (!out_dir)
+		out_dir = dir;
 	if (!s)
 		return -1;
 	sweep_meta m = { 0 };
@@ -517,9 +527,9 @@ int sim_sweep_outputs_write(const char *dir, const sim_model_type *model,
 	if (read_meta(s, &m, err) != 0 || load_points(s, &p, err) != 0)
 		goto done;
 	for (size_t i = 0; i < p.count; i++)
-		if (p.tables[i] && write_point(&p, i, model, dir, m.name, err) != 0)
+		if (p.tables[i] && write_point(&p, i, model, out_dir, m.name, err) != 0)
 			goto done;
-	rc = write_sweep_files(s, &m, &p, dir, manifest_extra, &nfailed, err);
+	rc = write_sweep_files(s, &m, &p, out_dir, manifest_extra, &nfailed, err);
 	if (rc == 0 && failed)
 		*failed = nfailed;
 done:

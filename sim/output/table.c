@@ -377,7 +377,8 @@ const char *sim_table_value_name(const sim_table *t, size_t c) { return t->value
 
 /* The encoding: "SIMT1", the table count, then per table its file, key
    and value column names, row count, and each row's keys and values.
-   Counts are uint64, strings a uint32 length then the bytes. */
+   Counts are uint64, strings a uint32 length then the bytes, values
+   doubles (put_value). */
 static const char encode_magic[5] = { 'S', 'I', 'M', 'T', '1' };
 
 static void put_bytes(FILE *f, const void *p, size_t n)
@@ -397,47 +398,74 @@ static void put_string(FILE *f, const char *s)
 	put_bytes(f, s, n);
 }
 
-int sim_table_set_encode(const sim_table_set *set, char **buf, size_t *len,
-			 sim_error *err)
+/* A value as encoded: every NaN as the one quiet NaN, -0 as +0 (what a
+   store keeps of them), so that the same rows give the same bytes. */
+static void put_value(FILE *f, double v)
+{
+	double c = isnan(v) ? NAN : v == 0 ? 0.0 : v;
+	put_bytes(f, &c, sizeof c);
+}
+
+static void encode_table(FILE *f, const sim_table *t)
+{
+	put_string(f, t->file);
+	put_count(f, t->key_count);
+	put_count(f, t->value_count);
+	for (size_t k = 0; k < t->key_count; k++)
+		put_string(f, t->key_names[k]);
+	for (size_t c = 0; c < t->value_count; c++)
+		put_string(f, t->value_names[c]);
+	put_count(f, t->rows);
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t k = 0; k < t->key_count; k++)
+			put_string(f, sim_table_key(t, r, k));
+		for (size_t c = 0; c < t->value_count; c++)
+			put_value(f, t->values[r * t->value_count + c]);
+	}
+}
+
+int sim_table_set_encode_some(const sim_table_set *set, const size_t *which, size_t n,
+			      char **buf, size_t *len, sim_error *err)
 {
 	*buf = NULL;
 	*len = 0;
+	for (size_t i = 0; i < n; i++)
+		if (which[i] >= set->count || set->tables[which[i]]->reps != 1)
+			return sim_error_set(err, SIM_ERROR_RUNTIME,
+					     which[i] < set->count ? set->tables[which[i]]->file
+								   : NULL, 0, NULL,
+					     "expected one replication to encode, found %zu",
+					     which[i] < set->count ? set->tables[which[i]]->reps : 0);
 	FILE *f = open_memstream(buf, len);
 	if (!f)
 		return oom(err);
 	put_bytes(f, encode_magic, sizeof encode_magic);
-	put_count(f, set->count);
-	for (size_t i = 0; i < set->count; i++) {
-		const sim_table *t = set->tables[i];
-		if (t->reps != 1) {
-			fclose(f);
-			free(*buf);
-			*buf = NULL;
-			return sim_error_set(err, SIM_ERROR_RUNTIME, t->file, 0, NULL,
-					     "expected one replication to encode, found %zu",
-					     t->reps);
-		}
-		put_string(f, t->file);
-		put_count(f, t->key_count);
-		put_count(f, t->value_count);
-		for (size_t k = 0; k < t->key_count; k++)
-			put_string(f, t->key_names[k]);
-		for (size_t c = 0; c < t->value_count; c++)
-			put_string(f, t->value_names[c]);
-		put_count(f, t->rows);
-		for (size_t r = 0; r < t->rows; r++) {
-			for (size_t k = 0; k < t->key_count; k++)
-				put_string(f, sim_table_key(t, r, k));
-			put_bytes(f, t->values + r * t->value_count,
-				  t->value_count * sizeof(double));
-		}
-	}
+	put_count(f, n);
+	for (size_t i = 0; i < n; i++)
+		encode_table(f, set->tables[which[i]]);
 	if (ferror(f) | fclose(f)) {
 		free(*buf);
 		*buf = NULL;
+		*len = 0;
 		return oom(err);
 	}
 	return 0;
+}
+
+int sim_table_set_encode(const sim_table_set *set, char **buf, size_t *len,
+			 sim_error *err)
+{
+	size_t *all = malloc((set->count + 1) * sizeof *all);
+	if (!all) {
+		*buf = NULL;
+		*len = 0;
+		return oom(err);
+	}
+	for (size_t i = 0; i < set->count; i++)
+		all[i] = i;
+	int rc = sim_table_set_encode_some(set, all, set->count, buf, len, err);
+	free(all);
+	return rc;
 }
 
 /* A cursor over an encoded buffer; every read checks the bounds. */

@@ -135,6 +135,10 @@ static int pick_model(sim_experiment *x, const sim_model_type *const *registry,
 		/* Said first: without it every model group looks unknown. */
 		char known[256];
 		model_names(registry, known, sizeof known);
+		if (sim_config_has(x->cfg, "model"))
+			return sim_config_error_at(x->cfg, "model", err,
+						   "expected the name of a model in double "
+						   "quotes: %s", known);
 		return sim_error_set(err, SIM_ERROR_CONFIG, opt->config_path, 1, "model",
 				     "required setting is missing (expected the name of "
 				     "a model: %s)", known);

@@ -115,7 +115,10 @@ sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 	if (!st)
 		goto done;
 	if (resume && exists) {
+		/* What it keeps must be what was committed: a damaged
+		   replication fails the resume, naming it. */
 		rc = check_same_experiment(st, config, sweep, err) == 0 &&
+				     sim_store_check_all(st, err) == 0 &&
 				     sim_store_clear_failures(st, err) == 0 ? 0 : -1;
 		goto done;
 	}

@@ -13,8 +13,9 @@
 /* Opens DIR/results.sqlite for x: the points of its sweep when `sweep`,
    else one point without parameters (a run). With resume, an existing
    database must hold the same resolved configuration and kind (kind
-   CONFIG otherwise); its failures are cleared for a retry. NULL with
-   err. */
+   CONFIG otherwise) and every replication it holds must match its
+   checksum (kind RUNTIME otherwise, naming the first that does not);
+   its failures are cleared for a retry. NULL with err. */
 sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 				     const char *name, bool sweep, bool resume,
 				     const char *config_path, sim_error *err);

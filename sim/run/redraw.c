@@ -57,15 +57,16 @@ static int rewrite_validation(const char *dir, sim_results *out, sim_error *err)
 	return rc;
 }
 
-/* A recorded run's tables again, from its database. */
-static int rewrite_run_tables(const sim_model_type *model, const char *dir, sim_error *err)
+/* A recorded run's tables again, from its database, into out_dir. */
+static int rewrite_run_tables(const sim_model_type *model, const char *dir,
+			      const char *out_dir, sim_error *err)
 {
 	sim_table_set *tables;
 	char *notes, rule[256];
 	size_t n;
 	if (sim_store_load_run(dir, &tables, &notes, &n, rule, sizeof rule, err) != 0)
 		return -1;
-	sim_results *out = sim_results_open(dir, err);
+	sim_results *out = sim_results_open(out_dir, err);
 	int rc = -1;
 	if (out && sim_table_set_write(tables, out, err) == 0 &&
 	    (!model->write_tables || model->write_tables(tables, out, err) == 0) &&
@@ -76,6 +77,41 @@ static int rewrite_run_tables(const sim_model_type *model, const char *dir, sim_
 	sim_results_abort(out);
 	sim_table_set_free(tables);
 	free(notes);
+	return rc;
+}
+
+/* The model whose results se describes, or NULL with err. */
+static const sim_model_type *stored_model(const sim_model_type *const *registry,
+					  const char *dir, const stored_experiment *se,
+					  sim_error *err)
+{
+	const sim_model_type *model = sim_model_find(registry, se->model);
+	if (!model)
+		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
+			      "its results are of model \"%s\", which this marketsim does not "
+			      "have", se->model);
+	return model;
+}
+
+/* Derives the CSVs of the results in dir (a sweep's, or a recording
+   model's run) into out_dir. */
+static int derive_tables(const sim_model_type *model, const stored_experiment *se,
+			 const char *dir, const char *out_dir, sim_error *err)
+{
+	if (strcmp(se->mode, "run") != 0)
+		return sim_sweep_outputs_write(dir, out_dir, model, NULL, NULL, err);
+	return model->record ? rewrite_run_tables(model, dir, out_dir, err) : 0;
+}
+
+int sim_redraw_tables(const sim_model_type *const *registry, const char *dir,
+		      const char *out_dir, sim_error *err)
+{
+	stored_experiment se = { 0 };
+	const sim_model_type *model = NULL;
+	int rc = read_stored(dir, &se, err) == 0 &&
+			 (model = stored_model(registry, dir, &se, err)) != NULL &&
+			 derive_tables(model, &se, dir, out_dir, err) == 0 ? 0 : -1;
+	stored_free(&se);
 	return rc;
 }
 
@@ -101,21 +137,11 @@ int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
 		sim_folder_abandon(&folder);
 		goto done;
 	}
-	const sim_model_type *model = sim_model_find(registry, se.model);
-	if (!model) {
-		sim_error_set(err, SIM_ERROR_CONFIG, dir, 0, NULL,
-			      "its results are of model \"%s\", which this marketsim does not "
-			      "have", se.model);
+	const sim_model_type *model = stored_model(registry, dir, &se, err);
+	if (!model || derive_tables(model, &se, dir, dir, err) != 0)
 		goto done;
-	}
-	const char *prefix = model->name;
-	if (strcmp(se.mode, "run") != 0) {
-		if (sim_sweep_outputs_write(dir, model, NULL, NULL, err) != 0)
-			goto done;
-		prefix = se.plot[0] ? "sweep" : NULL;
-	} else if (model->record && rewrite_run_tables(model, dir, err) != 0) {
-		goto done;
-	}
+	const char *prefix = strcmp(se.mode, "run") == 0 ? model->name
+			     : se.plot[0] ? "sweep" : NULL;
 	if (sim_draw_outputs(dir, se.config_file ? se.config_file : "", prefix, plots_dir, false,
 			     quiet, err) != 0)
 		goto done;

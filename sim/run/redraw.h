@@ -16,4 +16,11 @@
 int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
 		       const char *plots_dir, bool quiet, sim_error *err);
 
+/* Derives DIR's CSVs (and a validated run's validation.txt; a sweep's
+   notes and manifest) from DIR/results.sqlite alone into out_dir, which
+   may be DIR, as `plot` does before drawing. 0, or -1 with err (kind
+   CONFIG: DIR is not a results directory). */
+int sim_redraw_tables(const sim_model_type *const *registry, const char *dir,
+		      const char *out_dir, sim_error *err);
+
 #endif

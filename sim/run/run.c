@@ -248,6 +248,11 @@ static int write_manifest(const run *r, const run_facts *facts, sim_results *out
 		sim_results_close_file(out, f, NULL);
 		return -1;
 	}
+	/* Last: every table it fingerprints is written by now. */
+	if (sim_results_write_fingerprints(out, f, err) != 0) {
+		sim_results_close_file(out, f, NULL);
+		return -1;
+	}
 	return sim_results_close_file(out, f, err);
 }
 

@@ -121,7 +121,7 @@ static int finish_outputs(const sim_model_type *model, const sim_run_options *op
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	char extra[8192];
 	if (record_how(opt, ep, dir, rep, extra, sizeof extra, err) != 0 ||
-	    sim_sweep_outputs_write(dir, model, extra, NULL, err) != 0)
+	    sim_sweep_outputs_write(dir, NULL, model, extra, NULL, err) != 0)
 		return -1;
 	return sim_draw_outputs(dir, opt->config_path, ep->sweep.plot[0] ? "sweep" : NULL,
 				opt->plots_dir, opt->no_plots, opt->quiet, err);
