@@ -30,6 +30,34 @@ static const sim_setting param_rows[] = {
 		"Days between the dates of a from_date range"),
 };
 
+/* A date range starts at a date, has no values besides and ends within
+   the supported dates (sim_date.h). */
+static int check_dates(const sim_sweep_param *p, const sim_config *cfg, const char *path,
+		       sim_error *err)
+{
+	char at[512];
+	long day;
+	snprintf(at, sizeof at, "%s.from_date", path);
+	if (sim_date_parse(p->from_date, &day) != 0)
+		return sim_config_error_at(cfg, at, err, "expected " SIM_DATE_EXPECTED ", found \"%s\"",
+					   p->from_date);
+	if (p->values.count > 0)
+		return sim_config_error_at(cfg, at, err,
+					   "expected either values or a date range, found both");
+	/* steps <= 10^6 and step_days <= 36500 (the schema's ranges): no
+	   overflow. */
+	long last = day + (long)(p->steps > 1 ? p->steps - 1 : 0) * (long)p->step_days;
+	if (last > SIM_DATE_MAX_DAY) {
+		char text[SIM_DATE_BUF];
+		sim_date_format(last, text, sizeof text);
+		snprintf(at, sizeof at, "%s.steps", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected the last date, from_date + (steps - 1) x "
+					   "step_days, by " SIM_DATE_MAX "; found %s", text);
+	}
+	return 0;
+}
+
 /* A parameter has a list or a range, not both; a range has two steps or
    more, and a log range stays on one side of zero. */
 static int check_param(const void *params, const sim_config *cfg, const char *path,
@@ -37,17 +65,8 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 {
 	const sim_sweep_param *p = params;
 	char at[512];
-	long day;
-	if (p->from_date[0]) {
-		snprintf(at, sizeof at, "%s.from_date", path);
-		if (sim_date_parse(p->from_date, &day) != 0)
-			return sim_config_error_at(cfg, at, err,
-						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
-						   p->from_date);
-		if (p->values.count > 0)
-			return sim_config_error_at(cfg, at, err,
-						   "expected either values or a date range, found both");
-	}
+	if (p->from_date[0] && check_dates(p, cfg, path, err) != 0)
+		return -1;
 	if (p->values.count > 0 && p->steps > 0) {
 		snprintf(at, sizeof at, "%s.steps", path);
 		return sim_config_error_at(cfg, at, err,
@@ -138,7 +157,7 @@ void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool q
 {
 	long day;
 	if (p->from_date[0] && sim_date_parse(p->from_date, &day) == 0) {
-		char date[16];
+		char date[SIM_DATE_BUF];
 		sim_date_format(day + (long)k * p->step_days, date, sizeof date);
 		snprintf(buf, size, quoted ? "\"%s\"" : "%s", date);
 		return;

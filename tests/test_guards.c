@@ -1,0 +1,82 @@
+/*
+ * test_guards.c - inputs that would crash, hang or exhaust the machine are
+ * refused before anything runs: exit status 2, a message naming the
+ * setting (file:line where it has one), what was expected and what was
+ * found, and no output folder. `check` refuses the same inputs as `run`.
+ *
+ * Must run from the repository root after `make` (make test does both);
+ * runs $MARKETSIM (default bin/marketsim).
+ */
+#include "test_run.h"
+
+#define OUT "build/test-guards"
+#define M "tests/data/market_ok.cfg"
+#define P "experiments/phold.cfg"
+
+/* Runs `command FILE ARGS --out DIR` (check: without --out), expects exit
+   status 2 with `what` in the output and DIR not created. */
+static void expect_refused(const char *command, const char *file, const char *args,
+			   const char *what)
+{
+	static int n;
+	char cmd[3000], out[256];
+	bool check = strcmp(command, "check") == 0;
+	snprintf(out, sizeof out, OUT "/refused%d", n++);
+	snprintf(cmd, sizeof cmd, "%s %s %s%s%s -q", command, file, args,
+		 check ? "" : " --no-plots --out ", check ? "" : out);
+	test_result *r = test_run(cmd);
+	if (r->status != 2)
+		fail_msg("marketsim %s: exit %d, expected 2; output:\n%s", cmd, r->status, r->out);
+	test_expect_output(r, what);
+	if (test_exists(out))
+		fail_msg("marketsim %s: refused, yet %s was created", cmd, out);
+	free(r);
+}
+
+/* The same refusal from run and from check. */
+static void expect_run_and_check_refuse(const char *file, const char *args, const char *what)
+{
+	expect_refused("run", file, args, what);
+	expect_refused("check", file, args, what);
+}
+
+/* ---- dates ---- */
+
+/* Ensure dates outside 1970-01-01 .. 2199-12-31, and a horizon that would
+   end past it, are refused where they are set (year 9999 used to overflow
+   a date buffer and print week starts as "10000-01-9"). */
+static void test_dates_in_range(void **unused)
+{
+	(void)unused;
+	expect_run_and_check_refuse(M, "--set 'market.start_date=\"9999-06-01\"' "
+				    "--set market.days=36500",
+				    "--set: market.start_date: expected a date as \"YYYY-MM-DD\" "
+				    "from 1970-01-01 to 2199-12-31, found \"9999-06-01\"");
+	expect_run_and_check_refuse(M, "--set 'market.start_date=\"2150-01-05\"' "
+				    "--set market.days=36500",
+				    "--set: market.days: expected a horizon that ends by "
+				    "2199-12-31 (start_date + days), found 36500 days from "
+				    "2150-01-05, to 2249-12-12");
+	expect_run_and_check_refuse(M, "--set 'market.segments.[1].agentic_midpoint="
+				    "\"1969-07-20\"'",
+				    "market.segments.[1].agentic_midpoint: expected a date as "
+				    "\"YYYY-MM-DD\" from 1970-01-01 to 2199-12-31");
+}
+
+int main(void)
+{
+	if (access(test_program(), X_OK) != 0) {
+		fprintf(stderr, "test_guards: %s not built; run from the repository root "
+			"after make\n", test_program());
+		return 1;
+	}
+	if (system("rm -rf " OUT " && mkdir -p " OUT) != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates_in_range),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (failed == 0 && system("rm -rf " OUT) != 0)
+		return 1;
+	return failed;
+}
