@@ -318,9 +318,22 @@ typedef struct sim_schema {
 /* A parsed experiment file (libconfig tree after @include). Opaque. */
 typedef struct sim_config sim_config;
 
+/* The most an experiment's files may hold: the main file and every file it
+   @includes, each inclusion counted, 16 MiB in all; a file a setting names
+   (`targets`) at most as much on its own. */
+#define SIM_CONFIG_MAX_BYTES (16 << 20)
+/* How deep @include may nest (libconfig's own limit). */
+#define SIM_INCLUDE_MAX_DEPTH 10
+
 /* Parses the libconfig file at path; @include is resolved relative to the
-   file's folder. Returns NULL and fills err (syntax errors carry file:line;
-   a missing or unreadable file says so) on failure. */
+   file's folder. Before libconfig reads anything, the file and every file
+   it includes are checked: regular files (not a directory, FIFO or
+   device), SIM_CONFIG_MAX_BYTES in all, nested at most
+   SIM_INCLUDE_MAX_DEPTH deep, and each @include a relative name without
+   control characters or backslashes whose ".." never climbs above the
+   main file's folder. Returns NULL and fills err (syntax errors and
+   refused includes carry file:line; a missing or unreadable file says so)
+   on failure. */
 sim_config *sim_config_parse(const char *path, sim_error *err);
 
 /* Parses libconfig text held in memory (for tests); `name` stands in for
@@ -334,6 +347,15 @@ void sim_config_free(sim_config *cfg);
 
 /* The file name given to sim_config_parse. */
 const char *sim_config_file(const sim_config *cfg);
+
+/* The path of the file `name` that the setting at `setting` names (e.g.
+   "targets"), relative to the experiment file's folder and held to the
+   rules of an @include: relative, no control characters or backslashes,
+   no ".." above the folder, a regular file of at most SIM_CONFIG_MAX_BYTES.
+   A file that does not exist passes (its reader says so). Returns the
+   path, joined to the folder (heap), or NULL with err at the setting. */
+char *sim_config_file_path(const sim_config *cfg, const char *setting, const char *name,
+			   sim_error *err);
 
 /* Applies one override "path=value" (value as written on a command line:
    3, 0.25, true, hello or "hello"; for NUMBERS [1,2.5] or 1,2.5). The path

@@ -63,6 +63,54 @@ static void test_dates_in_range(void **unused)
 				    "\"YYYY-MM-DD\" from 1970-01-01 to 2199-12-31");
 }
 
+/* ---- files ---- */
+
+/* Writes text to OUT/name. */
+static void write_text(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof path, OUT "/%s", name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Ensure an @include of a directory, of a name with a NUL, or climbing
+   out of the experiment's folder is refused at its file:line (libconfig's
+   scanner used to exit the process with "input in flex scanner failed",
+   or read /etc/passwd). */
+static void test_includes(void **unused)
+{
+	(void)unused;
+	write_text("dir.cfg", "model = \"phold\";\n@include \".\"\n", 31);
+	expect_run_and_check_refuse(OUT "/dir.cfg", "", OUT "/dir.cfg:2: @include \".\": "
+				    "expected a regular file, found a directory");
+	write_text("nul.cfg", "model = \"phold\";\n@include \"\0\"\n", 31);
+	expect_run_and_check_refuse(OUT "/nul.cfg", "", OUT "/nul.cfg:2: @include \"\\x00\": "
+				    "expected a file name without control characters");
+	write_text("climb.cfg", "model = \"phold\";\n@include \"../../../../etc/passwd\"\n",
+		   52);
+	expect_run_and_check_refuse(OUT "/climb.cfg", "", OUT "/climb.cfg:2: @include "
+				    "\"../../../../etc/passwd\": expected a path inside " OUT
+				    " (the experiment file's folder)");
+}
+
+/* Ensure a targets file that is a device, a directory or outside the
+   experiment's folder is refused before anything runs (/dev/zero used to
+   hang validate). */
+static void test_targets(void **unused)
+{
+	(void)unused;
+	expect_refused("validate", M, "--set 'targets=\"/dev/zero\"'",
+		       "--set: targets: expected a path relative to tests/data");
+	expect_refused("validate", M, "--set 'targets=\"../../../../dev/zero\"'",
+		       "found one whose \"..\" climbs above it");
+	expect_refused("validate", M, "--set 'targets=\".\"'",
+		       "--set: targets: expected a regular file, found a directory "
+		       "(tests/data/.)");
+}
+
 int main(void)
 {
 	if (access(test_program(), X_OK) != 0) {
@@ -74,6 +122,8 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dates_in_range),
+		cmocka_unit_test(test_includes),
+		cmocka_unit_test(test_targets),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (failed == 0 && system("rm -rf " OUT) != 0)

@@ -254,25 +254,10 @@ char *sim_experiment_resolved_config(const sim_experiment *x)
 	return text;
 }
 
-/* The targets file named by the experiment, relative to its folder; heap. */
-static char *targets_path(const char *config_path, const char *targets)
-{
-	if (targets[0] == '/')
-		return strdup(targets);
-	char *copy = strdup(config_path);
-	if (!copy)
-		return NULL;
-	const char *dir = dirname(copy);
-	char *path = malloc(strlen(dir) + strlen(targets) + 2);
-	if (path)
-		sprintf(path, "%s/%s", dir, targets);
-	free(copy);
-	return path;
-}
-
 int sim_experiment_check(const sim_experiment *x, const char *config_path, bool validate,
 			 char **targets, sim_error *err)
 {
+	(void)config_path;
 	const sim_experiment_params *ep = x->params;
 	if (targets)
 		*targets = NULL;
@@ -286,9 +271,11 @@ int sim_experiment_check(const sim_experiment *x, const char *config_path, bool 
 		return sim_config_error_at(x->cfg, "targets", err,
 					   "`validate` needs a targets file (the setting "
 					   "`targets`) and a model that has targets");
-	char *path = targets_path(config_path, ep->targets);
+	/* Relative to the file's folder, and held to the rules of an
+	   @include: a regular file inside that folder's tree. */
+	char *path = sim_config_file_path(x->cfg, "targets", ep->targets, err);
 	if (!path)
-		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return -1;
 	int rc = x->model->validate(sim_experiment_model_params(x), NULL, path, NULL, err) < 0
 			 ? -1 : 0;
 	if (targets)
