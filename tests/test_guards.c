@@ -63,6 +63,58 @@ static void test_dates_in_range(void **unused)
 				    "\"YYYY-MM-DD\" from 1970-01-01 to 2199-12-31");
 }
 
+/* ---- derived quantities ---- */
+
+/* Ensure PHOLD settings whose event times would overflow to infinity are
+   refused by check and run alike (run used to abort on the engine's
+   assertion "event scheduled at infinity" while check said ok). */
+static void test_phold_times_finite(void **unused)
+{
+	(void)unused;
+	expect_run_and_check_refuse(P, "--set phold.lookahead=1e308 --set phold.mean=1.7e308",
+				    "--set: phold.mean: expected event times to stay finite: "
+				    "end_time + lookahead + 40 x (mean - lookahead)");
+}
+
+/* Writes tests/data/sweep_ok.cfg into OUT/name with its parameter list
+   replaced by `parameters`. */
+static void write_sweep(const char *name, const char *parameters)
+{
+	char *ok = test_read_file("tests/data/sweep_ok.cfg");
+	const char *old = "{ path = \"market.events.[0].price_out\"; values = [0.0, 1.8, 3.6]; }";
+	char *at = strstr(ok, old), path[256];
+	assert_non_null(at);
+	snprintf(path, sizeof path, OUT "/%s", name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*s%s%s", (int)(at - ok), ok, parameters, at + strlen(old));
+	assert_int_equal(fclose(f), 0);
+	free(ok);
+}
+
+#define RANGE(STEPS) "{ path = \"market.events.[0].price_out\"; from = 0.0; to = 4.0; " \
+		     "steps = " #STEPS "; }"
+
+/* Ensure a grid beyond SIM_SWEEP_MAX_POINTS is refused at the sweep's
+   parameters, with its product: 2^64 points (which used to wrap and run
+   4 wrong points, or say "point index below 0") and 10^12 (accepted). */
+static void test_sweep_point_count(void **unused)
+{
+	(void)unused;
+	write_sweep("wrap.cfg", RANGE(65536) ", " RANGE(65536) ", " RANGE(65536) ", "
+		    RANGE(65537));
+	expect_refused("sweep", OUT "/wrap.cfg", "", OUT "/wrap.cfg:8: sweep.parameters: "
+		       "expected at most 10000000 points, found 65536 x 65536 x 65536 x 65537 "
+		       "(more than 2^64)");
+	write_sweep("exact.cfg", RANGE(65536) ", " RANGE(65536) ", " RANGE(65536) ", "
+		    RANGE(65536));
+	expect_refused("check", OUT "/exact.cfg", "", "(more than 2^64)");
+	write_sweep("tera.cfg", RANGE(1000000) ", " RANGE(1000000));
+	expect_refused("sweep", OUT "/tera.cfg", "", "found 1000000 x 1000000 = 1000000000000");
+	expect_refused("check", OUT "/tera.cfg", "", "found 1000000 x 1000000 = 1000000000000");
+	expect_refused("run", OUT "/tera.cfg", "", "found 1000000 x 1000000 = 1000000000000");
+}
+
 /* ---- files ---- */
 
 /* Writes text to OUT/name. */
@@ -122,6 +174,8 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dates_in_range),
+		cmocka_unit_test(test_phold_times_finite),
+		cmocka_unit_test(test_sweep_point_count),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_targets),
 	};

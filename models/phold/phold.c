@@ -25,19 +25,33 @@ static const sim_setting phold_settings[] = {
 		 "Write phold_lps.csv, one row of counts per LP"),
 };
 
+/* The most an exponential draw can be, in means: GSL draws -mean
+   log(1 - u) with u < 1 a multiple of 2^-32 (taus2) or at worst 2^-53,
+   hence at most 36.8 means. */
+#define PHOLD_TAIL 40.0
+
 /* The increment is lookahead + Exp(mean - lookahead): a zero-mean
-   exponential is undefined, so mean must exceed lookahead. */
+   exponential is undefined, so mean must exceed lookahead. Every event
+   time, end_time plus an increment at most, must be a finite double (the
+   engine refuses an event at infinity). */
 static int check_phold(const void *params, const sim_config *cfg,
 		       const char *path, sim_error *err)
 {
 	const phold_params *p = params;
-	if (!(p->mean > p->lookahead)) {
-		char where[128];
-		snprintf(where, sizeof where, "%s%smean", path, path[0] ? "." : "");
+	char where[128];
+	snprintf(where, sizeof where, "%s%smean", path, path[0] ? "." : "");
+	if (!(p->mean > p->lookahead))
 		return sim_config_error_at(cfg, where, err,
 					   "expected a number > lookahead (%g), found %g",
 					   p->lookahead, p->mean);
-	}
+	double latest = p->end_time + p->lookahead + PHOLD_TAIL * (p->mean - p->lookahead);
+	if (!isfinite(latest))
+		return sim_config_error_at(cfg, where, err,
+					   "expected event times to stay finite: end_time + "
+					   "lookahead + %g x (mean - lookahead), the latest an "
+					   "event can be scheduled for, overflows a double "
+					   "(end_time %g, lookahead %g, mean %g)", PHOLD_TAIL,
+					   p->end_time, p->lookahead, p->mean);
 	return 0;
 }
 

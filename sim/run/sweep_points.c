@@ -3,6 +3,7 @@
 #include "sweep_points.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,32 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 static const sim_schema param_schema =
 	SIM_SCHEMA("sweep parameter", param_rows, sim_sweep_param, check_param);
 
-/* Zipped parameters must have as many values each. */
+/* A sweep has at most SIM_SWEEP_MAX_POINTS points: reported with the
+   grid's product, "17 x 65536 x ... = N" or "... (more than 2^64)". */
+static int check_point_count(const sim_sweep_params *s, const sim_config *cfg,
+			     const char *path, sim_error *err)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	size_t n;
+	int overflow = sim_sweep_point_count_checked(s, &n);
+	if (overflow == 0 && n <= SIM_SWEEP_MAX_POINTS)
+		return 0;
+	char product[400] = "", at[512];
+	size_t len = 0;
+	for (size_t j = 0; s->mode == 0 && j < s->parameters.count && len < sizeof product; j++)
+		len += (size_t)snprintf(product + len, sizeof product - len, "%s%zu",
+					j ? " x " : "", sim_sweep_value_count(&p[j]));
+	snprintf(at, sizeof at, "%s.parameters", path);
+	char count[64];
+	snprintf(count, sizeof count, overflow ? " (more than 2^64)" : "%s%zu",
+		 product[0] ? " = " : "", n);
+	return sim_config_error_at(cfg, at, err, "expected at most %d points, found %s%s; "
+				   "split the sweep, or zip parameters (mode = \"zip\")",
+				   SIM_SWEEP_MAX_POINTS, product, count);
+}
+
+/* At most SIM_SWEEP_MAX_POINTS points; zipped parameters must have as many
+   values each. */
 static int check_sweep(const void *params, const sim_config *cfg, const char *path,
 		       sim_error *err)
 {
@@ -112,6 +138,8 @@ static int check_sweep(const void *params, const sim_config *cfg, const char *pa
 						   "commas, without spaces or quotes; found \"%s\"",
 						   s->plot);
 		}
+	if (check_point_count(s, cfg, path, err) != 0)
+		return -1;
 	if (s->parameters.count > 0 && (size_t)s->reference >= sim_sweep_point_count(s)) {
 		snprintf(at, sizeof at, "%s.reference", path);
 		return sim_config_error_at(cfg, at, err,
@@ -179,16 +207,29 @@ double sim_sweep_value(const sim_sweep_param *p, size_t k)
 	return p->from + (p->to - p->from) * f;
 }
 
-size_t sim_sweep_point_count(const sim_sweep_params *s)
+int sim_sweep_point_count_checked(const sim_sweep_params *s, size_t *n)
 {
 	const sim_sweep_param *p = s->parameters.items;
+	*n = 0;
 	if (s->parameters.count == 0)
 		return 0;
-	if (s->mode == 1)
-		return sim_sweep_value_count(&p[0]);
-	size_t n = 1;
+	if (s->mode == 1) {
+		*n = sim_sweep_value_count(&p[0]);
+		return 0;
+	}
+	*n = 1;
 	for (size_t j = 0; j < s->parameters.count; j++)
-		n *= sim_sweep_value_count(&p[j]);
+		if (__builtin_mul_overflow(*n, sim_sweep_value_count(&p[j]), n)) {
+			*n = SIZE_MAX;
+			return -1;
+		}
+	return 0;
+}
+
+size_t sim_sweep_point_count(const sim_sweep_params *s)
+{
+	size_t n;
+	sim_sweep_point_count_checked(s, &n);
 	return n;
 }
 
