@@ -409,6 +409,27 @@ void sim_params_free(const sim_schema *schema, void *params);
    ("an event names a model that exists"). */
 long sim_map_find(const sim_map *map, const char *id);
 
+/* Resolved params changed in place, for code that tries many values of a
+   few settings without resolving the file again (a sweep's checks): */
+
+/* The member of params (a struct root lays out, filled by
+   sim_config_resolve) that path names as sim_config_set names it
+   ("market.events.[1].price_out", "market.models.qwen.launch"), with its
+   row in *row. Only an INT, FLOAT or STRING setting is located; NULL for
+   any other path (a group, one written as its shorthand, a collection, a
+   discriminator, a member the element's variant lacks). The caller may
+   write a value of the row's C type there, checked against the row
+   already, and must put the original back before sim_params_free. */
+void *sim_params_locate(const sim_schema *root, void *params, const char *path,
+			const sim_setting **row);
+
+/* Runs the check() of every schema within params again, innermost groups
+   first, with the paths sim_config_resolve gives them: after a value was
+   changed in place. 0, or -1 with err (at the setting the check names in
+   cfg). */
+int sim_params_check(const sim_schema *root, const void *params, const sim_config *cfg,
+		     sim_error *err);
+
 /* Prints one line per setting of schema, recursing into groups, with
    full path (prefix + "." + name), type, default (or "required"), range
    or choices, and the doc string. prefix may be "" for the root. A map's

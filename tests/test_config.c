@@ -1245,6 +1245,56 @@ static void test_collections_valid(void **state)
 	sim_config_free(cfg);
 }
 
+/* Ensure resolved params can be changed in place: sim_params_locate finds
+   a number or string setting through groups, map entries, list and
+   variant-list elements (by the variant the element is), and nothing
+   else; sim_params_check then runs every check again, at the path and
+   line resolve gives. */
+static void test_params_in_place(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	const sim_setting *row = NULL;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	double *price = sim_params_locate(&coll_schema, &p,
+					  "market.models.claude_sonnet_4_5.price_out", &row);
+	assert_ptr_equal(price, &((model_entry *)p.market.models.items)[1].price_out);
+	assert_string_equal(row->name, "price_out");
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "market.segments[1].share", &row),
+			 &segment_at(&p, 1)->share);
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "market.events.[0].price_out",
+					   &row), &event_at(&p, 0)->u.price_change.price_out);
+	char **model = sim_params_locate(&coll_schema, &p, "market.events.[0].model", &row);
+	assert_ptr_equal(model, &event_at(&p, 0)->u.price_change.model);
+	assert_int_equal(row->kind, SIM_SETTING_STRING);
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "name", &row), &p.name);
+	const char *nowhere[] = { "market", "market.models", "market.models.gpt.price_out",
+				  "market.segments.[2].share", "market.segments.[x].share",
+				  "market.events.[1].price_out", /* an export_control */
+				  "market.events.[0].type", "market.weights",
+				  "market.models.qwen3_6_plus.origin", /* a CHOICE */
+				  "market.segments.[0].share.x", "nope", NULL };
+	for (int i = 0; nowhere[i]; i++)
+		if (sim_params_locate(&coll_schema, &p, nowhere[i], &row))
+			fail_msg("located \"%s\"", nowhere[i]);
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), 0);
+	/* An event naming a model the map lacks: market_check, at the
+	   event's line, as resolve reports it. */
+	char *saved = *model;
+	*model = (char *)"gpt";
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), -1);
+	assert_config_error(&err, "tests/data/config_collections.cfg", 18,
+			    "market.events.[0].model", "no model \"gpt\" in market.models");
+	*model = saved;
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), 0);
+	sim_params_free(&coll_schema, &p);
+	sim_config_free(cfg);
+}
+
 /* Ensure collections the file leaves out are empty, or take their
    default, and are written back; a list of numbers stands for an array
    (libconfig arrays cannot mix 1 and 0.5). */
@@ -2148,6 +2198,7 @@ int main(void)
 		cmocka_unit_test(test_schema_doc),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_collections_valid),
+		cmocka_unit_test(test_params_in_place),
 		cmocka_unit_test(test_collections_absent_and_lists),
 		cmocka_unit_test(test_map_errors),
 		cmocka_unit_test(test_map_duplicate_id),

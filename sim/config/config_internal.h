@@ -21,6 +21,8 @@
  *                     schema, collections, defaults written back, and
  *                     sim_params_free;
  *   config_set.c      sim_config_set (--set overrides);
+ *   config_params.c   resolved params in place: a setting located by
+ *                     path, every schema's check() run again;
  *   config_doc.c      sim_schema_print_doc.
  *
  * The libconfig tree is the single record of what runs: --set writes into
@@ -222,6 +224,14 @@ config_setting_t *sim__store_tree(config_setting_t *group,
 
 /* The number of variants of a VARIANT_LIST row. */
 size_t sim__variant_count(const sim_setting *row);
+
+/* Bytes per entry or element of a MAP, LIST or VARIANT_LIST row: for a
+   variant list the largest variant's, and room for the tag. */
+size_t sim__item_size(const sim_setting *row);
+
+/* The schema laying out item, an entry or element of row: for a variant
+   list the one its tag names (NULL for a tag out of range). */
+const sim_schema *sim__item_schema(const sim_setting *row, const char *item);
 
 /* A NULL-terminated heap array of the variant names of row, or NULL when
    out of memory. */
