@@ -148,6 +148,10 @@ int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,
 	       sim_error *err);
 int mkt_write_tables(const sim_table_set *tables, sim_results *out, sim_error *err);
 
+/* estimate.c: one replication's memory and events, from the params
+   (sim_model_type.estimate). */
+void mkt_estimate(const void *params, sim_resource_estimate *out);
+
 /* validate.c */
 int mkt_validate(const void *params, const sim_table_set *tables, const char *path,
 		 sim_validation *result, sim_error *err);

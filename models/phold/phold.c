@@ -133,6 +133,34 @@ fail:
 	return -1;
 }
 
+/* Bytes per LP besides its events: its random stream (the handle and
+   GSL's taus2 generator, two allocations) and its counts. */
+#define LP_BYTES (sizeof(sim_rng) + sizeof(lp_counts) + 96)
+
+/* Memory: lps x start_events pending events throughout (each event
+   schedules exactly one successor) and the LPs' state. Work: every
+   pending event fires about end_time / mean times. */
+static void phold_estimate(const void *params, sim_resource_estimate *out)
+{
+	const phold_params *p = params;
+	double lps = (double)p->lps, pending = lps * (double)p->start_events;
+	*out = (sim_resource_estimate){ 0 };
+	out->bytes = pending * SIM_EVENT_BYTES + lps * (double)LP_BYTES;
+	snprintf(out->memory_setting, sizeof out->memory_setting, "%s",
+		 p->start_events > p->lps ? "start_events" : "lps");
+	snprintf(out->memory, sizeof out->memory,
+		 "PHOLD would hold about %.1e pending events (lps %lld x start_events %lld, "
+		 "%d bytes each) and %lld LPs (%zu bytes each): %.1e bytes", pending,
+		 (long long)p->lps, (long long)p->start_events, SIM_EVENT_BYTES,
+		 (long long)p->lps, LP_BYTES, out->bytes);
+	out->events = pending * p->end_time / p->mean;
+	snprintf(out->events_setting, sizeof out->events_setting, "end_time");
+	snprintf(out->work, sizeof out->work,
+		 "about %.1e events (lps x start_events x end_time / mean = %lld x %lld x "
+		 "%g / %g)", out->events, (long long)p->lps, (long long)p->start_events,
+		 p->end_time, p->mean);
+}
+
 static double phold_horizon(const void *params)
 {
 	return ((const phold_params *)params)->end_time;
@@ -194,6 +222,7 @@ const sim_model_type phold_model = {
 	.schema = &phold_schema,
 	.init = phold_init,
 	.horizon = phold_horizon,
+	.estimate = phold_estimate,
 	.write_results = phold_write_results,
 	.summarize = phold_summarize,
 	.destroy = phold_destroy,
