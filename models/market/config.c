@@ -273,9 +273,10 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 {
 	const char *closest = NULL;
 	int best = 1 << 30;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		if (strcmp(known[i], name) == 0)
 			return 0;
+	for (size_t i = 0; i < count; i++) {
 		int d = sim_edit_distance(name, known[i]);
 		if (d < best) {
 			best = d;
