@@ -180,6 +180,18 @@ const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
 	return x->params;
 }
 
+void *sim_experiment_params_block(sim_experiment *x)
+{
+	return x->params;
+}
+
+void *sim_experiment_swap_params(sim_experiment *x, void *params)
+{
+	void *old = x->params;
+	x->params = params;
+	return old;
+}
+
 const void *sim_experiment_model_params(const sim_experiment *x)
 {
 	return (const char *)x->params + model_offset();
@@ -254,10 +266,9 @@ char *sim_experiment_resolved_config(const sim_experiment *x)
 	return text;
 }
 
-int sim_experiment_check(const sim_experiment *x, const char *config_path, bool validate,
-			 char **targets, sim_error *err)
+int sim_experiment_check(const sim_experiment *x, sim_targets_use use, char **targets,
+			 sim_error *err)
 {
-	(void)config_path;
 	const sim_experiment_params *ep = x->params;
 	if (targets)
 		*targets = NULL;
@@ -265,7 +276,8 @@ int sim_experiment_check(const sim_experiment *x, const char *config_path, bool 
 		return sim_config_error_at(x->cfg, "replications", err,
 					   "expected 1: model %s runs one replication",
 					   x->model->name);
-	if (!validate)
+	if (use == SIM_TARGETS_IGNORE ||
+	    (use == SIM_TARGETS_IF_ANY && (!x->model->validate || !ep->targets[0])))
 		return 0;
 	if (!x->model->validate || !ep->targets[0])
 		return sim_config_error_at(x->cfg, "targets", err,
