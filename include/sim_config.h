@@ -318,9 +318,22 @@ typedef struct sim_schema {
 /* A parsed experiment file (libconfig tree after @include). Opaque. */
 typedef struct sim_config sim_config;
 
+/* The most an experiment's files may hold: the main file and every file it
+   @includes, each inclusion counted, 16 MiB in all; a file a setting names
+   (`targets`) at most as much on its own. */
+#define SIM_CONFIG_MAX_BYTES (16 << 20)
+/* How deep @include may nest (libconfig's own limit). */
+#define SIM_INCLUDE_MAX_DEPTH 10
+
 /* Parses the libconfig file at path; @include is resolved relative to the
-   file's folder. Returns NULL and fills err (syntax errors carry file:line;
-   a missing or unreadable file says so) on failure. */
+   file's folder. Before libconfig reads anything, the file and every file
+   it includes are checked: regular files (not a directory, FIFO or
+   device), SIM_CONFIG_MAX_BYTES in all, nested at most
+   SIM_INCLUDE_MAX_DEPTH deep, and each @include a relative name without
+   control characters or backslashes whose ".." never climbs above the
+   main file's folder. Returns NULL and fills err (syntax errors and
+   refused includes carry file:line; a missing or unreadable file says so)
+   on failure. */
 sim_config *sim_config_parse(const char *path, sim_error *err);
 
 /* Parses libconfig text held in memory (for tests); `name` stands in for
@@ -334,6 +347,15 @@ void sim_config_free(sim_config *cfg);
 
 /* The file name given to sim_config_parse. */
 const char *sim_config_file(const sim_config *cfg);
+
+/* The path of the file `name` that the setting at `setting` names (e.g.
+   "targets"), relative to the experiment file's folder and held to the
+   rules of an @include: relative, no control characters or backslashes,
+   no ".." above the folder, a regular file of at most SIM_CONFIG_MAX_BYTES.
+   A file that does not exist passes (its reader says so). Returns the
+   path, joined to the folder (heap), or NULL with err at the setting. */
+char *sim_config_file_path(const sim_config *cfg, const char *setting, const char *name,
+			   sim_error *err);
 
 /* Applies one override "path=value" (value as written on a command line:
    3, 0.25, true, hello or "hello"; for NUMBERS [1,2.5] or 1,2.5). The path
@@ -388,6 +410,27 @@ void sim_params_free(const sim_schema *schema, void *params);
 /* The index of the entry named id in map, or -1. For cross-references
    ("an event names a model that exists"). */
 long sim_map_find(const sim_map *map, const char *id);
+
+/* Resolved params changed in place, for code that tries many values of a
+   few settings without resolving the file again (a sweep's checks): */
+
+/* The member of params (a struct root lays out, filled by
+   sim_config_resolve) that path names as sim_config_set names it
+   ("market.events.[1].price_out", "market.models.qwen.launch"), with its
+   row in *row. Only an INT, FLOAT or STRING setting is located; NULL for
+   any other path (a group, one written as its shorthand, a collection, a
+   discriminator, a member the element's variant lacks). The caller may
+   write a value of the row's C type there, checked against the row
+   already, and must put the original back before sim_params_free. */
+void *sim_params_locate(const sim_schema *root, void *params, const char *path,
+			const sim_setting **row);
+
+/* Runs the check() of every schema within params again, innermost groups
+   first, with the paths sim_config_resolve gives them: after a value was
+   changed in place. 0, or -1 with err (at the setting the check names in
+   cfg). */
+int sim_params_check(const sim_schema *root, const void *params, const sim_config *cfg,
+		     sim_error *err);
 
 /* Prints one line per setting of schema, recursing into groups, with
    full path (prefix + "." + name), type, default (or "required"), range

@@ -32,6 +32,34 @@
 #include "sim_table.h"
 #include "sim_validation.h"
 
+/* The most events one replication may be set to execute: a run estimated
+   beyond it is refused before it starts (at 10^7 events a second it would
+   take a fortnight; past 2^53 a double clock cannot even count them). */
+#define SIM_MAX_EVENTS 1e13
+
+/* Bytes a pending event takes in the engine's queue (its 32-byte entry),
+   for models' estimates. */
+#define SIM_EVENT_BYTES 32
+
+/* What one replication of a model would take, estimated from its
+   validated parameters before anything is allocated (see `estimate`
+   below). Amounts are doubles: an estimate may exceed every integer type
+   (10^21 agents of 12 bytes) and is only compared with a limit. */
+typedef struct sim_resource_estimate {
+	double bytes;          /* peak memory of one replication */
+	char memory[256];      /* what makes it up, for the message, e.g.
+				  "the market would hold about 1.0e+15
+				  developer agents (...): 4.4e+16 bytes" */
+	char memory_setting[64]; /* the setting that drives it, in the
+				    model's group ("scale") */
+	double events;         /* events one replication executes; 0: not
+				  estimated */
+	char work[256];        /* what they are, e.g. "about 1.0e+300 events
+				  (lps x start_events x end_time / mean)" */
+	char events_setting[64]; /* the setting that drives them
+				    ("end_time") */
+} sim_resource_estimate;
+
 /* What a replication knows about itself. */
 typedef struct sim_run_context {
 	uint64_t seed;          /* master seed (config `seed`, or --seed) */
@@ -60,6 +88,15 @@ typedef struct sim_model_type {
 	/* The time at which the run ends (days; INFINITY: when no event is
 	   pending). */
 	double (*horizon)(const void *params);
+
+	/* Estimates what one replication would take (memory: its agents,
+	   pending events and tables; work: the events it executes) from
+	   validated params, before anything runs. The runner multiplies the
+	   memory by the replications that run at once and refuses a run
+	   beyond the memory limit (--max-memory) or SIM_MAX_EVENTS, naming
+	   the estimate's setting; `check` does the same. May be NULL: no
+	   estimate, no limit. */
+	void (*estimate)(const void *params, sim_resource_estimate *out);
 
 	/* Writes the model's result files (tidy CSV) into out; NULL for a model
 	   that records tables. Called for the last replication only. */

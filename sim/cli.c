@@ -2,6 +2,7 @@
    The only place that prints errors and picks exit statuses. */
 #include "sim_model.h"
 #include "run/compare.h"
+#include "run/guard.h"
 #include "run/pool.h"
 #include "run/redraw.h"
 #include "run/run.h"
@@ -67,6 +68,9 @@ static const char run_usage[] =
 	"                      number of cores)\n"
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
 	"                      kill or Ctrl-C) and run only the rest\n"
+	"      --max-memory SIZE  refuse a run estimated to need more (e.g. 4G, 500M;\n"
+	"                      K, M, G, T are powers of 1024); default: 80% of this\n"
+	"                      machine's memory\n"
 	"      --no-plots      do not draw the model's gnuplot charts\n"
 	"      --check         verify the model's invariants (the market: its accounting,\n"
 	"                      every week); a violation fails the replication (exit 1),\n"
@@ -77,7 +81,10 @@ static const char run_usage[] =
 	"DIR is marketsim's: one it made, an empty one, or one with its .marketsim\n"
 	"marker; another folder with files in it is refused (exit 2) unless --force.\n"
 	"Only the files marketsim writes there are replaced. One marketsim at a time\n"
-	"writes a folder: a second is refused at once (exit 1, naming the first's pid).\n";
+	"writes a folder: a second is refused at once (exit 1, naming the first's pid).\n"
+	"Before anything runs, the model estimates a replication's memory and events\n"
+	"from the settings: a run beyond the memory limit (times the workers at once)\n"
+	"or beyond 10^13 events is refused with exit status 2.\n";
 
 static const char sweep_usage[] =
 	"usage: marketsim sweep [OPTIONS] FILE\n"
@@ -111,6 +118,8 @@ static const char sweep_usage[] =
 	"                      results do not depend on N\n"
 	"      --resume        keep the replications DIR/results.sqlite holds (after a\n"
 	"                      kill, a crash or Ctrl-C) and run only the rest\n"
+	"      --max-memory SIZE  refuse a sweep estimated to need more (e.g. 4G); as\n"
+	"                      for run\n"
 	"      --no-plots      do not draw the charts\n"
 	"      --check         verify the model's invariants (as for run); a violation\n"
 	"                      fails that replication\n"
@@ -170,6 +179,7 @@ static const char compare_usage[] =
 	"      --check         verify the models' invariants (as for run)\n"
 	"      --force         write into DIR (and DIR/a, DIR/b) even if it is a\n"
 	"                      non-empty folder marketsim did not make\n"
+	"      --max-memory SIZE  as for run\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -183,23 +193,29 @@ static const char validate_usage[] =
 	"the results, and in results.sqlite).\n"
 	"Exit status 0 when every target passes, 1 when any fails, 2 on bad input.\n"
 	"\n"
-	"options: as for run (-s, --set, -o, --force, -j, --resume, --no-plots, --check, -q,\n"
-	"-h)\n";
+	"options: as for run (-s, --set, -o, --force, -j, --resume, --max-memory, --no-plots,\n"
+	"--check, -q, -h)\n";
 
 static const char check_usage[] =
 	"usage: marketsim check [OPTIONS] FILE\n"
 	"\n"
 	"Validates FILE (after @include and --set) against the schema of the model\n"
-	"it names, and reports the first problem as file:line: setting: message;\n"
-	"then checks that `run` could write its output folder (out/<experiment name>\n"
-	"or --out DIR). Exit status 0 when valid, 2 when not (1 when the folder\n"
-	"cannot be written). Writes nothing, creates nothing.\n"
+	"it names, and reports the first problem as file:line: setting: message.\n"
+	"It checks everything run, validate and sweep check before they start: the\n"
+	"targets file when the file names one, every point of its sweep, and the\n"
+	"estimated memory and events against the limits (with -j workers at once).\n"
+	"Then it checks that `run` could write its output folder (out/<experiment\n"
+	"name> or --out DIR). Exit status 0 when valid, 2 when not (1 when the\n"
+	"folder cannot be written). Writes nothing, creates nothing.\n"
 	"\n"
 	"options:\n"
 	"  -s, --seed N        as for run\n"
 	"      --set PATH=VAL  as for run\n"
 	"  -o, --out DIR       the output folder to check, as for run\n"
 	"      --force         as for run\n"
+	"  -j, --jobs N        check the memory as for N workers (default: the number\n"
+	"                      of cores, as run)\n"
+	"      --max-memory SIZE  as for run\n"
 	"  -q, --quiet         print nothing when valid\n"
 	"  -h, --help          show this help\n";
 
@@ -229,6 +245,7 @@ typedef struct cli_options {
 	bool check;    /* --check: the model verifies its invariants */
 	bool force;    /* --force: write into a folder marketsim did not make */
 	long jobs;     /* sweep -j N; 0: not given */
+	double max_memory; /* --max-memory, bytes; 0: not given */
 	bool help;
 } cli_options;
 
@@ -286,12 +303,21 @@ static int parse_out(const char *arg, const char *usage, bool allow_out, cli_opt
 	return 0;
 }
 
+static int parse_max_memory(const char *arg, const char *usage, cli_options *o)
+{
+	if (sim_guard_parse_size(arg, &o->max_memory) == 0)
+		return 0;
+	usage_error(usage, "--max-memory: expected a size such as 4G or 500M (K, M, G, T: "
+		    "powers of 1024), found \"%s\"", arg);
+	return -1;
+}
+
 /* Parses the options of run/check into *o; returns -1 on bad usage (after
    printing it), else the index of the first operand. */
 static int parse_options(int argc, char **argv, const char *usage, bool allow_out,
 			 cli_options *o)
 {
-	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME, OPT_CHECK, OPT_FORCE };
+	enum { OPT_SET = 1000, OPT_NO_PLOTS, OPT_RESUME, OPT_CHECK, OPT_FORCE, OPT_MAX_MEMORY };
 	static const struct option longopts[] = {
 		{ "seed", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, OPT_SET },
@@ -302,6 +328,7 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -340,6 +367,10 @@ static int parse_options(int argc, char **argv, const char *usage, bool allow_ou
 			break;
 		case 'j':
 			if (parse_jobs(optarg, usage, o) != 0)
+				return -1;
+			break;
+		case OPT_MAX_MEMORY:
+			if (parse_max_memory(optarg, usage, o) != 0)
 				return -1;
 			break;
 		case 'h':
@@ -391,6 +422,17 @@ static char *join_command(int argc, char **argv)
 
 typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;
 
+/* How replications run: -j N workers (default: the number of cores). */
+static sim_exec_options exec_options(bool resume, long jobs)
+{
+	sim_exec_options how = { resume, (size_t)jobs, sim_pool_under_mpi() };
+	if (jobs == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		how.jobs = cores > 0 ? (size_t)cores : 1;
+	}
+	return how;
+}
+
 /* run, validate and sweep: replications as tasks, in this process, in
    -j worker processes or (under mpirun) on MPI ranks, where every rank
    runs this and rank 0 alone speaks. The status is 1 when a replication
@@ -401,11 +443,7 @@ static int run_tasks(const sim_model_type *const *registry, const sim_run_option
 {
 	sim_error err;
 	sim_error_clear(&err);
-	sim_exec_options how = { resume, (size_t)jobs, sim_pool_under_mpi() };
-	if (jobs == 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		how.jobs = cores > 0 ? (size_t)cores : 1;
-	}
+	sim_exec_options how = exec_options(resume, jobs);
 	if (how.mpi && sim_pool_mpi_init(NULL, NULL) != 0) {
 		const char *rank = getenv("OMPI_COMM_WORLD_RANK");
 		if (!rank || !strcmp(rank, "0"))
@@ -562,9 +600,8 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		usage_error(usage, "too many arguments (starting at \"%s\")", argv[first + 1]);
 		goto done;
 	}
-	if ((o.resume || o.jobs || o.check) && check_only) {
-		usage_error(usage, "%s: check runs nothing",
-			    o.resume ? "--resume" : o.jobs ? "-j" : "--check");
+	if ((o.resume || o.check) && check_only) {
+		usage_error(usage, "%s: check runs nothing", o.resume ? "--resume" : "--check");
 		goto done;
 	}
 	if (mode != MODE_RUN && argc - first < 1) {
@@ -583,11 +620,16 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 		.no_plots = o.no_plots || check_only,
 		.check = o.check,
 		.command = command,
+		.max_memory = o.max_memory,
 	};
 	if (!check_only) {
 		status = run_tasks(registry, &opt, mode, o.resume, o.jobs);
 		goto done;
 	}
+	/* The workers a run would start, for the memory check. */
+	sim_exec_options how = exec_options(false, o.jobs);
+	how.mpi = false;
+	opt.exec = &how;
 	sim_error err;
 	sim_error_clear(&err);
 	if (sim_run_experiment(registry, &opt, NULL, &err) != 0) {
@@ -699,6 +741,7 @@ static int cmd_compare(int argc, char **argv, const sim_model_type *const *regis
 		.no_plots = true,
 		.check = o.check,
 		.command = command,
+		.max_memory = o.max_memory,
 	};
 	sim_run_options b = a;
 	b.config_path = argv[first + 1];

@@ -530,6 +530,130 @@ static void test_missing_file(void **state)
 			    "cannot read: Is a directory");
 }
 
+/* ---- files an experiment may read -------------------------------------- */
+
+#define INC "build/test-config-includes"
+
+/* Writes len bytes of text to INC/name. */
+static void write_inc(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof path, INC "/%s", name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Parses INC/name expecting a refusal at line `line` of `file` (under
+   INC) with `part` in its message. */
+static void expect_include_refused(const char *name, const char *file, int line,
+				   const char *part)
+{
+	char path[256], at[256];
+	sim_error err;
+	snprintf(path, sizeof path, INC "/%s", name);
+	snprintf(at, sizeof at, INC "/%s", file);
+	sim_config *cfg = sim_config_parse(path, &err);
+	if (cfg)
+		fail_msg("%s: parsed, expected \"%s\"", path, part);
+	assert_config_error(&err, at, line, "", part);
+}
+
+static int make_include_dir(void **state)
+{
+	(void)state;
+	return system("rm -rf " INC " && mkdir -p " INC "/sub");
+}
+
+/* Ensure an @include libconfig could not read safely is refused at its
+   file:line before libconfig sees it: a directory (its scanner used to
+   exit the process), a FIFO (it would wait forever), a name with a NUL or
+   a control character, an absolute name, and ".." above the main file's
+   folder, however nested. */
+static void test_include_refused(void **state)
+{
+	(void)state;
+	write_inc("dir.cfg", "x = 1;\n@include \".\"\n", 20);
+	expect_include_refused("dir.cfg", "dir.cfg", 2, "@include \".\": expected a regular "
+			       "file, found a directory (" INC "/.)");
+	write_inc("nul.cfg", "@include \"a\0b\"\n", 14);
+	expect_include_refused("nul.cfg", "nul.cfg", 1, "@include \"a\\x00b\": expected a "
+			       "file name without control characters or backslashes");
+	write_inc("abs.cfg", "@include \"/etc/passwd\"\n", 23);
+	expect_include_refused("abs.cfg", "abs.cfg", 1, "expected a path relative to " INC
+			       " (the experiment file's folder), found an absolute one");
+	write_inc("climb.cfg", "@include \"sub/../../../../etc/passwd\"\n", 37);
+	expect_include_refused("climb.cfg", "climb.cfg", 1, "expected a path inside " INC
+			       " (the experiment file's folder), found one whose \"..\" "
+			       "climbs above it");
+	/* Nested: every @include is resolved against the main file's folder. */
+	write_inc("sub/inner.inc", "# inner\n@include \"../x\"\n", 24);
+	write_inc("outer.cfg", "@include \"sub/inner.inc\"\n", 25);
+	expect_include_refused("outer.cfg", "sub/inner.inc", 2, "@include \"../x\": "
+			       "expected a path inside " INC);
+	assert_int_equal(system("mkfifo " INC "/pipe.inc"), 0);
+	write_inc("fifo.cfg", "@include \"pipe.inc\"\n", 20);
+	expect_include_refused("fifo.cfg", "fifo.cfg", 1, "expected a regular file, found a "
+			       "FIFO (" INC "/pipe.inc)");
+	write_inc("self.cfg", "@include \"self.cfg\"\n", 20);
+	expect_include_refused("self.cfg", "self.cfg", 1, "expected @include nested at most "
+			       "10 deep");
+	sim_error err;
+	assert_null(sim_config_parse(INC "/pipe.inc", &err));
+	assert_config_error(&err, INC "/pipe.inc", 0, "", "cannot read: expected a regular "
+			    "file, found a FIFO");
+}
+
+/* Ensure @include is found exactly where libconfig finds one: not in a
+   comment nor in a string, but after a string an included file left
+   open (the scanner's state carries across files, so that the next line
+   is an @include to libconfig). */
+static void test_include_scan_like_libconfig(void **state)
+{
+	(void)state;
+	const char *quiet = "/* @include \".\" */\n# @include \".\"\n// @include \".\"\n"
+			    "s = \"\n@include \\\".\\\"\";\n  @include\"x\"\n";
+	sim_error err;
+	write_inc("quiet.cfg", quiet, strlen(quiet));
+	sim_config *cfg = sim_config_parse(INC "/quiet.cfg", &err);
+	/* Parsed past every fake @include: the last line is libconfig's
+	   syntax error, not ours. */
+	assert_null(cfg);
+	assert_config_error(&err, INC "/quiet.cfg", 6, "", "syntax error");
+	write_inc("open.inc", "x = \"", 5);
+	write_inc("carry.cfg", "@include \"open.inc\"\nabc\"\n@include \".\"\n", 38);
+	expect_include_refused("carry.cfg", "carry.cfg", 3, "@include \".\": expected a "
+			       "regular file");
+	/* A string's include is checked the same way, against the cwd. */
+	assert_null(sim_config_parse_string("@include \"tests/..\"\n", "inline", &err));
+	assert_config_error(&err, "inline", 1, "", "found a directory (tests/..)");
+}
+
+/* Ensure the experiment's files hold at most SIM_CONFIG_MAX_BYTES in all:
+   a main file or an include beyond it is refused, saying the limit. */
+static void test_include_size_limit(void **state)
+{
+	(void)state;
+	size_t n = (size_t)SIM_CONFIG_MAX_BYTES / 2 + 1;
+	char *big = malloc(n);
+	assert_non_null(big);
+	memset(big, '#', n);
+	big[n - 1] = '\n';
+	write_inc("half.inc", big, n);
+	free(big);
+	write_inc("twice.cfg", "@include \"half.inc\"\n@include \"half.inc\"\n", 40);
+	expect_include_refused("twice.cfg", "twice.cfg", 2, "@include \"half.inc\": expected "
+			       "the experiment's files to hold at most 16 MiB in all (each "
+			       "inclusion counted), found 8.0 MiB more");
+	assert_int_equal(system("cat " INC "/half.inc " INC "/half.inc > " INC "/big.cfg"), 0);
+	sim_error err;
+	assert_null(sim_config_parse(INC "/big.cfg", &err));
+	assert_config_error(&err, INC "/big.cfg", 0, "", "cannot read: expected at most 16 "
+			    "MiB, found 16.0 MiB");
+	assert_int_equal(system("rm -rf " INC), 0);
+}
+
 /* Ensure partly filled params are released cleanly after a failure (the
    suite runs under valgrind). */
 static void test_params_free_after_failure(void **state)
@@ -1118,6 +1242,56 @@ static void test_collections_valid(void **state)
 	assert_null(p.market.events.items);
 	assert_null(p.name);
 	sim_params_free(&coll_schema, &p); /* twice is harmless */
+	sim_config_free(cfg);
+}
+
+/* Ensure resolved params can be changed in place: sim_params_locate finds
+   a number or string setting through groups, map entries, list and
+   variant-list elements (by the variant the element is), and nothing
+   else; sim_params_check then runs every check again, at the path and
+   line resolve gives. */
+static void test_params_in_place(void **state)
+{
+	(void)state;
+	coll_params p;
+	sim_error err;
+	const sim_setting *row = NULL;
+	memset(&p, 0, sizeof p);
+	sim_config *cfg = sim_config_parse("tests/data/config_collections.cfg", &err);
+	assert_non_null(cfg);
+	assert_int_equal(sim_config_resolve(cfg, &coll_schema, &p, &err), 0);
+	double *price = sim_params_locate(&coll_schema, &p,
+					  "market.models.claude_sonnet_4_5.price_out", &row);
+	assert_ptr_equal(price, &((model_entry *)p.market.models.items)[1].price_out);
+	assert_string_equal(row->name, "price_out");
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "market.segments[1].share", &row),
+			 &segment_at(&p, 1)->share);
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "market.events.[0].price_out",
+					   &row), &event_at(&p, 0)->u.price_change.price_out);
+	char **model = sim_params_locate(&coll_schema, &p, "market.events.[0].model", &row);
+	assert_ptr_equal(model, &event_at(&p, 0)->u.price_change.model);
+	assert_int_equal(row->kind, SIM_SETTING_STRING);
+	assert_ptr_equal(sim_params_locate(&coll_schema, &p, "name", &row), &p.name);
+	const char *nowhere[] = { "market", "market.models", "market.models.gpt.price_out",
+				  "market.segments.[2].share", "market.segments.[x].share",
+				  "market.events.[1].price_out", /* an export_control */
+				  "market.events.[0].type", "market.weights",
+				  "market.models.qwen3_6_plus.origin", /* a CHOICE */
+				  "market.segments.[0].share.x", "nope", NULL };
+	for (int i = 0; nowhere[i]; i++)
+		if (sim_params_locate(&coll_schema, &p, nowhere[i], &row))
+			fail_msg("located \"%s\"", nowhere[i]);
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), 0);
+	/* An event naming a model the map lacks: market_check, at the
+	   event's line, as resolve reports it. */
+	char *saved = *model;
+	*model = (char *)"gpt";
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), -1);
+	assert_config_error(&err, "tests/data/config_collections.cfg", 18,
+			    "market.events.[0].model", "no model \"gpt\" in market.models");
+	*model = saved;
+	assert_int_equal(sim_params_check(&coll_schema, &p, cfg, &err), 0);
+	sim_params_free(&coll_schema, &p);
 	sim_config_free(cfg);
 }
 
@@ -2006,6 +2180,9 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_in_include),
 		cmocka_unit_test(test_missing_include),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test_setup(test_include_refused, make_include_dir),
+		cmocka_unit_test_setup(test_include_scan_like_libconfig, make_include_dir),
+		cmocka_unit_test_setup(test_include_size_limit, make_include_dir),
 		cmocka_unit_test(test_params_free_after_failure),
 		cmocka_unit_test(test_bad_schema_default),
 		cmocka_unit_test(test_group_member_size),
@@ -2021,6 +2198,7 @@ int main(void)
 		cmocka_unit_test(test_schema_doc),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_collections_valid),
+		cmocka_unit_test(test_params_in_place),
 		cmocka_unit_test(test_collections_absent_and_lists),
 		cmocka_unit_test(test_map_errors),
 		cmocka_unit_test(test_map_duplicate_id),

@@ -228,7 +228,7 @@ static void test_bad_input(void **unused)
 	expect_bad("sweep_bad_log", 8, "sweep.parameters.[0].scale",
 		   "expected a log range with from and to of one sign, found 0 to 0.1");
 	expect_bad("sweep_bad_date", 7, "sweep.parameters.[0].from_date",
-		   "expected a date as \"YYYY-MM-DD\", found \"2026-02-30\"");
+		   "expected a date as \"YYYY-MM-DD\" from 1970-01-01 to 2199-12-31, found \"2026-02-30\"");
 	/* No sweep at all. */
 	test_result *r = test_run("sweep tests/data/market_ok.cfg -o " OUT "/none");
 	assert_int_equal(r->status, 2);

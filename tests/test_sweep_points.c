@@ -19,6 +19,7 @@
 #include "test_util.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,29 +323,35 @@ static void test_17_digits_round_trip(void **unused)
 	assert_string_equal(text(&ps[4], 7, 17, false), "-0");
 }
 
-/* Ensure the point count of a huge grid (BUG: 2^64 points wrap to 0). */
+/* Ensure the point count of a huge grid is computed in checked
+   arithmetic: 2^64 points is an overflow (it used to wrap to 0, a sweep
+   without points), reported as such, never a wrong count. */
 static void test_huge_grid(void **unused)
 {
 	(void)unused;
-	/* BUG: the product of the counts is not checked for overflow: four
-	   parameters of 65536 steps (each within the schema's limit of
-	   1,000,000) make 2^64 points, which wrap to 0, so such a sweep claims
-	   no points (and its check then reports "expected a point index below
-	   0"). Three of 1,000,000 steps (10^18 points) do not wrap. This
-	   describes today's behaviour; a sweep that large should be refused
-	   with a clear message. */
 	sim_sweep_param p[4] = { range(0, 1, 65536, 0), range(0, 1, 65536, 0),
-				 range(0, 1, 65536, 0), range(0, 1, 65536, 0) };
+				 range(0, 1, 65536, 0), range(0, 1, 65537, 0) };
+	size_t n = 0;
 	sim_sweep_params s = sweep_of(0, p, 3);
-	assert_true(sim_sweep_point_count(&s) == (size_t)1 << 48);
+	assert_int_equal(sim_sweep_point_count_checked(&s, &n), 0);
+	assert_true(n == (size_t)1 << 48);
 	s = sweep_of(0, p, 4);
-	assert_int_equal(sim_sweep_point_count(&s), 0); /* BUG: 2^64 wrapped */
+	assert_int_equal(sim_sweep_point_count_checked(&s, &n), -1);
+	assert_true(n == SIZE_MAX);
+	assert_true(sim_sweep_point_count(&s) == SIZE_MAX);
+	p[3] = range(0, 1, 65536, 0); /* exactly 2^64: wraps to 0 unchecked */
+	assert_int_equal(sim_sweep_point_count_checked(&s, &n), -1);
 	sim_sweep_param m[3] = { range(0, 1, 1000000, 0), range(0, 1, 1000000, 0),
 				 range(0, 1, 1000000, 0) };
 	s = sweep_of(0, m, 3);
-	assert_true(sim_sweep_point_count(&s) == (size_t)1000000000000000000ULL);
+	assert_int_equal(sim_sweep_point_count_checked(&s, &n), 0);
+	assert_true(n == (size_t)1000000000000000000ULL);
 	assert_int_equal(sim_sweep_value_index(&s, 999999999999999999ULL, 0), 999999);
 	assert_int_equal(sim_sweep_value_index(&s, 1000000, 1), 1);
+	/* A zip counts its first parameter's values, never a product. */
+	s = sweep_of(1, m, 3);
+	assert_int_equal(sim_sweep_point_count_checked(&s, &n), 0);
+	assert_int_equal(n, 1000000);
 }
 
 /* ---- through sim_config ----------------------------------------------------------- */
@@ -455,6 +462,28 @@ static void test_loaded_from_config(void **unused)
 		       "  plot = \"cum_revenue:A, share:CN\";\n"
 		       "  parameters = ( { path = \"a.b\"; values = [1.0]; } );\n"
 		       "};\n", 2, "sweep.plot", "without spaces or quotes");
+	/* At most SIM_SWEEP_MAX_POINTS points: 10^7 pass, one more does not,
+	   nor 2^64 (which used to wrap to 0 and say "a point index below 0"). */
+	assert_int_equal(resolve("sweep = { parameters = (\n"
+				 "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 10000; },\n"
+				 "  { path = \"a.c\"; from = 0.0; to = 1.0; steps = 1000; }\n"
+				 "); };\n", &r, &err), 0);
+	assert_int_equal(sim_sweep_point_count(&r.sweep), SIM_SWEEP_MAX_POINTS);
+	sim_params_free(&root_schema, &r);
+	expect_refused("sweep = { parameters = (\n"
+		       "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 10000; },\n"
+		       "  { path = \"a.c\"; values = [1.0, 2.0]; },\n"
+		       "  { path = \"a.d\"; from = 0.0; to = 1.0; steps = 500001; }\n"
+		       "); };\n", 1, "sweep.parameters",
+		       "expected at most 10000000 points, found 10000 x 2 x 500001 = "
+		       "10000020000; split the sweep, or zip parameters (mode = \"zip\")");
+	expect_refused("sweep = { reference = 3; parameters = (\n"
+		       "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 65536; },\n"
+		       "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 65536; },\n"
+		       "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 65536; },\n"
+		       "  { path = \"a.b\"; from = 0.0; to = 1.0; steps = 65536; }\n"
+		       "); };\n", 1, "sweep.parameters",
+		       "found 65536 x 65536 x 65536 x 65536 (more than 2^64)");
 	/* No parameters is valid for the group (a plain run has none). */
 	assert_int_equal(resolve("sweep = { };\n", &r, &err), 0);
 	assert_int_equal(sim_sweep_point_count(&r.sweep), 0);

@@ -20,11 +20,11 @@ int mkt_days_between(const char *from, const char *to, long *days)
 	return 0;
 }
 
-void mkt_date_after(const char *from, long days, char *buf)
+void mkt_date_after(const char *from, long days, char *buf, size_t size)
 {
 	long a = 0;
 	sim_date_parse(from, &a);
-	sim_date_format(a + days, buf, 11);
+	sim_date_format(a + days, buf, size);
 }
 
 /* ---- schema ---- */
@@ -254,10 +254,10 @@ static int check_date(const mkt_market_params *m, const sim_config *cfg,
 		return 0;
 	if (mkt_days_between(m->start_date, date, &d) != 0)
 		return sim_config_error_at(cfg, at, err,
-					   "expected a date as \"YYYY-MM-DD\", found \"%s\"", date);
+					   "expected " SIM_DATE_EXPECTED ", found \"%s\"", date);
 	if (d < 0 || d >= m->days) {
-		char last[11];
-		mkt_date_after(m->start_date, m->days - 1, last);
+		char last[SIM_DATE_BUF];
+		mkt_date_after(m->start_date, m->days - 1, last, sizeof last);
 		return sim_config_error_at(cfg, at, err,
 					   "expected a date within the horizon, %s to %s; "
 					   "found \"%s\"", m->start_date, last, date);
@@ -273,9 +273,10 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 {
 	const char *closest = NULL;
 	int best = 1 << 30;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		if (strcmp(known[i], name) == 0)
 			return 0;
+	for (size_t i = 0; i < count; i++) {
 		int d = sim_edit_distance(name, known[i]);
 		if (d < best) {
 			best = d;
@@ -337,7 +338,7 @@ static int check_segments(const mkt_market_params *m, const sim_config *cfg,
 		snprintf(at, sizeof at, "%s.segments.[%zu].agentic_midpoint", path, i);
 		if (mkt_days_between(m->start_date, sp[i].agentic_midpoint, &d) != 0)
 			return sim_config_error_at(cfg, at, err,
-						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
+						   "expected " SIM_DATE_EXPECTED ", found \"%s\"",
 						   sp[i].agentic_midpoint);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(sp[i].name, sp[j].name) == 0) {
@@ -392,10 +393,18 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 	char at[256];
 	long d;
 	snprintf(at, sizeof at, "%s.start_date", path);
-	if (mkt_days_between(m->start_date, m->start_date, &d) != 0)
-		return sim_config_error_at(cfg, at, err,
-					   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
+	if (sim_date_parse(m->start_date, &d) != 0)
+		return sim_config_error_at(cfg, at, err, "expected " SIM_DATE_EXPECTED ", found \"%s\"",
 					   m->start_date);
+	if (d + m->days > SIM_DATE_MAX_DAY) {
+		char end[SIM_DATE_BUF];
+		mkt_date_after(m->start_date, m->days, end, sizeof end);
+		snprintf(at, sizeof at, "%s.days", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected a horizon that ends by " SIM_DATE_MAX
+					   " (start_date + days), found %lld days from %s, to %s",
+					   (long long)m->days, m->start_date, end);
+	}
 	if (m->arrivals.initial > m->arrivals.potential) {
 		snprintf(at, sizeof at, "%s.arrivals.initial", path);
 		return sim_config_error_at(cfg, at, err,

@@ -228,6 +228,7 @@ const sim_model_type mkt_market_model = {
 	.schema = &mkt_market_schema,
 	.init = market_init,
 	.horizon = market_horizon,
+	.estimate = mkt_estimate,
 	.record = mkt_record,
 	.write_tables = mkt_write_tables,
 	.validate = mkt_validate,

@@ -189,6 +189,9 @@ typedef struct mkt_week_totals {
    sum to 1 when any token was served, else to 0; and over the models,
    tokens re-routed <= tokens failed (a re-routed token failed first). */
 int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_error *err);
+/* estimate.c: one replication's memory and events, from the params
+   (sim_model_type.estimate). */
+void mkt_estimate(const void *params, sim_resource_estimate *out);
 
 /* validate.c */
 int mkt_validate(const void *params, const sim_table_set *tables, const char *path,

@@ -294,10 +294,11 @@ static double week_tokens(const mkt_state *s, const mkt_week_row *rows)
 }
 
 /* The key columns of week w: its index and the date it starts. */
-static void week_labels(const mkt_state *s, size_t w, char week[24], char start[11])
+static void week_labels(const mkt_state *s, size_t w, char week[24],
+			char start[SIM_DATE_BUF])
 {
 	snprintf(week, 24, "%zu", w);
-	mkt_date_after(s->p->start_date, (long)w * 7, start);
+	mkt_date_after(s->p->start_date, (long)w * 7, start, SIM_DATE_BUF);
 }
 
 static const char *display_name(const mkt_state *s, size_t i)
@@ -348,7 +349,7 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 	for (size_t w = 0; w < s->weeks; w++) {
 		const mkt_week_row *rows = s->rows + w * s->model_count;
 		mkt_week_totals sum = { .tokens = week_tokens(s, rows) };
-		char week[24], start[11];
+		char week[24], start[SIM_DATE_BUF];
 		week_labels(s, w, week, start);
 		for (size_t i = 0; i < s->model_count; i++) {
 			const mkt_model_state *m = &s->models[i];
@@ -420,7 +421,7 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 		const mkt_week_row *rows = s->rows + w * s->model_count;
 		mkt_week_totals sum = { .tokens = week_tokens(s, rows) };
 		double total = sum.tokens;
-		char week[24], start[11];
+		char week[24], start[SIM_DATE_BUF];
 		week_labels(s, w, week, start);
 		for (size_t g = 0; g < groups && rc == 0; g++) {
 			double v[MKT_GROUP_VALUES] = { 0 };

@@ -15,6 +15,7 @@
 
 #include "mkt_workload.h"
 #include "sim_config.h"
+#include "sim_date.h"
 #include "sim_model.h"
 
 /* One AI model on offer (an entry of `market.models`). */
@@ -110,8 +111,9 @@ typedef struct mkt_market_params {
 /* Days from the date `from` to `to` ("YYYY-MM-DD" both). Returns 0, or -1
    when either is not a valid date. */
 int mkt_days_between(const char *from, const char *to, long *days);
-/* The date `days` after `from`, into buf (11 bytes). */
-void mkt_date_after(const char *from, long days, char *buf);
+/* The date `days` after `from`, into buf of size bytes (SIM_DATE_BUF
+   holds any). */
+void mkt_date_after(const char *from, long days, char *buf, size_t size);
 
 extern const sim_schema mkt_market_schema;
 extern const sim_model_type mkt_market_model;

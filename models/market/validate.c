@@ -59,7 +59,7 @@ typedef struct target {
 	long n;
 	long subject_n, other_n;     /* lead_streak: leaders compared; 0 all */
 	long week;
-	char week_start[11];
+	char week_start[11]; /* a date of the file, checked: 10 characters */
 	double value, tolerance;
 	sim_validation_mode mode;
 	char source[256];

@@ -25,19 +25,33 @@ static const sim_setting phold_settings[] = {
 		 "Write phold_lps.csv, one row of counts per LP"),
 };
 
+/* The most an exponential draw can be, in means: GSL draws -mean
+   log(1 - u) with u < 1 a multiple of 2^-32 (taus2) or at worst 2^-53,
+   hence at most 36.8 means. */
+#define PHOLD_TAIL 40.0
+
 /* The increment is lookahead + Exp(mean - lookahead): a zero-mean
-   exponential is undefined, so mean must exceed lookahead. */
+   exponential is undefined, so mean must exceed lookahead. Every event
+   time, end_time plus an increment at most, must be a finite double (the
+   engine refuses an event at infinity). */
 static int check_phold(const void *params, const sim_config *cfg,
 		       const char *path, sim_error *err)
 {
 	const phold_params *p = params;
-	if (!(p->mean > p->lookahead)) {
-		char where[128];
-		snprintf(where, sizeof where, "%s%smean", path, path[0] ? "." : "");
+	char where[128];
+	snprintf(where, sizeof where, "%s%smean", path, path[0] ? "." : "");
+	if (!(p->mean > p->lookahead))
 		return sim_config_error_at(cfg, where, err,
 					   "expected a number > lookahead (%g), found %g",
 					   p->lookahead, p->mean);
-	}
+	double latest = p->end_time + p->lookahead + PHOLD_TAIL * (p->mean - p->lookahead);
+	if (!isfinite(latest))
+		return sim_config_error_at(cfg, where, err,
+					   "expected event times to stay finite: end_time + "
+					   "lookahead + %g x (mean - lookahead), the latest an "
+					   "event can be scheduled for, overflows a double "
+					   "(end_time %g, lookahead %g, mean %g)", PHOLD_TAIL,
+					   p->end_time, p->lookahead, p->mean);
 	return 0;
 }
 
@@ -119,6 +133,34 @@ fail:
 	return -1;
 }
 
+/* Bytes per LP besides its events: its random stream (the handle and
+   GSL's taus2 generator, two allocations) and its counts. */
+#define LP_BYTES (sizeof(sim_rng) + sizeof(lp_counts) + 96)
+
+/* Memory: lps x start_events pending events throughout (each event
+   schedules exactly one successor) and the LPs' state. Work: every
+   pending event fires about end_time / mean times. */
+static void phold_estimate(const void *params, sim_resource_estimate *out)
+{
+	const phold_params *p = params;
+	double lps = (double)p->lps, pending = lps * (double)p->start_events;
+	*out = (sim_resource_estimate){ 0 };
+	out->bytes = pending * SIM_EVENT_BYTES + lps * (double)LP_BYTES;
+	snprintf(out->memory_setting, sizeof out->memory_setting, "%s",
+		 p->start_events > p->lps ? "start_events" : "lps");
+	snprintf(out->memory, sizeof out->memory,
+		 "PHOLD would hold about %.1e pending events (lps %lld x start_events %lld, "
+		 "%d bytes each) and %lld LPs (%zu bytes each): %.1e bytes", pending,
+		 (long long)p->lps, (long long)p->start_events, SIM_EVENT_BYTES,
+		 (long long)p->lps, LP_BYTES, out->bytes);
+	out->events = pending * p->end_time / p->mean;
+	snprintf(out->events_setting, sizeof out->events_setting, "end_time");
+	snprintf(out->work, sizeof out->work,
+		 "about %.1e events (lps x start_events x end_time / mean = %lld x %lld x "
+		 "%g / %g)", out->events, (long long)p->lps, (long long)p->start_events,
+		 p->end_time, p->mean);
+}
+
 static double phold_horizon(const void *params)
 {
 	return ((const phold_params *)params)->end_time;
@@ -180,6 +222,7 @@ const sim_model_type phold_model = {
 	.schema = &phold_schema,
 	.init = phold_init,
 	.horizon = phold_horizon,
+	.estimate = phold_estimate,
 	.write_results = phold_write_results,
 	.summarize = phold_summarize,
 	.destroy = phold_destroy,

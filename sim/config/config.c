@@ -369,23 +369,39 @@ static sim_config *parse_failed(sim_config *cfg, sim_error *err)
 	return NULL;
 }
 
+/* Reads the main file at path whole, after checking it is a regular file
+   of at most SIM_CONFIG_MAX_BYTES (libconfig reports an unreadable file
+   with no name and no reason, and a directory or a FIFO makes its scanner
+   exit the process or wait forever). NULL with err. */
+static char *read_main_file(const char *path, size_t *len, sim_error *err)
+{
+	msgbuf mb = { .len = 0 };
+	size_t size = 0;
+	struct stat st;
+	char *text = NULL;
+	int rc = sim__check_regular(path, SIM_CONFIG_MAX_BYTES, &size, &mb);
+	if (rc == 1) {
+		sim__mb_add(&mb, "%s", strerror(errno));
+	} else if (rc < 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		mb.len = 0;
+		sim__mb_add(&mb, "%s", strerror(EISDIR));
+	} else if (rc == 2) {
+		sim__mb_add(&mb, "expected at most %d MiB, found %.1f MiB",
+			    SIM_CONFIG_MAX_BYTES >> 20, (double)size / (1 << 20));
+	} else if (rc == 0 && !(text = sim__read_file(path, size, len))) {
+		sim__mb_add(&mb, "%s", strerror(errno));
+	}
+	if (!text)
+		sim_error_set(err, SIM_ERROR_CONFIG, path, 0, NULL, "cannot read: %s", mb.text);
+	return text;
+}
+
 sim_config *sim_config_parse(const char *path, sim_error *err)
 {
-	/* libconfig reports an unreadable file with no name and no reason:
-	   open it ourselves first to say which and why. */
-	FILE *f = fopen(path, "r");
-	int why = f ? 0 : errno;
-	struct stat st;
-	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
-		why = EISDIR; /* fopen "succeeds" on a directory */
-	if (f)
-		fclose(f);
-	if (why) {
-		sim_error_set(err, SIM_ERROR_CONFIG, path, 0, NULL,
-			      "cannot read: %s", strerror(why));
+	size_t len = 0;
+	char *text = read_main_file(path, &len, err);
+	if (!text)
 		return NULL;
-	}
-
 	const char *slash = strrchr(path, '/');
 	/* The folder is what precedes the last '/' ("/" itself for /x.cfg). */
 	sim_config *cfg = config_new(path, slash ? path : NULL,
@@ -393,7 +409,24 @@ sim_config *sim_config_parse(const char *path, sim_error *err)
 						     (slash == path)
 					   : 0);
 	if (!cfg) {
+		free(text);
 		sim__oom(err, NULL);
+		return NULL;
+	}
+	/* Kept as the main file's source text, for the literal check. */
+	source *src = calloc(1, sizeof *src);
+	if (src && (src->name = strdup(path))) {
+		src->text = text;
+		cfg->sources = src;
+	} else {
+		free(src);
+		free(text);
+		sim_config_free(cfg);
+		sim__oom(err, NULL);
+		return NULL;
+	}
+	if (sim__check_includes(cfg->dir, path, src->text, len, err) != 0) {
+		sim_config_free(cfg);
 		return NULL;
 	}
 	if (!config_read_file(&cfg->lc, path))
@@ -420,6 +453,10 @@ sim_config *sim_config_parse_string(const char *text, const char *name,
 		sim__oom(err, NULL);
 		return NULL;
 	}
+	if (sim__check_includes(NULL, name, text, strlen(text), err) != 0) {
+		sim_config_free(cfg);
+		return NULL;
+	}
 	if (!config_read_string(&cfg->lc, text))
 		return parse_failed(cfg, err);
 	return cfg;
@@ -428,6 +465,35 @@ sim_config *sim_config_parse_string(const char *text, const char *name,
 const char *sim_config_file(const sim_config *cfg)
 {
 	return cfg->name;
+}
+
+char *sim_config_file_path(const sim_config *cfg, const char *setting, const char *name,
+			   sim_error *err)
+{
+	msgbuf why = { .len = 0 };
+	size_t size = 0;
+	/* Relative to the folder as "dir/name", "./name" for the current
+	   one, as the targets file has always been shown. */
+	const char *dir = cfg->dir ? cfg->dir : ".";
+	if (sim__check_relative(name, strlen(name), dir, &why) != 0) {
+		sim_config_error_at(cfg, setting, err, "%s (\"%s\")", why.text, name);
+		return NULL;
+	}
+	char *path = sim__join_file(dir, name, strlen(name));
+	if (!path) {
+		sim__oom(err, setting);
+		return NULL;
+	}
+	int rc = sim__check_regular(path, SIM_CONFIG_MAX_BYTES, &size, &why);
+	if (rc == 2)
+		sim__mb_add(&why, "expected at most %d MiB, found %.1f MiB",
+			    SIM_CONFIG_MAX_BYTES >> 20, (double)size / (1 << 20));
+	if (rc < 0 || rc == 2) {
+		sim_config_error_at(cfg, setting, err, "%s (%s)", why.text, path);
+		free(path);
+		return NULL;
+	}
+	return path;
 }
 
 const char *sim_config_get_string(const sim_config *cfg, const char *path)

@@ -6,6 +6,10 @@
  * it (tools/layers.sh checks there is no cycle):
  *   message.c         the message buffer (msgbuf): appending text and
  *                     quoted values;
+ *   config_files.c    the files an experiment reads, checked before they
+ *                     are opened: regular files, sizes, names inside the
+ *                     experiment's folder, and the @include directives
+ *                     found in a file's text as libconfig would find them;
  *   config.c          parsing files and strings (libconfig, @include,
  *                     syntax errors), the sim_config object, writing it,
  *                     paths and where a setting came from (error lines);
@@ -17,6 +21,8 @@
  *                     schema, collections, defaults written back, and
  *                     sim_params_free;
  *   config_set.c      sim_config_set (--set overrides);
+ *   config_params.c   resolved params in place: a setting located by
+ *                     path, every schema's check() run again;
  *   config_doc.c      sim_schema_print_doc.
  *
  * The libconfig tree is the single record of what runs: --set writes into
@@ -65,6 +71,39 @@ void sim__mb_add(msgbuf *mb, const char *fmt, ...)
    characters, cut at 60 characters so one huge value cannot drown the
    message. */
 void sim__mb_quote(msgbuf *mb, const char *s);
+/* The same for the len bytes at s, NULs included (shown as \x00). */
+void sim__mb_quote_n(msgbuf *mb, const char *s, size_t len);
+
+/* ---- config_files.c: the files an experiment reads ----------------- */
+
+/* Checks that path is a regular file (not a directory, FIFO or device)
+   of at most max bytes; *size gets its size. Returns 0; 1 when it cannot
+   be stat'ed (errno says why); 2 when it is larger than max; -1 with the
+   problem ("expected a regular file, found a directory") in mb. */
+int sim__check_regular(const char *path, size_t max, size_t *size, msgbuf *mb);
+
+/* The file at path, read whole if it holds at most max bytes: heap text,
+   NUL-terminated, its length in *len. NULL with errno (EFBIG: more than
+   max) on failure. */
+char *sim__read_file(const char *path, size_t max, size_t *len);
+
+/* Checks the name of a file (len bytes, NULs included) that is resolved
+   against dir (NULL: the current directory): no control characters or
+   backslashes, not absolute, no ".." climbing above dir. 0, or -1 with
+   "expected ..." in mb. */
+int sim__check_relative(const char *name, size_t len, const char *dir, msgbuf *mb);
+
+/* dir/name (name: len bytes), or name alone when dir is NULL; heap. */
+char *sim__join_file(const char *dir, const char *name, size_t len);
+
+/* Finds every @include of text (the file shown as file; len bytes) as
+   libconfig 1.5's scanner would, outside comments and strings, nested ones
+   too, and checks each before libconfig opens it: the name (as
+   sim__check_relative), a regular file, all the files together at most
+   SIM_CONFIG_MAX_BYTES, nested at most SIM_INCLUDE_MAX_DEPTH deep. 0, or
+   -1 with err at the @include's file:line. */
+int sim__check_includes(const char *dir, const char *file, const char *text, size_t len,
+			sim_error *err);
 
 /* ---- config.c: the config object, paths, errors, source text ------- */
 
@@ -185,6 +224,14 @@ config_setting_t *sim__store_tree(config_setting_t *group,
 
 /* The number of variants of a VARIANT_LIST row. */
 size_t sim__variant_count(const sim_setting *row);
+
+/* Bytes per entry or element of a MAP, LIST or VARIANT_LIST row: for a
+   variant list the largest variant's, and room for the tag. */
+size_t sim__item_size(const sim_setting *row);
+
+/* The schema laying out item, an entry or element of row: for a variant
+   list the one its tag names (NULL for a tag out of range). */
+const sim_schema *sim__item_schema(const sim_setting *row, const char *item);
 
 /* A NULL-terminated heap array of the variant names of row, or NULL when
    out of memory. */

@@ -33,7 +33,7 @@ size_t sim__variant_count(const sim_setting *row)
 
 /* Bytes per entry or element of a MAP, LIST or VARIANT_LIST: for a variant
    list the largest variant, and at least room for the tag. */
-static size_t item_size(const sim_setting *row)
+size_t sim__item_size(const sim_setting *row)
 {
 	size_t size;
 	if (row->kind != SIM_SETTING_VARIANT_LIST)
@@ -47,7 +47,7 @@ static size_t item_size(const sim_setting *row)
 
 /* The schema laying out item, an entry or element of row: for a variant
    list the one its tag names (NULL for a tag out of range). */
-static const sim_schema *item_schema(const sim_setting *row, const char *item)
+const sim_schema *sim__item_schema(const sim_setting *row, const char *item)
 {
 	int tag;
 	if (row->kind != SIM_SETTING_VARIANT_LIST)
@@ -94,9 +94,9 @@ static void free_row(const sim_setting *row, char *at);
 /* Frees count items of row (entries or elements) and the array. */
 static void free_items(const sim_setting *row, char *items, size_t count)
 {
-	size_t size = items ? item_size(row) : 0;
+	size_t size = items ? sim__item_size(row) : 0;
 	for (size_t k = 0; items && k < count; k++) {
-		const sim_schema *schema = item_schema(row, items + k * size);
+		const sim_schema *schema = sim__item_schema(row, items + k * size);
 		if (schema)
 			sim_params_free(schema, items + k * size);
 	}
@@ -211,7 +211,7 @@ static int resolve_map(const resolver *r, const sim_setting *row,
 		       config_setting_t *m, const char *path, char *at)
 {
 	sim_map *map = (sim_map *)(void *)at;
-	size_t n = (size_t)config_setting_length(m), size = item_size(row);
+	size_t n = (size_t)config_setting_length(m), size = sim__item_size(row);
 	char child[sizeof r->err->path];
 	if (!config_setting_is_group(m))
 		return wrong_kind(r, row, m, path);
@@ -292,7 +292,7 @@ static int resolve_list(const resolver *r, const sim_setting *row,
 			config_setting_t *l, const char *path, char *at)
 {
 	sim_list *list = (sim_list *)(void *)at;
-	size_t n = (size_t)config_setting_length(l), size = item_size(row);
+	size_t n = (size_t)config_setting_length(l), size = sim__item_size(row);
 	const char **names = NULL;
 	int rc = 0;
 	if (!config_setting_is_list(l))

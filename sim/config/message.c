@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void sim__mb_add(msgbuf *mb, const char *fmt, ...)
 {
@@ -25,10 +26,15 @@ void sim__mb_add(msgbuf *mb, const char *fmt, ...)
 
 void sim__mb_quote(msgbuf *mb, const char *s)
 {
+	sim__mb_quote_n(mb, s, strlen(s));
+}
+
+void sim__mb_quote_n(msgbuf *mb, const char *s, size_t len)
+{
 	enum { SHOW = 60 };
 	size_t i;
 	sim__mb_add(mb, "\"");
-	for (i = 0; s[i] && i < SHOW; i++) {
+	for (i = 0; i < len && i < SHOW; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
 			sim__mb_add(mb, "\\%c", c);
@@ -41,5 +47,5 @@ void sim__mb_quote(msgbuf *mb, const char *s)
 		else
 			sim__mb_add(mb, "%c", c);
 	}
-	sim__mb_add(mb, "%s\"", s[i] ? "..." : "");
+	sim__mb_add(mb, "%s\"", i < len ? "..." : "");
 }

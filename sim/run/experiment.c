@@ -268,6 +268,18 @@ const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
 	return x->params;
 }
 
+void *sim_experiment_params_block(sim_experiment *x)
+{
+	return x->params;
+}
+
+void *sim_experiment_swap_params(sim_experiment *x, void *params)
+{
+	void *old = x->params;
+	x->params = params;
+	return old;
+}
+
 const void *sim_experiment_model_params(const sim_experiment *x)
 {
 	return (const char *)x->params + model_offset();
@@ -323,24 +335,8 @@ char *sim_experiment_resolved_config(const sim_experiment *x)
 	return text;
 }
 
-/* The targets file named by the experiment, relative to its folder; heap. */
-static char *targets_path(const char *config_path, const char *targets)
-{
-	if (targets[0] == '/')
-		return strdup(targets);
-	char *copy = strdup(config_path);
-	if (!copy)
-		return NULL;
-	const char *dir = dirname(copy);
-	char *path = malloc(strlen(dir) + strlen(targets) + 2);
-	if (path)
-		sprintf(path, "%s/%s", dir, targets);
-	free(copy);
-	return path;
-}
-
-int sim_experiment_check(const sim_experiment *x, const char *config_path, bool validate,
-			 char **targets, sim_error *err)
+int sim_experiment_check(const sim_experiment *x, sim_targets_use use, char **targets,
+			 sim_error *err)
 {
 	const sim_experiment_params *ep = x->params;
 	if (targets)
@@ -349,15 +345,18 @@ int sim_experiment_check(const sim_experiment *x, const char *config_path, bool 
 		return sim_config_error_at(x->cfg, "replications", err,
 					   "expected 1: model %s runs one replication",
 					   x->model->name);
-	if (!validate)
+	if (use == SIM_TARGETS_IGNORE ||
+	    (use == SIM_TARGETS_IF_ANY && (!x->model->validate || !ep->targets[0])))
 		return 0;
 	if (!x->model->validate || !ep->targets[0])
 		return sim_config_error_at(x->cfg, "targets", err,
 					   "`validate` needs a targets file (the setting "
 					   "`targets`) and a model that has targets");
-	char *path = targets_path(config_path, ep->targets);
+	/* Relative to the file's folder, and held to the rules of an
+	   @include: a regular file inside that folder's tree. */
+	char *path = sim_config_file_path(x->cfg, "targets", ep->targets, err);
 	if (!path)
-		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		return -1;
 	int rc = x->model->validate(sim_experiment_model_params(x), NULL, path, NULL, err) < 0
 			 ? -1 : 0;
 	if (targets)

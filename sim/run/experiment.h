@@ -51,14 +51,28 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 				    size_t n, sim_error *err);
 void sim_experiment_free(sim_experiment *x);
 
+/* What is done with the experiment's targets file. */
+typedef enum sim_targets_use {
+	SIM_TARGETS_IGNORE,   /* run, sweep: not read */
+	SIM_TARGETS_REQUIRED, /* validate: required, and parsed */
+	SIM_TARGETS_IF_ANY,   /* check: parsed when the file names one */
+} sim_targets_use;
+
 /* Checks what only makes sense once the model is known: replications of
-   a model that cannot record them and, with validate, the targets file
-   (parsed now, so a bad one fails before anything runs). *targets (heap,
-   may be NULL) gets the targets file's path when validate. */
-int sim_experiment_check(const sim_experiment *x, const char *config_path, bool validate,
-			 char **targets, sim_error *err);
+   a model that cannot record them and, as `use` says, the targets file
+   (held to the rules of an @include, sim_config_file_path, and parsed
+   now, so a bad one fails before anything runs). *targets (heap, may be
+   NULL) gets the targets file's path when parsed. */
+int sim_experiment_check(const sim_experiment *x, sim_targets_use use, char **targets,
+			 sim_error *err);
 
 const sim_experiment_params *sim_experiment_settings(const sim_experiment *x);
+/* The whole params block the root schema lays out (the experiment's
+   settings, then the model's), to change in place, and to swap for
+   another block (returning the old one), for a sweep's checks
+   (sweep_check.c); the caller puts the original back. */
+void *sim_experiment_params_block(sim_experiment *x);
+void *sim_experiment_swap_params(sim_experiment *x, void *params);
 /* The model's own validated parameters. */
 const void *sim_experiment_model_params(const sim_experiment *x);
 /* The parsed tree (for error lines) and the root schema it was checked

@@ -35,6 +35,9 @@ typedef struct sim_run_options {
 	const char *command;          /* the command line, for the manifest */
 	const sim_exec_options *exec; /* how replications run (workers,
 					 --resume, MPI); NULL: in this process */
+	double max_memory;            /* bytes a run may take (--max-memory);
+					 0: SIM_MEMORY_FRACTION of this
+					 machine's memory (guard.h) */
 } sim_run_options;
 
 #endif

@@ -115,6 +115,11 @@ static int spawn(sim_pool *p, size_t i, sim_error *err)
 
 sim_pool *sim_pool_local(size_t jobs, sim_task_fn fn, void *ctx, sim_error *err)
 {
+	return sim_pool_forked(jobs > 1 ? jobs : 0, fn, ctx, err);
+}
+
+sim_pool *sim_pool_forked(size_t jobs, sim_task_fn fn, void *ctx, sim_error *err)
+{
 	sim_pool *p = calloc(1, sizeof *p);
 	if (!p) {
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
@@ -122,8 +127,8 @@ sim_pool *sim_pool_local(size_t jobs, sim_task_fn fn, void *ctx, sim_error *err)
 	}
 	p->fn = fn;
 	p->ctx = ctx;
-	p->kind = jobs > 1 ? POOL_FORK : POOL_INLINE;
-	p->size = jobs > 1 ? jobs : 1;
+	p->kind = jobs > 0 ? POOL_FORK : POOL_INLINE;
+	p->size = jobs > 0 ? jobs : 1;
 	if (p->kind == POOL_INLINE)
 		return p;
 	/* A worker that died must not kill the coordinator when it writes. */

@@ -24,6 +24,10 @@ typedef struct sim_pool sim_pool;
 /* `jobs` workers on this machine: 1 runs tasks in this process, more fork
    worker processes, each calling fn(ctx, ...). NULL with err. */
 sim_pool *sim_pool_local(size_t jobs, sim_task_fn fn, void *ctx, sim_error *err);
+/* `jobs` forked worker processes, one too (a task that crashes its
+   worker is then that task's failure, not the coordinator's); 0 runs
+   tasks in this process. NULL with err. */
+sim_pool *sim_pool_forked(size_t jobs, sim_task_fn fn, void *ctx, sim_error *err);
 
 /* True when this process was started by mpirun with more than one rank
    (in a build without SIM_MPI too, so the program can refuse). */

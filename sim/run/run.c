@@ -2,6 +2,8 @@
    end (see run.h). */
 #include "run.h"
 #include "tasks.h"
+#include "guard.h"
+#include "sweep_check.h"
 #include "experiment_store.h"
 #include "output/draw.h"
 #include "output/store.h"
@@ -319,6 +321,27 @@ static void print_summary(const run *r)
 	       rep->peak_rss_kb / 1024.0, r->dir);
 }
 
+/* Everything a run checks before it starts, `check` too: what the model
+   makes of the settings, the targets file (validate; check: when the file
+   names one), the limits on memory and work; `check` also checks the
+   points of the file's sweep, which `sweep` would run. */
+static int check_experiment(run *r, sim_error *err)
+{
+	const sim_run_options *opt = r->opt;
+	sim_targets_use use = opt->validate ? SIM_TARGETS_REQUIRED :
+			      opt->check_only ? SIM_TARGETS_IF_ANY : SIM_TARGETS_IGNORE;
+	if (sim_experiment_check(r->x, use, opt->check_only ? NULL : &r->targets, err) != 0 ||
+	    sim_guard_check(r->x, opt, sim_guard_workers(opt, sim_guard_tasks(r->x, 1)), 1,
+			    err) != 0)
+		return -1;
+	const sim_sweep_params *s = &sim_experiment_settings(r->x)->sweep;
+	if (!opt->check_only || s->parameters.count == 0 || !sim_experiment_model(r->x)->record)
+		return 0;
+	size_t points = sim_sweep_point_count(s);
+	return sim_sweep_check(r->x, r->registry, opt,
+			       sim_guard_workers(opt, sim_guard_tasks(r->x, points)), err);
+}
+
 int sim_run_experiment(const sim_model_type *const *registry,
 		       const sim_run_options *opt, sim_run_report *report,
 		       sim_error *err)
@@ -327,7 +350,7 @@ int sim_run_experiment(const sim_model_type *const *registry,
 	const sim_exec_options *how = exec_of(opt);
 	int rc = -1;
 	if (!(r.x = sim_experiment_load(registry, opt, NULL, 0, err)) ||
-	    sim_experiment_check(r.x, opt->config_path, opt->validate, &r.targets, err) != 0)
+	    check_experiment(&r, err) != 0)
 		goto done;
 	r.name = sim_experiment_name(r.x, opt->config_path);
 	r.dir = r.name ? sim_experiment_output_dir(opt, r.name) : NULL;

@@ -2,6 +2,8 @@
    them through the task engine, then derives the outputs from the
    database. */
 #include "sweep.h"
+#include "guard.h"
+#include "sweep_check.h"
 #include "output/draw.h"
 #include "output/store.h"
 #include "output/sweep_outputs.h"
@@ -10,55 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Every value of every parameter must be a valid value of the setting its
-   path names; reported at the parameter, as the file has it. */
-static int check_paths(sim_experiment *x, sim_error *err)
-{
-	const sim_sweep_params *s = &sim_experiment_settings(x)->sweep;
-	const sim_sweep_param *p = s->parameters.items;
-	for (size_t j = 0; j < s->parameters.count; j++)
-		for (size_t k = 0; k < sim_sweep_value_count(&p[j]); k++) {
-			char assignment[1024], at[64], v[64];
-			sim_sweep_value_text(&p[j], k, 17, true, v, sizeof v);
-			snprintf(assignment, sizeof assignment, "%s=%s", p[j].path, v);
-			sim_error e;
-			sim_error_clear(&e);
-			if (sim_config_set(sim_experiment_config(x), sim_experiment_root(x),
-					   assignment, &e) == 0)
-				continue;
-			snprintf(at, sizeof at, "sweep.parameters.[%zu].path", j);
-			return sim_config_error_at(sim_experiment_config(x), at, err,
-						   "%s%s%s (value %s)", e.path, e.path[0] ? ": " : "",
-						   e.message, v);
-		}
-	return 0;
-}
-
-/* Each point must also pass the checks that involve several settings
-   (an event date within the horizon, ...) before anything runs. */
-static int check_points(const sim_model_type *const *registry, const sim_run_options *opt,
-			const sim_sweep_params *s, sim_error *err)
-{
-	size_t n = s->parameters.count;
-	for (size_t i = 0; i < sim_sweep_point_count(s); i++) {
-		char **a = sim_sweep_point_assignments(s, i);
-		if (!a)
-			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		sim_experiment *x = sim_experiment_load(registry, opt, (const char *const *)a, n,
-							err);
-		int rc = x ? sim_experiment_check(x, opt->config_path, false, NULL, err) : -1;
-		sim_experiment_free(x);
-		sim_sweep_assignments_free(a, n);
-		if (rc != 0) {
-			size_t len = strlen(err->message);
-			snprintf(err->message + len, sizeof err->message - len,
-				 " (at sweep point %zu)", i);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 /* How the sweep ran, as the manifest's "key = value" lines (into extra)
    and as the store's provenance, which the report reads. */
@@ -153,8 +106,10 @@ int sim_sweep_experiment(const sim_model_type *const *registry, const sim_run_op
 	sim_folder folder = { .lock_fd = -1 };
 	char *name = NULL, *dir = NULL;
 	int rc = -1;
-	if (check_sweepable(x, err) != 0 || check_paths(x, err) != 0 ||
-	    check_points(registry, opt, s, err) != 0)
+	if (check_sweepable(x, err) != 0 ||
+	    sim_sweep_check(x, registry, opt,
+			    sim_guard_workers(opt, sim_guard_tasks(x, sim_sweep_point_count(s))),
+			    err) != 0)
 		goto done;
 	name = sim_experiment_name(x, opt->config_path);
 	dir = name ? sim_experiment_output_dir(opt, name) : NULL;

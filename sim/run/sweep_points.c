@@ -3,6 +3,7 @@
 #include "sweep_points.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,34 @@ static const sim_setting param_rows[] = {
 		"Days between the dates of a from_date range"),
 };
 
+/* A date range starts at a date, has no values besides and ends within
+   the supported dates (sim_date.h). */
+static int check_dates(const sim_sweep_param *p, const sim_config *cfg, const char *path,
+		       sim_error *err)
+{
+	char at[512];
+	long day;
+	snprintf(at, sizeof at, "%s.from_date", path);
+	if (sim_date_parse(p->from_date, &day) != 0)
+		return sim_config_error_at(cfg, at, err, "expected " SIM_DATE_EXPECTED ", found \"%s\"",
+					   p->from_date);
+	if (p->values.count > 0)
+		return sim_config_error_at(cfg, at, err,
+					   "expected either values or a date range, found both");
+	/* steps <= 10^6 and step_days <= 36500 (the schema's ranges): no
+	   overflow. */
+	long last = day + (long)(p->steps > 1 ? p->steps - 1 : 0) * (long)p->step_days;
+	if (last > SIM_DATE_MAX_DAY) {
+		char text[SIM_DATE_BUF];
+		sim_date_format(last, text, sizeof text);
+		snprintf(at, sizeof at, "%s.steps", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected the last date, from_date + (steps - 1) x "
+					   "step_days, by " SIM_DATE_MAX "; found %s", text);
+	}
+	return 0;
+}
+
 /* A parameter has a list or a range, not both; a range has two steps or
    more, and a log range stays on one side of zero. */
 static int check_param(const void *params, const sim_config *cfg, const char *path,
@@ -37,17 +66,8 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 {
 	const sim_sweep_param *p = params;
 	char at[512];
-	long day;
-	if (p->from_date[0]) {
-		snprintf(at, sizeof at, "%s.from_date", path);
-		if (sim_date_parse(p->from_date, &day) != 0)
-			return sim_config_error_at(cfg, at, err,
-						   "expected a date as \"YYYY-MM-DD\", found \"%s\"",
-						   p->from_date);
-		if (p->values.count > 0)
-			return sim_config_error_at(cfg, at, err,
-						   "expected either values or a date range, found both");
-	}
+	if (p->from_date[0] && check_dates(p, cfg, path, err) != 0)
+		return -1;
 	if (p->values.count > 0 && p->steps > 0) {
 		snprintf(at, sizeof at, "%s.steps", path);
 		return sim_config_error_at(cfg, at, err,
@@ -78,7 +98,32 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 static const sim_schema param_schema =
 	SIM_SCHEMA("sweep parameter", param_rows, sim_sweep_param, check_param);
 
-/* Zipped parameters must have as many values each. */
+/* A sweep has at most SIM_SWEEP_MAX_POINTS points: reported with the
+   grid's product, "17 x 65536 x ... = N" or "... (more than 2^64)". */
+static int check_point_count(const sim_sweep_params *s, const sim_config *cfg,
+			     const char *path, sim_error *err)
+{
+	const sim_sweep_param *p = s->parameters.items;
+	size_t n;
+	int overflow = sim_sweep_point_count_checked(s, &n);
+	if (overflow == 0 && n <= SIM_SWEEP_MAX_POINTS)
+		return 0;
+	char product[400] = "", at[512];
+	size_t len = 0;
+	for (size_t j = 0; s->mode == 0 && j < s->parameters.count && len < sizeof product; j++)
+		len += (size_t)snprintf(product + len, sizeof product - len, "%s%zu",
+					j ? " x " : "", sim_sweep_value_count(&p[j]));
+	snprintf(at, sizeof at, "%s.parameters", path);
+	char count[64];
+	snprintf(count, sizeof count, overflow ? " (more than 2^64)" : "%s%zu",
+		 product[0] ? " = " : "", n);
+	return sim_config_error_at(cfg, at, err, "expected at most %d points, found %s%s; "
+				   "split the sweep, or zip parameters (mode = \"zip\")",
+				   SIM_SWEEP_MAX_POINTS, product, count);
+}
+
+/* At most SIM_SWEEP_MAX_POINTS points; zipped parameters must have as many
+   values each. */
 static int check_sweep(const void *params, const sim_config *cfg, const char *path,
 		       sim_error *err)
 {
@@ -93,6 +138,8 @@ static int check_sweep(const void *params, const sim_config *cfg, const char *pa
 						   "commas, without spaces or quotes; found \"%s\"",
 						   s->plot);
 		}
+	if (check_point_count(s, cfg, path, err) != 0)
+		return -1;
 	if (s->parameters.count > 0 && (size_t)s->reference >= sim_sweep_point_count(s)) {
 		snprintf(at, sizeof at, "%s.reference", path);
 		return sim_config_error_at(cfg, at, err,
@@ -138,7 +185,7 @@ void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool q
 {
 	long day;
 	if (p->from_date[0] && sim_date_parse(p->from_date, &day) == 0) {
-		char date[16];
+		char date[SIM_DATE_BUF];
 		sim_date_format(day + (long)k * p->step_days, date, sizeof date);
 		snprintf(buf, size, quoted ? "\"%s\"" : "%s", date);
 		return;
@@ -160,16 +207,29 @@ double sim_sweep_value(const sim_sweep_param *p, size_t k)
 	return p->from + (p->to - p->from) * f;
 }
 
-size_t sim_sweep_point_count(const sim_sweep_params *s)
+int sim_sweep_point_count_checked(const sim_sweep_params *s, size_t *n)
 {
 	const sim_sweep_param *p = s->parameters.items;
+	*n = 0;
 	if (s->parameters.count == 0)
 		return 0;
-	if (s->mode == 1)
-		return sim_sweep_value_count(&p[0]);
-	size_t n = 1;
+	if (s->mode == 1) {
+		*n = sim_sweep_value_count(&p[0]);
+		return 0;
+	}
+	*n = 1;
 	for (size_t j = 0; j < s->parameters.count; j++)
-		n *= sim_sweep_value_count(&p[j]);
+		if (__builtin_mul_overflow(*n, sim_sweep_value_count(&p[j]), n)) {
+			*n = SIZE_MAX;
+			return -1;
+		}
+	return 0;
+}
+
+size_t sim_sweep_point_count(const sim_sweep_params *s)
+{
+	size_t n;
+	sim_sweep_point_count_checked(s, &n);
 	return n;
 }
 

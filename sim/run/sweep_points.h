@@ -67,7 +67,17 @@ double sim_sweep_value(const sim_sweep_param *p, size_t k);
    `digits` 17) or shorter (digits 10, for tables), or a quoted date. */
 void sim_sweep_value_text(const sim_sweep_param *p, size_t k, int digits, bool quoted,
 			  char *buf, size_t size);
-/* Number of points of the sweep (0 when it has no parameters). */
+/* The most points a sweep may have: its schema check refuses more (each
+   point is a row of the database and of sweep_summary.csv, checked before
+   anything runs). */
+#define SIM_SWEEP_MAX_POINTS 10000000
+
+/* Number of points of the sweep (0 when it has no parameters) into *n:
+   the grid's product, in checked arithmetic. Returns 0, or -1 when the
+   product overflows size_t (*n is then SIZE_MAX). */
+int sim_sweep_point_count_checked(const sim_sweep_params *s, size_t *n);
+/* The same, SIZE_MAX on overflow; for a sweep that passed its check, at
+   most SIM_SWEEP_MAX_POINTS. */
 size_t sim_sweep_point_count(const sim_sweep_params *s);
 /* Index into parameter j's values at point `point`: grid points vary the
    last parameter fastest. */

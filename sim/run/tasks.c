@@ -5,6 +5,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "experiment_store.h"
+#include "guard.h"
 #include "sim_rng.h"
 #include "output/store.h"
 
@@ -318,12 +319,16 @@ typedef struct execution {
 } execution;
 
 /* The coordinator's workers: MPI ranks or local ones, started before the
-   database is opened (forked workers must not inherit its connection). */
+   database is opened (forked workers must not inherit its connection).
+   No more local workers than tasks, so none idles: a run of one
+   replication with -j 2 forks one (still apart from the coordinator). */
 static int start_workers(const execution *e, coordinator *c, sweep_worker *w,
 			 sim_error *err)
 {
+	size_t tasks = sim_guard_tasks(e->x, c->npoints);
+	size_t jobs = e->how->jobs < tasks ? e->how->jobs : tasks;
 	c->pool = e->how->mpi ? sim_pool_mpi(err)
-			      : sim_pool_local(e->how->jobs, run_task, w, err);
+			      : sim_pool_forked(e->how->jobs > 1 ? jobs : 0, run_task, w, err);
 	if (!c->pool)
 		return -1;
 	c->rep.workers = sim_pool_size(c->pool);
