@@ -65,8 +65,9 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends "path size mtime" for every entry under dir (not following
-   links, skipping the folders named in skip) to f, sorted by the walk. */
+/* Appends "path size mtime" for every file and "path/" for every folder
+   under dir (not following links, skipping the paths named in skip) to
+   f, in name order. */
 static void list_tree(FILE *f, const char *dir, const char *const *skip)
 {
 	DIR *d = opendir(dir);
@@ -90,11 +91,14 @@ static void list_tree(FILE *f, const char *dir, const char *const *skip)
 		for (const char *const *s = skip; s && *s; s++)
 			skipped |= strcmp(path, *s) == 0;
 		struct stat st;
-		if (!skipped && lstat(path, &st) == 0) {
+		if (!skipped && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			/* A folder by its name only: its time changes when a file
+			   is made and removed again, which leaves nothing. */
+			fprintf(f, "%s/\n", path);
+			list_tree(f, path, skip);
+		} else if (!skipped && lstat(path, &st) == 0) {
 			fprintf(f, "%s %lld %lld.%09ld\n", path, (long long)st.st_size,
 				(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-			if (S_ISDIR(st.st_mode))
-				list_tree(f, path, skip);
 		}
 		free(names[i]);
 	}

@@ -243,6 +243,13 @@ static const sim_schema workload_schema =
 
 /* ---- cross-checks ---- */
 
+/* "..." after the 40 characters of a date a message shows, when it is
+   longer: a megabyte of text would fill the message and hide the rest. */
+static const char *ellipsis(const char *text)
+{
+	return strlen(text) > 40 ? "..." : "";
+}
+
 /* The day of `date` (at the setting `at`) from the start, which must lie
    in [0, days); an empty date is allowed where `allow_empty`. */
 static int check_date(const mkt_market_params *m, const sim_config *cfg,
@@ -254,13 +261,15 @@ static int check_date(const mkt_market_params *m, const sim_config *cfg,
 		return 0;
 	if (mkt_days_between(m->start_date, date, &d) != 0)
 		return sim_config_error_at(cfg, at, err,
-					   "expected " SIM_DATE_EXPECTED ", found \"%s\"", date);
+					   "expected " SIM_DATE_EXPECTED ", found \"%.40s%s\"", date,
+					   ellipsis(date));
 	if (d < 0 || d >= m->days) {
 		char last[SIM_DATE_BUF];
 		mkt_date_after(m->start_date, m->days - 1, last, sizeof last);
 		return sim_config_error_at(cfg, at, err,
 					   "expected a date within the horizon, %s to %s; "
-					   "found \"%s\"", m->start_date, last, date);
+					   "found \"%.40s%s\"", m->start_date, last, date,
+					   ellipsis(date));
 	}
 	return 0;
 }
@@ -338,8 +347,8 @@ static int check_segments(const mkt_market_params *m, const sim_config *cfg,
 		snprintf(at, sizeof at, "%s.segments.[%zu].agentic_midpoint", path, i);
 		if (mkt_days_between(m->start_date, sp[i].agentic_midpoint, &d) != 0)
 			return sim_config_error_at(cfg, at, err,
-						   "expected " SIM_DATE_EXPECTED ", found \"%s\"",
-						   sp[i].agentic_midpoint);
+						   "expected " SIM_DATE_EXPECTED ", found \"%.40s%s\"",
+						   sp[i].agentic_midpoint, ellipsis(sp[i].agentic_midpoint));
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(sp[i].name, sp[j].name) == 0) {
 				snprintf(at, sizeof at, "%s.segments.[%zu].name", path, i);
@@ -394,8 +403,9 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 	long d;
 	snprintf(at, sizeof at, "%s.start_date", path);
 	if (sim_date_parse(m->start_date, &d) != 0)
-		return sim_config_error_at(cfg, at, err, "expected " SIM_DATE_EXPECTED ", found \"%s\"",
-					   m->start_date);
+		return sim_config_error_at(cfg, at, err,
+					   "expected " SIM_DATE_EXPECTED ", found \"%.40s%s\"",
+					   m->start_date, ellipsis(m->start_date));
 	if (d + m->days > SIM_DATE_MAX_DAY) {
 		char end[SIM_DATE_BUF];
 		mkt_date_after(m->start_date, m->days, end, sizeof end);

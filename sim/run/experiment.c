@@ -204,11 +204,17 @@ static bool bad_name(const char *name, char *why, size_t size)
 static int check_name(const sim_experiment *x, const char *config_path, sim_error *err)
 {
 	const sim_experiment_params *ep = x->params;
-	char *name = experiment_name(ep, config_path), why[64];
-	if (!name)
+	char *raw = experiment_name(ep, config_path), why[64], name[128];
+	if (!raw)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	int rc = 0;
-	if (bad_name(name, why, sizeof why))
+	/* Shown escaped and cut: a message is text, whatever bytes the name
+	   holds. */
+	size_t n = 0;
+	for (const unsigned char *c = (const unsigned char *)raw; *c && n + 5 < sizeof name; c++)
+		n += (size_t)snprintf(name + n, sizeof name - n, *c < 0x20 || *c >= 0x7f ? "\\x%02x"
+								: "%c", *c);
+	if (bad_name(raw, why, sizeof why))
 		rc = ep->name && ep->name[0]
 		? sim_config_error_at(x->cfg, "name", err,
 				      "expected letters, digits, '_', '-' and '.' only (at most %d "
@@ -219,7 +225,7 @@ static int check_name(const sim_experiment *x, const char *config_path, sim_erro
 				"the file's base name \"%.120s\" cannot name the experiment "
 				"(%s); set `name` to letters, digits, '_', '-' and '.'",
 				name, why);
-	free(name);
+	free(raw);
 	return rc;
 }
 
