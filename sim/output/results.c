@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define MANIFEST "manifest.txt"
@@ -209,6 +210,20 @@ static staged_file *find_stream(sim_results *res, FILE *f)
 	return NULL;
 }
 
+/* Why an earlier write to f failed, its errno being long gone: asked
+   again by flushing what is left, else read off the file system (a full
+   one is ENOSPC, the message analysts need: "No space left on device"). */
+static int write_error(FILE *f)
+{
+	clearerr(f);
+	if (fflush(f) != 0)
+		return errno;
+	struct statvfs fs;
+	if (fstatvfs(fileno(f), &fs) == 0 && fs.f_bavail == 0)
+		return ENOSPC;
+	return EIO;
+}
+
 int sim_results_close_file(sim_results *res, FILE *f, sim_error *err)
 {
 	staged_file *sf = find_stream(res, f);
@@ -217,7 +232,7 @@ int sim_results_close_file(sim_results *res, FILE *f, sim_error *err)
 				     "internal: closing a stream not from sim_results_create");
 	sf->stream = NULL;
 	bool bad = ferror(f) != 0;
-	int saved = bad ? EIO : 0;
+	int saved = bad ? write_error(f) : 0;
 	if (!bad && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
 		bad = true;
 		saved = errno;
