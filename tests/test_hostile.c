@@ -83,7 +83,8 @@ static void list_tree(FILE *f, const char *dir, const char *const *skip)
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, compare_names);
+	if (n)
+		qsort(names, n, sizeof *names, compare_names);
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -198,7 +198,8 @@ int sim_table_add(sim_table *t, const char *const *keys, const double *values,
 		t->values = v;
 		t->value_capacity = cap;
 	}
-	memcpy(t->values + at, values, t->value_count * sizeof *values);
+	if (t->value_count) /* a table of keys only has no values to copy */
+		memcpy(t->values + at, values, t->value_count * sizeof *values);
 	t->cursor++;
 	return 0;
 }
