@@ -4,8 +4,9 @@
  * (sim_model.h) whose callbacks use the event engine (sim_engine.h), its
  * random streams (sim_rng.h), a settings schema (sim_config.h), the
  * result tables it records each replication into (sim_table.h), the
- * atomic results folder (sim_results.h), errors (sim_error.h) and dates
- * (sim_date.h). Nothing else of sim/ is needed, or reachable: the
+ * atomic results folder (sim_results.h), errors (sim_error.h), dates
+ * (sim_date.h) and, for a model with observed targets, the validation
+ * table it fills (sim_validation.h). Nothing else of sim/ is needed, or reachable: the
  * engine's inside (the queue, the task engine, the store, the report)
  * keeps its headers beside its code.
  *
@@ -23,5 +24,6 @@
 #include "sim_results.h"
 #include "sim_rng.h"
 #include "sim_table.h"
+#include "sim_validation.h"
 
 #endif
