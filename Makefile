@@ -9,6 +9,8 @@
 #   make memcheck   the test suite and one PHOLD run under valgrind
 #   make sanitize   the test suite built with -fsanitize=address,undefined (and
 #                   every run checking the models' invariants, as with --check)
+#   make fuzz       the libFuzzer harnesses of tests/fuzz/ for FUZZ_SECONDS in all
+#                   (default 60), built with clang into build/fuzz/
 #   make MPI=1      the same program built with Open MPI's mpicc, for
 #                   `mpirun -n K bin/marketsim sweep FILE` (objects in build/mpi)
 #   make golden     regenerate tests/golden/ (fixed-seed outputs) after an intended change
@@ -24,9 +26,12 @@ OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 
 # Debian packages the build, the tests and the plots need (chromium: the
-# report test opens report.html in a headless browser).
+# report test opens report.html in a headless browser; clang and
+# libclang-rt-14-dev: `make fuzz`, whose -fsanitize=fuzzer links
+# libclang_rt.fuzzer-x86_64.a, shipped by libclang-rt-14-dev, which clang-14
+# only recommends; llvm-14: llvm-symbolizer, for readable sanitizer reports).
 DEBS := pkg-config libgsl-dev libconfig-dev libcmocka-dev libsqlite3-dev gnuplot-nox valgrind \
-        libopenmpi-dev openmpi-bin chromium
+        libopenmpi-dev openmpi-bin chromium clang libclang-rt-14-dev llvm-14
 
 # MPI=1 builds with Open MPI (sweeps spread over `mpirun` ranks); its
 # objects live apart so the two builds never mix.
@@ -62,7 +67,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BIN)/%) $(BIN)/bench_hold_heap2 $(BIN)/bench_hold_heap4 $(BIN)/bench_hold_heap8
 
-.PHONY: all deps run check test bench memcheck sanitize golden install clean lint
+.PHONY: all deps run check test bench memcheck sanitize golden install clean lint fuzz fuzz-harnesses
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -224,6 +229,30 @@ sanitize:
 	$(MAKE) BUILD=build/san BIN=bin/san OPTFLAGS="-O1 -g" \
 		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		-DSIM_CHECK_INVARIANTS" test
+
+# libFuzzer: tests/fuzz/fuzz_*.c, each linked with -fsanitize=fuzzer against
+# the library compiled by clang with -fsanitize=fuzzer-no-link,address,
+# undefined into build/fuzz/ (apart from build/ and build/san/), then run by
+# tests/fuzz/run.sh: FUZZ_SECONDS in all, split evenly between the
+# harnesses; fails on any crash, leak or timeout (reproducers in
+# build/fuzz/artifacts/).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build/fuzz
+FUZZERS      := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+fuzz: | deps
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j2) \
+		BUILD=$(FUZZ_BUILD) BIN=$(FUZZ_BUILD)/bin CC=$(FUZZ_CC) \
+		OPTFLAGS="-O1 -g" SANFLAGS="$(FUZZ_SAN)" fuzz-harnesses
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
+
+# (In the sub-make above, where BUILD is build/fuzz.)
+fuzz-harnesses: $(FUZZERS:%=$(BUILD)/%)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIB)
+	$(CC) $(CPPFLAGS) -Isim -Imodels $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer \
+		-DFUZZ_LIBFUZZER -DFUZZ_SRCDIR='"$(CURDIR)"' $< $(LIB) $(LDLIBS) -o $@
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/marketsim/experiments

@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim_table.h"
 
@@ -199,11 +200,19 @@ static int load_targets(const mkt_market_params *p, const char *path, target **t
 			size_t *count, sim_error *err)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	*targets = NULL;
 	*count = 0;
 	if (!f)
 		return sim_error_set(err, SIM_ERROR_CONFIG, path, 0, NULL,
 				     "cannot read the targets file");
+	/* fgets would read /dev/zero for ever (every line empty) and a
+	   folder as an empty file. */
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return sim_error_set(err, SIM_ERROR_CONFIG, path, 0, NULL,
+				     "cannot read the targets file: not a regular file");
+	}
 	char line[2048];
 	int lineno = 0, rc = 0;
 	bool header = false;
