@@ -79,6 +79,13 @@ void sim_validation_format_value(char *buf, size_t size, double x);
    "at most". */
 void sim_validation_format_tolerance(char *buf, size_t size, const sim_validation_row *r);
 
+/* A row's cells as every table of it shows them (text, report): the
+   observed "mean [lo, hi]", the target value and the tolerance. */
+typedef struct sim_validation_cells {
+	char observed[80], value[24], tolerance[24];
+} sim_validation_cells;
+void sim_validation_format_cells(const sim_validation_row *r, sim_validation_cells *out);
+
 /* The fixed-width table: a caption naming the targets file and the
    replications, a header, one line per target (pass or FAIL), a tally. */
 void sim_validation_print(const sim_validation *v, FILE *f);

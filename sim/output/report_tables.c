@@ -10,24 +10,19 @@
 
 static void validation_row(FILE *f, const sim_validation_row *r)
 {
-	char mean[24], lo[24], hi[24], value[24], tolerance[24], observed[80];
-	sim_validation_format_value(mean, sizeof mean, r->mean);
-	sim_validation_format_value(lo, sizeof lo, r->lo);
-	sim_validation_format_value(hi, sizeof hi, r->hi);
-	sim_validation_format_value(value, sizeof value, r->value);
-	sim_validation_format_tolerance(tolerance, sizeof tolerance, r);
-	snprintf(observed, sizeof observed, "%s [%s, %s]", mean, lo, hi);
+	sim_validation_cells c;
+	sim_validation_format_cells(r, &c);
 	fputs(r->pass ? "<tr>" : "<tr class=\"missed\">", f);
 	fputs("<td class=\"name\">", f);
 	sim__html(f, r->target);
 	fputs("</td><td class=\"date\">", f);
 	sim__html(f, r->week_start);
 	fputs("</td><td class=\"num\">", f);
-	sim__html(f, observed);
+	sim__html(f, c.observed);
 	fputs("</td><td class=\"num\">", f);
-	sim__html(f, value);
+	sim__html(f, c.value);
 	fputs("</td><td>", f);
-	sim__html(f, tolerance);
+	sim__html(f, c.tolerance);
 	fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
 		r->pass ? "pass" : "fail", r->pass ? "pass" : "FAIL");
 }

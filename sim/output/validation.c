@@ -96,6 +96,17 @@ void sim_validation_format_tolerance(char *buf, size_t size, const sim_validatio
 	}
 }
 
+void sim_validation_format_cells(const sim_validation_row *r, sim_validation_cells *out)
+{
+	char mean[24], lo[24], hi[24];
+	sim_validation_format_value(mean, sizeof mean, r->mean);
+	sim_validation_format_value(lo, sizeof lo, r->lo);
+	sim_validation_format_value(hi, sizeof hi, r->hi);
+	sim_validation_format_value(out->value, sizeof out->value, r->value);
+	sim_validation_format_tolerance(out->tolerance, sizeof out->tolerance, r);
+	snprintf(out->observed, sizeof out->observed, "%s [%s, %s]", mean, lo, hi);
+}
+
 /* The columns' widths are those the market's validate always printed:
    validation.txt keeps its layout. */
 #define ROW_FORMAT "%-28s %-11s %-28s %-9s %-9s %s\n"
@@ -109,14 +120,9 @@ void sim_validation_print(const sim_validation *v, FILE *f)
 		"tolerance", "result");
 	for (size_t i = 0; i < v->count; i++) {
 		const sim_validation_row *r = &v->rows[i];
-		char m[24], l[24], h[24], want[24], tol[24], observed[80];
-		sim_validation_format_value(m, sizeof m, r->mean);
-		sim_validation_format_value(l, sizeof l, r->lo);
-		sim_validation_format_value(h, sizeof h, r->hi);
-		sim_validation_format_value(want, sizeof want, r->value);
-		sim_validation_format_tolerance(tol, sizeof tol, r);
-		snprintf(observed, sizeof observed, "%s [%s, %s]", m, l, h);
-		fprintf(f, ROW_FORMAT, r->target, r->week_start, observed, want, tol,
+		sim_validation_cells c;
+		sim_validation_format_cells(r, &c);
+		fprintf(f, ROW_FORMAT, r->target, r->week_start, c.observed, c.value, c.tolerance,
 			r->pass ? "pass" : "FAIL");
 	}
 	fprintf(f, "%zu target%s, %zu missed\n", v->count, v->count == 1 ? "" : "s",
