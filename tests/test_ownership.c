@@ -299,10 +299,13 @@ static void test_concurrent_sweeps(void **unused)
 		fail_msg("second sweep: exit %d, expected 1 with \"%s\":\n%s", r->status, want,
 			 r->out);
 	free(r);
-	if (took > 1.0)
-		fail_msg("the second sweep took %.2f s to be refused", took);
+	/* Refused at once, not after waiting for the lock: the first sweep
+	   is still running when the second has already exited (a behaviour,
+	   not a timing; how long it took is only reported). */
+	print_message("the second sweep was refused after %.2f s\n", took);
 	if (!first_running)
-		fail_msg("the first sweep had finished: nothing ran concurrently");
+		fail_msg("the first sweep had finished before the second was refused: either "
+			 "nothing ran concurrently or the second waited for the lock");
 	assert_int_equal(waitpid(first, &status, 0), first);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char *log = test_read_file(OUT "/first.log");
