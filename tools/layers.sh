@@ -39,6 +39,7 @@ config  sim/config/*
 output  sim/output/*
 models  models/*/*        # model code: core/config/output through the public headers
 run     sim/run/*
+analysis sim/analysis/*  # optimize, calibrate, sensitivity, equilibrium: numerics and drivers on the task engine
 cli     sim/cli
 main    models/marketsim  # the program's main: registers the models with the CLI
 EOF
