@@ -257,7 +257,7 @@ static void submit(sim_pool *p, uint64_t point, uint64_t rep)
 {
 	sim_error err;
 	sim_error_clear(&err);
-	sim_task t = { point, rep };
+	sim_task t = { point, rep, NULL };
 	if (sim_pool_submit(p, &t, &err) != 0)
 		fail_msg("submit %llu/%llu: %s", (unsigned long long)point,
 			 (unsigned long long)rep, err.message);
@@ -347,7 +347,7 @@ static void run_many(size_t jobs, size_t total)
 		}
 		/* Every worker busy: one more is refused. */
 		if (busy == jobs) {
-			sim_task t = { 99, 0 };
+			sim_task t = { 99, 0, NULL };
 			assert_int_equal(sim_pool_submit(p, &t, &err), -1);
 			assert_non_null(strstr(err.message, "no idle worker"));
 			sim_error_clear(&err);

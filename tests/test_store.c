@@ -1244,7 +1244,7 @@ static void test_checksum_detects_changes(void **state)
 		expect_damaged(&err, path, 1, 1);
 		sim_error_clear(&err);
 		double x[3];
-		assert_int_equal(sim_store_values(s, "summary.csv", 1, 3, "cum_revenue", "Alibaba",
+		assert_int_equal(sim_store_values(s, "summary.csv", 1, 0, 3, "cum_revenue", "Alibaba",
 						  x, &err), -1);
 		expect_damaged(&err, path, 1, 1);
 		sim_error_clear(&err);

@@ -275,6 +275,8 @@ static int write_page(FILE *f, const char *dir, inputs *in, sim_error *err)
 		sim__report_tables_validation(f, &d->validation);
 	if (has.sweep)
 		sim__report_tables_sweep(f, &d->table);
+	if (d->nresults > 0)
+		sim__report_tables_results(f, d->results, d->nresults);
 	if (has.charts &&
 	    sim__report_sections_charts(f, in->plots_dir, in->pngs, in->png_count, err) != 0)
 		return -1;

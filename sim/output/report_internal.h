@@ -13,6 +13,7 @@
 
 #include "html.h"
 #include "sim_validation.h"
+#include "result_table.h"
 
 /* A sweep's points with the metrics its `plot` setting names: each
    point's mean and 95% CI over its replications. */
@@ -37,6 +38,8 @@ typedef struct sim__report_data {
 	bool validated;         /* validation holds a stored validation */
 	sim_validation validation;
 	sim__report_sweep table;
+	sim_result_table *results; /* an analysis's derived tables */
+	size_t nresults;
 } sim__report_data;
 
 /* report_store.c: reads DIR/results.sqlite into *d (all empty when there
@@ -51,6 +54,9 @@ void sim__report_tables_validation(FILE *f, const sim_validation *v);
 /* The Sweep section: the points, each metric as mean [lo, hi], the best
    mean marked. */
 void sim__report_tables_sweep(FILE *f, const sim__report_sweep *w);
+/* The Results section: an analysis's derived tables, each with its
+   title and CSV file name. */
+void sim__report_tables_results(FILE *f, const sim_result_table *t, size_t n);
 /* The Resolved configuration section: the facts, the model's notes and
    the settings. */
 void sim__report_tables_configuration(FILE *f, const sim__report_data *d);

@@ -148,7 +148,7 @@ static int load_metric(sim_store *s, sim__report_sweep *w, const char *stem, siz
 		size_t at = i * w->metrics + k, n = w->replications[i] > 0
 			? (size_t)w->replications[i] : 0;
 		w->mean[at] = w->lo[at] = w->hi[at] = NAN;
-		long found = n ? sim_store_values(s, "summary.csv", i, n, metric, subject, x, err) : 0;
+		long found = n ? sim_store_values(s, "summary.csv", i, 0, n, metric, subject, x, err) : 0;
 		if (found < 0)
 			any = -1;
 		else if (found > 0) {
@@ -240,7 +240,8 @@ int sim__report_store_load(const char *dir, sim__report_data *d, sim_error *err)
 	d->stored = true;
 	if (load_experiment(s, d, &e) != 0 || load_provenance(s, d, &e) != 0 ||
 	    (validated = sim_store_load_validation(s, &d->validation, &e)) < 0 ||
-	    (d->sweep && load_sweep(s, &d->table, &e) != 0))
+	    (d->sweep && load_sweep(s, &d->table, &e) != 0) ||
+	    sim_store_result_tables(s, &d->results, &d->nresults, &e) != 0)
 		goto done;
 	d->validated = validated == 1;
 	rc = 0;
@@ -259,5 +260,6 @@ void sim__report_store_free(sim__report_data *d)
 	free(d->notes);
 	sim_validation_free(&d->validation);
 	free_sweep(&d->table);
+	sim_store_free_result_tables(d->results, d->nresults);
 	memset(d, 0, sizeof *d);
 }

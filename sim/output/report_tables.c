@@ -44,6 +44,37 @@ void sim__report_tables_validation(FILE *f, const sim_validation *v)
 		v->count == 1 ? "" : "s", missed);
 }
 
+/* ---- an analysis's results ---- */
+
+void sim__report_tables_results(FILE *f, const sim_result_table *t, size_t n)
+{
+	fputs("<section id=\"results\">\n<h2>Results</h2>\n", f);
+	for (size_t k = 0; k < n; k++) {
+		fputs("<h3>", f);
+		sim__html(f, t[k].title);
+		fputs("</h3>\n<p class=\"caption\">", f);
+		sim__html(f, t[k].name);
+		fputs("</p>\n<table>\n<thead><tr>", f);
+		for (size_t j = 0; j < t[k].ncols; j++) {
+			fputs("<th>", f);
+			sim__html(f, t[k].headers[j]);
+			fputs("</th>", f);
+		}
+		fputs("</tr></thead>\n<tbody>\n", f);
+		for (size_t i = 0; i < t[k].nrows; i++) {
+			fputs("<tr>", f);
+			for (size_t j = 0; j < t[k].ncols; j++) {
+				fputs(j ? "<td class=\"num\">" : "<td>", f);
+				sim__html(f, t[k].cells[i * t[k].ncols + j]);
+				fputs("</td>", f);
+			}
+			fputs("</tr>\n", f);
+		}
+		fputs("</tbody>\n</table>\n", f);
+	}
+	fputs("</section>\n", f);
+}
+
 /* ---- a sweep's points ---- */
 
 /* Compact numbers for the table: 4 significant digits, T/B/M/k for

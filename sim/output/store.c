@@ -293,13 +293,14 @@ int sim_store_set_meta(sim_store *s, const char *key, const char *value, sim_err
 	return rc;
 }
 
-int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
-			 const char *const *names, const char *const *paths,
-			 const bool *numbers, const char *const *values, sim_error *err)
+/* "CREATE TABLE points(...)" for the parameters and the matching INSERT
+   with one placeholder per column; sqlite3 strings (NULL: out of memory). */
+static void points_sql(size_t nparams, const char *const *paths, const bool *numbers,
+		       char **create, char **insert)
 {
 	char *sql = sqlite3_mprintf("CREATE TABLE points(point INTEGER PRIMARY KEY, point_name TEXT");
 	/* A number parameter's column is REAL, a date's (or other text's) TEXT. */
-	for (size_t j = 0; sql && j < nparams; j++) {
+	for (size_t j = 0; sql && paths && j < nparams; j++) {
 		char *next = sqlite3_mprintf(numbers[j] ? "%s, \"%w\" REAL" : "%s, \"%w\" TEXT",
 					     sql, paths[j]);
 		sqlite3_free(sql);
@@ -311,23 +312,21 @@ int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
 		sqlite3_free(ins);
 		ins = next;
 	}
-	char *create = sql ? sqlite3_mprintf("%s);", sql) : NULL;
-	char *insert = ins ? sqlite3_mprintf("%s)", ins) : NULL;
+	*create = sql ? sqlite3_mprintf("%s);", sql) : NULL;
+	*insert = ins ? sqlite3_mprintf("%s)", ins) : NULL;
 	sqlite3_free(sql);
 	sqlite3_free(ins);
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-	if (!create || !insert) {
-		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
-		goto done;
-	}
-	if (sim__store_exec(s, "BEGIN", err) != 0)
-		goto done;
-	if (sim__store_exec(s, create, err) != 0 || sim__store_prepare(s, insert, &st, err) != 0)
-		goto rollback;
+}
+
+/* Inserts points first .. first + npoints - 1 with the prepared INSERT st,
+   inside the caller's transaction. */
+static int insert_points(sim_store *s, sqlite3_stmt *st, size_t first, size_t npoints,
+			 size_t nparams, const char *const *names, const bool *numbers,
+			 const char *const *values, sim_error *err)
+{
 	for (size_t i = 0; i < npoints; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
 		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
 		for (size_t j = 0; j < nparams; j++) {
 			const char *v = values[i * nparams + j];
@@ -336,18 +335,56 @@ int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
 			else
 				sqlite3_bind_text(st, (int)j + 3, v, -1, SQLITE_STATIC);
 		}
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sim__store_db_error(s, "cannot record the points", err);
-			goto rollback;
-		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return sim__store_db_error(s, "cannot record the points", err);
 	}
-	rc = sim__store_exec(s, "COMMIT", err);
-	goto done;
-rollback:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-done:
+	return 0;
+}
+
+/* Creates the points table (with `create`, unless NULL) and inserts the
+   points from `first`, in one transaction. */
+static int write_points(sim_store *s, const char *create, const char *insert, size_t first,
+			size_t npoints, size_t nparams, const char *const *names,
+			const bool *numbers, const char *const *values, sim_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (!insert || (first == 0 && !create))
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	if (sim__store_exec(s, "BEGIN", err) != 0)
+		return -1;
+	int rc = (create && sim__store_exec(s, create, err) != 0) ||
+				 sim__store_prepare(s, insert, &st, err) != 0 ||
+				 insert_points(s, st, first, npoints, nparams, names, numbers, values,
+					       err) != 0
+			 ? -1 : sim__store_exec(s, "COMMIT", err);
+	if (rc != 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
+			 const char *const *names, const char *const *paths,
+			 const bool *numbers, const char *const *values, sim_error *err)
+{
+	char *create, *insert;
+	points_sql(nparams, paths, numbers, &create, &insert);
+	int rc = write_points(s, create, insert, 0, npoints, nparams, names, numbers, values,
+			      err);
 	sqlite3_free(create);
+	sqlite3_free(insert);
+	return rc;
+}
+
+int sim_store_append_points(sim_store *s, size_t first, size_t npoints, size_t nparams,
+			    const char *const *names, const bool *numbers,
+			    const char *const *values, sim_error *err)
+{
+	char *create, *insert;
+	points_sql(nparams, NULL, numbers, &create, &insert);
+	sqlite3_free(create);
+	int rc = write_points(s, NULL, insert, first, npoints, nparams, names, numbers, values,
+			      err);
 	sqlite3_free(insert);
 	return rc;
 }
@@ -423,6 +460,27 @@ int sim_store_point(sim_store *s, size_t point, char **name, char ***paths,
 oom:
 	sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sim_store_point_numbers(sim_store *s, size_t point, double *x, size_t n, sim_error *err)
+{
+	sqlite3_stmt *st;
+	if (sim__store_prepare(s, "SELECT * FROM points WHERE point = ?", &st, err) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
+	int rc = 0;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "point %zu is not in the database", point);
+	else if ((size_t)sqlite3_column_count(st) != n + 2)
+		rc = sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
+				   "point %zu has %d parameters, expected %zu", point,
+				   sqlite3_column_count(st) - 2, n);
+	for (size_t j = 0; rc == 0 && j < n; j++)
+		x[j] = sqlite3_column_type(st, (int)j + 2) == SQLITE_NULL
+			       ? NAN : sqlite3_column_double(st, (int)j + 2);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -64,6 +64,7 @@
 #include "sim_error.h"
 #include "sim_table.h"
 #include "sim_validation.h"
+#include "result_table.h"
 
 typedef struct sim_store sim_store;
 
@@ -96,6 +97,13 @@ int sim_store_set_meta(sim_store *s, const char *key, const char *value, sim_err
 int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
 			 const char *const *names, const char *const *paths,
 			 const bool *numbers, const char *const *values, sim_error *err);
+/* Appends npoints more points, numbered from `first` (the count already
+   recorded), to a points table sim_store_set_points made with nparams
+   parameters (an analysis adds the points it evaluates as it goes). One
+   transaction; 0, or -1 with err. */
+int sim_store_append_points(sim_store *s, size_t first, size_t npoints, size_t nparams,
+			    const char *const *names, const bool *numbers,
+			    const char *const *values, sim_error *err);
 /* The number of points recorded, or -1 with err. */
 long sim_store_point_count(sim_store *s, sim_error *err);
 /* Point i's name and its parameters' paths and values as text (heap
@@ -103,6 +111,10 @@ long sim_store_point_count(sim_store *s, sim_error *err);
 int sim_store_point(sim_store *s, size_t point, char **name, char ***paths,
 		    char ***values, size_t *nparams, sim_error *err);
 void sim_store_free_strings(char **s, size_t n);
+/* Point i's parameters as numbers, exactly as recorded (binary doubles,
+   no text in between): x[j] for its n parameters (NaN for a text value).
+   0, or -1 with err (also when it has not n parameters). */
+int sim_store_point_numbers(sim_store *s, size_t point, double *x, size_t n, sim_error *err);
 /* Point i's parameters as the settings that make it, "path=value" (a
    number in 17 significant digits: exactly the value run; text quoted),
    for sim_experiment_load: heap strings in a heap array, *n of them (free
@@ -197,11 +209,12 @@ int sim_store_load_run(const char *dir, sim_table_set **tables, char **notes,
 
 /* Value column 0 of the row of table `file` (e.g. "summary.csv") whose
    first two keys are k0 and k1 (a metric and its subject), in
-   replications 0 .. n-1 of `point`: x[r] (NaN where it is not stored).
+   replications first .. first + n - 1 of `point`: x[r - first] (NaN
+   where it is not stored).
    Returns how many were found (0 also when there is no such table), or
    -1 with err (also when a replication read does not match its
    checksum). */
-long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+long sim_store_values(sim_store *s, const char *file, size_t point, uint64_t first, size_t n,
 		      const char *k0, const char *k1, double *x, sim_error *err);
 
 /* Replaces the stored validation with v (NULL: removes it). One
@@ -211,6 +224,17 @@ int sim_store_set_validation(sim_store *s, const sim_validation *v, sim_error *e
    and sets its targets file and replication count: 1, or 0 when no
    validation is stored (v untouched), -1 with err. */
 int sim_store_load_validation(sim_store *s, sim_validation *v, sim_error *err);
+
+/* Replaces the stored result tables (an analysis's optimum, indices,
+   ...: output/result_table.h) with tables[0, n), in that order. One
+   transaction; 0, or -1 with err. */
+int sim_store_set_result_tables(sim_store *s, const sim_result_table *tables, size_t n,
+				sim_error *err);
+/* The stored result tables in order: a heap array of *n (0 when none);
+   free with sim_store_free_result_tables. 0, or -1 with err. */
+int sim_store_result_tables(sim_store *s, sim_result_table **tables, size_t *n,
+			    sim_error *err);
+void sim_store_free_result_tables(sim_result_table *tables, size_t n);
 
 /* Replaces the provenance with the n pairs keys[i] = values[i], in that
    order. One transaction; 0, or -1 with err. */

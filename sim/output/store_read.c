@@ -520,7 +520,7 @@ static const sim__table_row *find_recorded(const sim__table_row *tables, size_t 
 	return NULL;
 }
 
-long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
+long sim_store_values(sim_store *s, const char *file, size_t point, uint64_t first, size_t n,
 		      const char *k0, const char *k1, double *x, sim_error *err)
 {
 	for (size_t i = 0; i < n; i++)
@@ -536,7 +536,7 @@ long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
 		return 0;
 	}
 	/* Every replication read must match its checksum. */
-	for (size_t rep = 0; rep < n && found == 0; rep++) {
+	for (uint64_t rep = first; rep < first + n && found == 0; rep++) {
 		int has = sim_store_has(s, point, rep, err);
 		if (has < 0 || (has == 1 && check_one(s, tables, count, point, rep, err) != 0))
 			found = -1;
@@ -546,7 +546,8 @@ long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
 		return -1;
 	}
 	char *sql = sqlite3_mprintf("SELECT replication, \"%w\" FROM \"%w\" WHERE point = ?"
-				    " AND replication < ? AND \"%w\" = ? AND \"%w\" = ?",
+				    " AND replication >= ? AND replication < ? AND \"%w\" = ?"
+				    " AND \"%w\" = ?",
 				    t->vals[0], t->sql, t->keys[0], t->keys[1]);
 	sqlite3_stmt *st = NULL;
 	if (!sql)
@@ -555,14 +556,15 @@ long sim_store_values(sim_store *s, const char *file, size_t point, size_t n,
 		found = -1;
 	if (st) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)point);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-		sqlite3_bind_text(st, 3, k0, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, k1, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)first);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)(first + n));
+		sqlite3_bind_text(st, 4, k0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, k1, -1, SQLITE_STATIC);
 		int step;
 		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 			sqlite3_int64 rep = sqlite3_column_int64(st, 0);
-			if (rep >= 0 && (size_t)rep < n) {
-				x[rep] = sim__store_column_number(st, 1);
+			if (rep >= (sqlite3_int64)first && (uint64_t)rep < first + n) {
+				x[rep - (sqlite3_int64)first] = sim__store_column_number(st, 1);
 				found++;
 			}
 		}

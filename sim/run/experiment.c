@@ -37,6 +37,14 @@ static const sim_setting experiment_settings[] = {
 		   "file's folder; empty: none"),
 	SIM_GROUP("sweep", sim_experiment_params, sweep, &sim_sweep_schema,
 		  "Points for `marketsim sweep`: settings by path and their values"),
+	SIM_GROUP("optimize", sim_experiment_params, optimize, &sim_optimize_schema,
+		  "`marketsim optimize`: the metric to maximise or minimise and the settings to vary"),
+	SIM_GROUP("calibrate", sim_experiment_params, calibrate, &sim_calibrate_schema,
+		  "`marketsim calibrate`: the settings fitted to the targets file"),
+	SIM_GROUP("sensitivity", sim_experiment_params, sensitivity, &sim_sensitivity_schema,
+		  "`marketsim sensitivity`: metrics and the settings' ranges"),
+	SIM_GROUP("equilibrium", sim_experiment_params, equilibrium, &sim_equilibrium_schema,
+		  "`marketsim equilibrium`: players, their prices and objectives"),
 };
 
 const sim_schema sim_experiment_schema =
@@ -72,7 +80,7 @@ static size_t model_offset(void)
 struct sim_experiment {
 	sim_config *cfg;
 	const sim_model_type *model;
-	sim_setting rows[7];
+	sim_setting rows[sizeof experiment_settings / sizeof experiment_settings[0] + 1];
 	sim_schema root;
 	void *params; /* experiment params, then the model's at model_offset() */
 	const volatile sig_atomic_t *stop; /* watched by every replication */

@@ -19,6 +19,7 @@
 #include "options.h"
 #include "replications.h"
 #include "sweep_points.h"
+#include "analysis_params.h"
 
 /* The settings every experiment file has besides the model's group. */
 typedef struct sim_experiment_params {
@@ -32,6 +33,11 @@ typedef struct sim_experiment_params {
 	char *targets;        /* observed figures for `validate`, relative to
 				 the experiment file's folder; "" none */
 	sim_sweep_params sweep; /* points for `marketsim sweep`; ignored by run */
+	/* the analysis commands' settings; ignored by the others */
+	sim_optimize_params optimize;
+	sim_calibrate_params calibrate;
+	sim_sensitivity_params sensitivity;
+	sim_equilibrium_params equilibrium;
 } sim_experiment_params;
 
 /* The engine's own schema (model, name, seed, replications, targets,

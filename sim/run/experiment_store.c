@@ -13,12 +13,13 @@ static int oom(sim_error *err)
 /* Whether the database st, left by an earlier run, holds this experiment:
    the same resolved configuration and the same kind (run or sweep). */
 static int check_same_experiment(sim_store *st, const char *config, bool sweep,
-				 sim_error *err)
+				 const char *analysis, sim_error *err)
 {
 	char *stored = sim_store_meta(st, "config", err);
 	char *stored_mode = stored ? sim_store_meta(st, "mode", err) : NULL;
 	bool same = stored && stored_mode && strcmp(stored, config) == 0 &&
-		    (strcmp(stored_mode, "run") == 0) == !sweep;
+		    (analysis ? strcmp(stored_mode, analysis) == 0
+			      : (strcmp(stored_mode, "run") == 0) == !sweep);
 	free(stored);
 	free(stored_mode);
 	if (err->kind != SIM_ERROR_NONE)
@@ -33,8 +34,8 @@ static int check_same_experiment(sim_store *st, const char *config, bool sweep,
 
 /* What the experiment is, as the store's metadata. */
 static int record_experiment(sim_store *st, const sim_experiment *x, const char *name,
-			     bool sweep, const char *config, const char *config_path,
-			     sim_error *err)
+			     bool sweep, const char *analysis, const char *config,
+			     const char *config_path, sim_error *err)
 {
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	const sim_sweep_params *s = &ep->sweep;
@@ -43,7 +44,7 @@ static int record_experiment(sim_store *st, const sim_experiment *x, const char 
 	snprintf(seed, sizeof seed, "%lld", (long long)ep->seed);
 	const char *meta[][2] = {
 		{ "name", name }, { "model", sim_experiment_model(x)->name },
-		{ "mode", !sweep ? "run" : s->mode == 0 ? "grid" : "zip" },
+		{ "mode", analysis ? analysis : !sweep ? "run" : s->mode == 0 ? "grid" : "zip" },
 		{ "plot", sweep ? s->plot : "" }, { "reference", reference },
 		{ "config", config }, { "seed", seed }, { "config_file", config_path },
 	};
@@ -117,16 +118,53 @@ sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 	if (resume && exists) {
 		/* What it keeps must be what was committed: a damaged
 		   replication fails the resume, naming it. */
-		rc = check_same_experiment(st, config, sweep, err) == 0 &&
+		rc = check_same_experiment(st, config, sweep, NULL, err) == 0 &&
 				     sim_store_check_all(st, err) == 0 &&
 				     sim_store_clear_failures(st, err) == 0 ? 0 : -1;
 		goto done;
 	}
-	rc = record_experiment(st, x, name, sweep, config, config_path, err) == 0 &&
+	rc = record_experiment(st, x, name, sweep, NULL, config, config_path, err) == 0 &&
 			     record_points(st, &sim_experiment_settings(x)->sweep, sweep, err) == 0
 		     ? 0 : -1;
 done:
 	free(config);
+	if (rc != 0) {
+		sim_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+sim_store *sim_experiment_store_open_analysis(const sim_experiment *x, const char *dir,
+					      const char *name, const char *analysis,
+					      size_t nparams, const char *const *paths,
+					      bool resume, const char *config_path,
+					      sim_error *err)
+{
+	char *config = sim_experiment_resolved_config(x);
+	bool *numbers = calloc(nparams + 1, sizeof *numbers);
+	sim_store *st = NULL;
+	int rc = -1;
+	if (!config || !numbers) {
+		oom(err);
+		goto done;
+	}
+	for (size_t j = 0; j < nparams; j++)
+		numbers[j] = true;
+	bool exists = sim_store_exists(dir);
+	if (!(st = sim_store_open(dir, !resume, err)))
+		goto done;
+	if (resume && exists)
+		rc = check_same_experiment(st, config, false, analysis, err) == 0 &&
+				     sim_store_check_all(st, err) == 0 &&
+				     sim_store_clear_failures(st, err) == 0 ? 0 : -1;
+	else
+		rc = record_experiment(st, x, name, false, analysis, config, config_path, err) == 0 &&
+				     sim_store_set_points(st, 0, nparams, NULL, paths, numbers, NULL,
+							  err) == 0 ? 0 : -1;
+done:
+	free(config);
+	free(numbers);
 	if (rc != 0) {
 		sim_store_close(st);
 		return NULL;

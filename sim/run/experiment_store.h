@@ -20,4 +20,14 @@ sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 				     const char *name, bool sweep, bool resume,
 				     const char *config_path, sim_error *err);
 
+/* The same for an analysis (optimize, calibrate, ...): its kind is
+   `analysis` (the store's mode), its points, none yet, have the nparams
+   number parameters `paths` (the analysis adds them as it evaluates
+   them, sim_store_append_points). */
+sim_store *sim_experiment_store_open_analysis(const sim_experiment *x, const char *dir,
+					      const char *name, const char *analysis,
+					      size_t nparams, const char *const *paths,
+					      bool resume, const char *config_path,
+					      sim_error *err);
+
 #endif

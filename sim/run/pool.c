@@ -59,10 +59,19 @@ static void worker_main(const sim_pool *p, int task_fd, int result_fd)
 #ifdef __linux__
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-	sim_task task;
-	while (read_all(task_fd, &task, sizeof task) == 0) {
+	sim_task_wire h;
+	while (read_all(task_fd, &h, sizeof h) == 0) {
+		char *bytes = h.settings_len ? malloc(h.settings_len) : NULL, *settings;
+		sim_task task;
+		if ((h.settings_len && !bytes) ||
+		    (h.settings_len && read_all(task_fd, bytes, h.settings_len) != 0) ||
+		    sim_task_unpack_task(&h, bytes, &task, &settings) != 0)
+			_exit(1);
+		free(bytes);
 		sim_task_result r = { .task = task };
 		p->fn(p->ctx, &task, &r);
+		free(settings);
+		r.task.settings = NULL;
 		size_t len;
 		char *msg = sim_task_pack(&r, &len);
 		sim_task_result_clear(&r);
@@ -170,6 +179,7 @@ int sim_pool_submit(sim_pool *p, const sim_task *task, sim_error *err)
 		sim_task_result_clear(&p->result);
 		p->result.task = *task;
 		p->fn(p->ctx, task, &p->result);
+		p->result.task.settings = NULL; /* the submitter's */
 		p->have_result = true;
 		return 0;
 	}
@@ -179,11 +189,17 @@ int sim_pool_submit(sim_pool *p, const sim_task *task, sim_error *err)
 		sim__pool_worker *w = &p->workers[i];
 		if (w->busy)
 			continue;
+		size_t len;
+		char *msg = sim_task_pack_task(task, &len);
+		if (!msg)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		w->busy = true;
 		w->task = *task;
+		w->task.settings = NULL; /* the submitter's; not needed past here */
 		/* A worker that died while idle shows up as a failed read of
 		   this task's result, which wait() reports. */
-		write_all(w->task_fd, task, sizeof *task);
+		write_all(w->task_fd, msg, len);
+		free(msg);
 		return 0;
 	}
 	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "no idle worker");

@@ -46,13 +46,18 @@ static int mpi_submit(sim_pool *p, const sim_task *task, sim_error *err)
 	for (size_t i = 0; i < p->size; i++) {
 		if (p->workers[i].busy)
 			continue;
-		uint64_t msg[2] = { task->point, task->replication };
-		if (MPI_Send(msg, 2, MPI_UINT64_T, (int)i + 1, TAG_TASK, MPI_COMM_WORLD) !=
-		    MPI_SUCCESS)
+		size_t len;
+		char *msg = sim_task_pack_task(task, &len);
+		if (!msg)
+			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+		int rc = MPI_Send(msg, (int)len, MPI_BYTE, (int)i + 1, TAG_TASK, MPI_COMM_WORLD);
+		free(msg);
+		if (rc != MPI_SUCCESS)
 			return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
 					     "cannot send a task to rank %zu", i + 1);
 		p->workers[i].busy = true;
 		p->workers[i].task = *task;
+		p->workers[i].task.settings = NULL; /* the submitter's */
 		return 0;
 	}
 	return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "no idle rank");
@@ -139,13 +144,31 @@ void sim_pool_mpi_serve(sim_task_fn fn, void *ctx)
 {
 	for (;;) {
 		MPI_Status st;
-		uint64_t msg[2];
-		MPI_Recv(msg, 2, MPI_UINT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-		if (st.MPI_TAG != TAG_TASK)
+		int len = 0;
+		MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+		MPI_Get_count(&st, MPI_BYTE, &len);
+		char *msg = malloc(len > 0 ? (size_t)len : 1);
+		if (!msg)
+			MPI_Abort(MPI_COMM_WORLD, 1);
+		MPI_Recv(msg, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, &st);
+		if (st.MPI_TAG != TAG_TASK) {
+			free(msg);
 			return;
-		sim_task task = { msg[0], msg[1] };
+		}
+		sim_task_wire h;
+		sim_task task;
+		char *settings = NULL;
+		if ((size_t)len < sizeof h)
+			MPI_Abort(MPI_COMM_WORLD, 1);
+		memcpy(&h, msg, sizeof h);
+		if (h.settings_len != (size_t)len - sizeof h ||
+		    sim_task_unpack_task(&h, msg + sizeof h, &task, &settings) != 0)
+			MPI_Abort(MPI_COMM_WORLD, 1);
+		free(msg);
 		sim_task_result r = { .task = task };
 		fn(ctx, &task, &r);
+		free(settings);
+		r.task.settings = NULL;
 		size_t len;
 		char *packed = sim_task_pack(&r, &len);
 		sim_task_result_clear(&r);

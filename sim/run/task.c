@@ -63,7 +63,7 @@ int sim_task_unpack(const char *msg, size_t len, sim_task_result *r)
 	if (h.len > len - sizeof h || h.error_len > len - sizeof h - h.len ||
 	    h.notes_len != len - sizeof h - h.len - h.error_len)
 		return -1;
-	r->task = (sim_task){ h.point, h.replication };
+	r->task = (sim_task){ h.point, h.replication, NULL };
 	r->ok = h.ok != 0;
 	r->events = h.events;
 	r->len = h.len;
@@ -88,3 +88,32 @@ int sim_task_unpack(const char *msg, size_t len, sim_task_result *r)
 	return 0;
 }
 
+
+char *sim_task_pack_task(const sim_task *task, size_t *len)
+{
+	size_t n = task->settings ? strlen(task->settings) : 0;
+	sim_task_wire h = { task->point, task->replication, n };
+	*len = sizeof h + n;
+	char *msg = malloc(*len);
+	if (!msg)
+		return NULL;
+	memcpy(msg, &h, sizeof h);
+	if (n)
+		memcpy(msg + sizeof h, task->settings, n);
+	return msg;
+}
+
+int sim_task_unpack_task(const sim_task_wire *h, const char *settings, sim_task *task,
+			 char **owned)
+{
+	*owned = NULL;
+	*task = (sim_task){ h->point, h->replication, NULL };
+	if (h->settings_len == 0)
+		return 0;
+	if (!(*owned = malloc(h->settings_len + 1)))
+		return -1;
+	memcpy(*owned, settings, h->settings_len);
+	(*owned)[h->settings_len] = '\0';
+	task->settings = *owned;
+	return 0;
+}

@@ -10,8 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* settings: the point's assignments as --set strings joined by '\n'
+   ("path=value"), for points that exist only while an analysis runs; NULL
+   when the worker derives them from the point index (a sweep's grid).
+   Borrowed: the submitter keeps it alive until the pool has sent it. */
 typedef struct sim_task {
 	uint64_t point, replication;
+	const char *settings;
 } sim_task;
 
 /* What a task produced: its encoded rows, or the error that stopped it. */
@@ -50,5 +55,21 @@ char *sim_task_pack(const sim_task_result *r, size_t *len);
 /* Fills r from a message of len bytes; -1 when malformed or out of
    memory (r then holds nothing). */
 int sim_task_unpack(const char *msg, size_t len, sim_task_result *r);
+
+/* A task's wire form: its point, replication and the settings' length,
+   then the settings (no terminating NUL). */
+typedef struct sim_task_wire {
+	uint64_t point, replication, settings_len;
+} sim_task_wire;
+
+/* task packed as one message: heap bytes, *len long; NULL when out of
+   memory. */
+char *sim_task_pack_task(const sim_task *task, size_t *len);
+/* Fills *task from its wire header and the settings bytes that followed
+   it (settings_len of them, may be NULL when 0): *owned (heap, NUL-
+   terminated, or NULL) holds the settings task points to; the caller
+   frees it. -1 when out of memory. */
+int sim_task_unpack_task(const sim_task_wire *h, const char *settings, sim_task *task,
+			 char **owned);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "experiment.h"
 #include "output/folder.h"
+#include "output/store.h"
 
 /* What running an experiment's (point, replication) tasks did. */
 typedef struct sim_exec_report {
@@ -50,5 +51,42 @@ int sim_tasks_claim(const sim_exec_options *how, const char *dir, const char *na
 int sim_tasks_run(const sim_model_type *const *registry, const sim_run_options *opt,
 		  const sim_exec_options *how, sim_experiment *x, const char *name,
 		  const char *dir, bool sweep, sim_exec_report *report, sim_error *err);
+
+/* A session of the task engine for an analysis (optimize, calibrate,
+   sensitivity, equilibrium): the workers and the store stay open while
+   the analysis asks for batches of points, each point a vector of values
+   for the same `dim` settings. A point met before (the same values,
+   exactly) keeps its number, and a replication stored before, in this
+   session or one that a signal stopped (--resume), is not run again: an
+   analysis resumed runs its deterministic algorithm again from the start
+   and finds every evaluation done so far. */
+typedef struct sim_tasks_session sim_tasks_session;
+
+/* What sim_tasks_session_run returns when a signal asked the work to
+   stop (what is stored is kept). */
+#define SIM_TASKS_STOPPED 1
+
+/* Opens a session writing dir/results.sqlite (dir claimed by the caller)
+   with store mode `analysis` ("optimize", ...) and the settings `paths`;
+   with how->resume, an existing database of the same experiment is
+   continued. Under MPI, ranks above 0 serve tasks until rank 0 closes its
+   session and return 0 with *out NULL. 0, or -1 with err. */
+int sim_tasks_session_open(const sim_model_type *const *registry, const sim_run_options *opt,
+			   const sim_exec_options *how, sim_experiment *x, const char *name,
+			   const char *dir, const char *analysis, size_t dim,
+			   const char *const *paths, sim_tasks_session **out, sim_error *err);
+/* Runs replications first .. first + count - 1 at each of n points
+   (x[i * dim + j]), in parallel, storing each; ids[i] gets point i's
+   number in the store. 0, SIM_TASKS_STOPPED, or -1 with err (also when a
+   replication failed: an analysis cannot do without it). */
+int sim_tasks_session_run(sim_tasks_session *s, size_t n, const double *x, uint64_t first,
+			  size_t count, size_t *ids, sim_error *err);
+/* The session's database, to read results from. */
+sim_store *sim_tasks_session_store(sim_tasks_session *s);
+size_t sim_tasks_session_workers(const sim_tasks_session *s);
+/* Stops the workers, closes the store, puts the signal handlers back and,
+   when a signal stopped the session, says how to resume; fills report
+   (may be NULL). s NULL (an MPI worker rank): report says so. */
+void sim_tasks_session_close(sim_tasks_session *s, sim_exec_report *report);
 
 #endif
