@@ -76,7 +76,7 @@ static void test_ishigami_closed_forms(void **state)
 			   8 + 0.1 * pow(M_PI, 4), 1e-12);
 	analytic_sobol s;
 	analytic_ishigami_indices(7, 0.1, &s);
-	/* Saltelli et al. 2008, p. 179; Sobol' & Levitan 1999 */
+	/* Saltelli et al. 2008 */
 	assert_double_near(s.variance, 13.8446, 1e-4);
 	assert_double_near(s.first[0], 0.3139, 1e-4);
 	assert_double_near(s.first[1], 0.4424, 1e-4);

@@ -57,8 +57,8 @@ double analytic_ishigami(double x1, double x2, double x3, double A, double B)
 	return sin(x1) + A * s2 * s2 + B * pow(x3, 4) * sin(x1);
 }
 
-/* Partial variances of the ANOVA decomposition (Saltelli et al. 2008,
-   p. 179): V1 = (1 + B pi^4/5)^2 / 2, V2 = A^2/8, V13 = 8 B^2 pi^8 / 225,
+/* Partial variances of the ANOVA decomposition (Saltelli et al. 2008):
+   V1 = (1 + B pi^4/5)^2 / 2, V2 = A^2/8, V13 = 8 B^2 pi^8 / 225,
    and no other term; x3 acts only through its interaction with x1. */
 void analytic_ishigami_indices(double A, double B, analytic_sobol *out)
 {
