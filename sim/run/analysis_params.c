@@ -49,6 +49,8 @@ static const sim_setting optimize_rows[] = {
 	SIM_STRING("objective", sim_optimize_params, objective, "",
 		   "Summary metric to optimise, \"metric:subject\" (e.g. cum_revenue:Alibaba)"),
 	SIM_CHOICE("goal", sim_optimize_params, goal, "max", goals, "Maximise or minimise it"),
+	SIM_STRING("metrics", sim_optimize_params, metrics, "",
+		   "Further metrics reported at the optimum with 95% CIs, comma-separated"),
 	SIM_LIST("parameters", sim_optimize_params, parameters, &param_schema, 0, 20,
 		 "Settings to vary, with bounds"),
 	SIM_INT("grid", sim_optimize_params, grid, "0", 0, 1000,

@@ -26,6 +26,7 @@ typedef struct sim_analysis_param {
 typedef struct sim_optimize_params {
 	char *objective;          /* "metric:subject" */
 	int goal;                 /* 0 max, 1 min */
+	char *metrics;            /* further metrics reported at the optimum */
 	sim_list parameters;      /* sim_analysis_param */
 	int64_t grid;             /* coarse grid points per setting (0: none) */
 	int64_t max_evaluations;
