@@ -581,8 +581,12 @@ static void test_bad_inputs(void **unused)
 	expect_morris_refused(&mb, "found 0");
 	mb = m, mb.replications = 0;
 	expect_morris_refused(&mb, "expected at least 1 replication, found 0");
-	mb = m, mb.trajectories = SIZE_MAX / 2;
+	mb = m, mb.trajectories = SIZE_MAX / 8;
 	expect_morris_refused(&mb, "overflow");
+	mb = m, mb.trajectories = (size_t)1 << 33, mb.bootstrap = 10;
+	expect_morris_refused(&mb, "2^32 trajectories");
+	mb = m, mb.levels = (size_t)1 << 40;
+	expect_morris_refused(&mb, "at most 2^33 levels");
 
 	sim_sobol_problem s = { .ev = &ev, .bounds = pi_box, .replications = 1, .samples = 64 };
 	sim_sobol_problem sb = s;
@@ -592,8 +596,10 @@ static void test_bad_inputs(void **unused)
 	expect_sobol_refused(&sb, "expected at least 2 samples, found 1");
 	sb = s, sb.replications = 0;
 	expect_sobol_refused(&sb, "replication");
-	sb = s, sb.samples = SIZE_MAX / 4;
+	sb = s, sb.samples = SIZE_MAX / 8;
 	expect_sobol_refused(&sb, "overflow");
+	sb = s, sb.samples = (size_t)1 << 33, sb.bootstrap = 10;
+	expect_sobol_refused(&sb, "at most 2^32 samples");
 	sim_bounds many[21];
 	for (size_t j = 0; j < 21; j++)
 		many[j] = (sim_bounds){ 0, 1, 0 };

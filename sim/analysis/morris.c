@@ -43,6 +43,12 @@ static int check_problem(const sim_morris_problem *p, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     METHOD ": expected an even number of levels, at least 2, "
 				     "found %zu", p->levels);
+	if ((uint64_t)p->levels / 2 > SIM_SENS_MAX_DRAW ||
+	    (p->bootstrap > 0 && (uint64_t)p->trajectories > SIM_SENS_MAX_DRAW))
+		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
+				     METHOD ": expected at most 2^33 levels and, with a "
+				     "bootstrap, 2^32 trajectories; found %zu and %zu",
+				     p->levels, p->trajectories);
 	size_t draws;
 	if (__builtin_mul_overflow(p->bootstrap, p->trajectories, &draws) ||
 	    draws > PTRDIFF_MAX / sizeof(size_t))

@@ -30,6 +30,10 @@ int sim_sens_check_size(const char *method, const sim_evaluator *ev, size_t poin
 int sim_sens_means(const sim_evaluator *ev, size_t n, const double *x, size_t replications,
 		   double *f, sim_error *err);
 
+/* The most values gsl_rng_uniform_int can draw among with mt19937 (its
+   range, 2^32): past it GSL fails and returns 0, a silent wrong draw. */
+#define SIM_SENS_MAX_DRAW ((uint64_t)UINT32_MAX + 1)
+
 /* The bootstrap's generator: mt19937 seeded with seed (GSL keeps its low
    32 bits); NULL with a SIM_ERROR_RUNTIME err when out of memory. */
 gsl_rng *sim_sens_rng(uint64_t seed, sim_error *err);

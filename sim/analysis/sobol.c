@@ -36,6 +36,10 @@ static int check_problem(const sim_sobol_problem *p, sim_error *err)
 	if (p->samples < 2)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     METHOD ": expected at least 2 samples, found %zu", p->samples);
+	if (p->bootstrap > 0 && (uint64_t)p->samples > SIM_SENS_MAX_DRAW)
+		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
+				     METHOD ": expected at most 2^32 samples with a bootstrap, "
+				     "found %zu", p->samples);
 	if (sim_sens_check_size(METHOD, p->ev, sim_sobol_points(p->ev->dim, p->samples),
 				p->replications, err) != 0)
 		return -1;
