@@ -15,7 +15,10 @@
  *     ST_i = 1/(2N) sum (f(A) - f(AB_i))^2 / V
  * 95% intervals: percentile bootstrap over the N rows (the same resampled
  * rows for A, B and every AB_i), from a gsl_rng (mt19937) seeded with
- * `seed`. k <= 20 (gsl_qrng_sobol's 40 dimensions).
+ * `seed` (the design itself is not random: the seed moves the intervals
+ * only). V the variance with 2N - 1 in the denominator; a metric constant
+ * over the sample (V = 0) has NaN indices. k <= 20 (gsl_qrng_sobol's 40
+ * dimensions).
  */
 #ifndef SIM_ANALYSIS_SOBOL_H
 #define SIM_ANALYSIS_SOBOL_H
@@ -36,10 +39,20 @@ typedef struct sim_sobol_result {
 	/* [m * dim + j] */
 	double *first, *first_lo, *first_hi, *total, *total_lo, *total_hi;
 	double *mean, *variance;  /* [m]: f over A and B */
-	size_t evaluations;
+	size_t evaluations;       /* points evaluated: sim_sobol_points */
 } sim_sobol_result;
 
+/* Points the design evaluates, each over the replications: N (dim + 2);
+   SIZE_MAX when that overflows. For telling the cost before running. */
+size_t sim_sobol_points(size_t dim, size_t samples);
+
+/* Computes the indices. Returns 0 (res filled; free with
+   sim_sobol_result_free), SIM_EVAL_STOPPED (res empty), or -1 with err:
+   SIM_ERROR_CONFIG for a problem that makes no sense (bounds, N < 2,
+   k > 20, no replications), else the evaluator's error or a metric that
+   is NaN (the point named). */
 int sim_sobol(const sim_sobol_problem *p, sim_sobol_result *res, sim_error *err);
+/* Frees res's arrays and empties it; safe on an emptied result. */
 void sim_sobol_result_free(sim_sobol_result *res);
 
 #endif
