@@ -7,6 +7,7 @@
 #include "run/redraw.h"
 #include "run/run.h"
 #include "run/sweep.h"
+#include "analysis/commands.h"
 #include "run/verify.h"
 #include "version.h"
 
@@ -33,6 +34,10 @@ static const char main_usage[] =
 	"  validate FILE       run an experiment and check it against its targets\n"
 	"  sweep FILE          run an experiment at every point of its `sweep`\n"
 	"  compare A B         run two experiments, paired differences of B - A\n"
+	"  optimize FILE       the settings that maximise (or minimise) a metric\n"
+	"  calibrate FILE      fit settings to the targets file, with standard errors\n"
+	"  sensitivity FILE    Morris and Sobol sensitivity of metrics to settings\n"
+	"  equilibrium FILE    price equilibrium by iterated best response\n"
 	"  check FILE          validate an experiment file; run nothing, write nothing\n"
 	"  plot DIR            redraw a results directory's CSVs, charts and report\n"
 	"  verify DIR          check a results directory against its database, and the\n"
@@ -123,6 +128,47 @@ static const char sweep_usage[] =
 	"      --no-plots      do not draw the charts\n"
 	"      --check         verify the model's invariants (as for run); a violation\n"
 	"                      fails that replication\n"
+	"  -q, --quiet         print nothing on success\n"
+	"  -h, --help          show this help\n";
+
+static const char analysis_usage[] =
+	"usage: marketsim optimize|calibrate|sensitivity|equilibrium [OPTIONS] FILE\n"
+	"       mpirun -n K marketsim COMMAND [OPTIONS] FILE   (a `make MPI=1` build)\n"
+	"\n"
+	"Analyses of the experiment FILE, each set up by its group of the same name\n"
+	"(`marketsim config-doc MODEL` lists their settings; docs/ANALYSIS.md gives\n"
+	"each method's algorithm, stopping rule and what its intervals mean):\n"
+	"  optimize     the settings that maximise or minimise one summary metric's\n"
+	"               mean (Brent in one setting, Nelder-Mead in several), then\n"
+	"               its value there on fresh replications with a 95% CI\n"
+	"  calibrate    the settings that bring the targets file's figures closest\n"
+	"               (simulated method of moments), with standard errors,\n"
+	"               correlations, residuals and held-out targets\n"
+	"  sensitivity  Morris elementary effects and Sobol indices of metrics to\n"
+	"               settings drawn within their ranges, with bootstrap CIs\n"
+	"  equilibrium  iterated best responses of players each choosing its own\n"
+	"               settings (prices) to maximise its own metric\n"
+	"Every point runs the experiment's replications with the same random\n"
+	"streams (common random numbers). Each (point, replication) is a task, run\n"
+	"by -j workers or MPI ranks and stored in DIR/results.sqlite as it\n"
+	"finishes; a stopped analysis resumes with --resume and ends as it would\n"
+	"have. Results: DIR/*.csv, DIR/plots/, DIR/report.html.\n"
+	"\n"
+	"Exit status 0 when done, 1 on a runtime failure (a replication failed),\n"
+	"2 on bad input, 130/143 when stopped by SIGINT/SIGTERM.\n"
+	"\n"
+	"options:\n"
+	"  -s, --seed N        master seed\n"
+	"      --set PATH=VAL  override one setting (repeatable)\n"
+	"  -o, --out DIR       output directory (default out/<experiment name>)\n"
+	"      --force         write into DIR even if it is a non-empty folder that\n"
+	"                      marketsim did not make\n"
+	"  -j, --jobs N        worker processes (default: the number of cores); the\n"
+	"                      results do not depend on N\n"
+	"      --resume        keep what DIR/results.sqlite holds and go on\n"
+	"      --max-memory SIZE  refuse an analysis estimated to need more\n"
+	"      --no-plots      do not draw the charts\n"
+	"      --check         verify the model's invariants in every replication\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -h, --help          show this help\n";
 
@@ -420,7 +466,10 @@ static char *join_command(int argc, char **argv)
 	return text;
 }
 
-typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP } run_mode;
+typedef enum run_mode { MODE_RUN, MODE_CHECK, MODE_VALIDATE, MODE_SWEEP, MODE_ANALYSIS } run_mode;
+
+/* The analysis command being run (MODE_ANALYSIS), e.g. "optimize". */
+static const char *analysis_kind;
 
 /* How replications run: -j N workers (default: the number of cores). */
 static sim_exec_options exec_options(bool resume, long jobs)
@@ -458,7 +507,9 @@ static int run_tasks(const sim_model_type *const *registry, const sim_run_option
 	sim_exec_report sweep = { 0 };
 	sim_run_report run = { 0 };
 	int rc = mode == MODE_SWEEP ? sim_sweep_experiment(registry, &o, &how, &sweep, &err)
-				    : sim_run_experiment(registry, &o, &run, &err);
+		 : mode == MODE_ANALYSIS ? sim_analysis_command(analysis_kind, registry, &o, &how,
+								&sweep, &err)
+					 : sim_run_experiment(registry, &o, &run, &err);
 	bool speaks = !how.mpi || sim_pool_mpi_rank() == 0;
 	if (rc != 0 && speaks)
 		sim_error_print(&err, stderr);
@@ -470,7 +521,8 @@ static int run_tasks(const sim_model_type *const *registry, const sim_run_option
 		sim_pool_mpi_finalize();
 	if (rc != 0)
 		return sim_error_exit_status(&err);
-	int interrupted = mode == MODE_SWEEP ? sweep.interrupted : run.interrupted;
+	int interrupted = mode == MODE_SWEEP || mode == MODE_ANALYSIS ? sweep.interrupted
+								      : run.interrupted;
 	if (interrupted)
 		return 128 + interrupted;
 	if (sweep.failed) {
@@ -585,7 +637,8 @@ static int cmd_run(int argc, char **argv, const sim_model_type *const *registry,
 	bool check_only = mode == MODE_CHECK;
 	const char *usage = mode == MODE_CHECK ? check_usage :
 			    mode == MODE_VALIDATE ? validate_usage :
-			    mode == MODE_SWEEP ? sweep_usage : run_usage;
+			    mode == MODE_SWEEP ? sweep_usage :
+			    mode == MODE_ANALYSIS ? analysis_usage : run_usage;
 	cli_options o;
 	int first = parse_options(argc, argv, usage, true, &o);
 	int status = SIM_EXIT_USAGE;
@@ -683,6 +736,8 @@ static int help(const char *command)
 		fputs(compare_usage, stdout);
 	} else if (!strcmp(command, "sweep")) {
 		fputs(sweep_usage, stdout);
+	} else if (sim_analysis_known(command)) {
+		fputs(analysis_usage, stdout);
 	} else if (!strcmp(command, "validate")) {
 		fputs(validate_usage, stdout);
 	} else if (!strcmp(command, "check")) {
@@ -778,11 +833,11 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 	if (!strcmp(cmd, "help"))
 		return help(argc > 2 ? argv[2] : NULL);
 	if (sim_pool_under_mpi() && strcmp(cmd, "sweep") != 0 && strcmp(cmd, "run") != 0 &&
-	    strcmp(cmd, "validate") != 0) {
+	    strcmp(cmd, "validate") != 0 && !sim_analysis_known(cmd)) {
 		const char *rank = getenv("OMPI_COMM_WORLD_RANK");
 		if (!rank || !strcmp(rank, "0"))
-			fprintf(stderr, "marketsim: only `run`, `validate` and `sweep` run under "
-				"mpirun\n");
+			fprintf(stderr, "marketsim: only `run`, `validate`, `sweep` and the analyses "
+				"run under mpirun\n");
 		return SIM_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "check") || !strcmp(cmd, "validate") ||
@@ -792,6 +847,13 @@ int sim_cli_main(int argc, char **argv, const sim_model_type *const *registry)
 				!strcmp(cmd, "validate") ? MODE_VALIDATE :
 				!strcmp(cmd, "sweep") ? MODE_SWEEP : MODE_RUN;
 		int status = cmd_run(argc - 1, argv + 1, registry, mode, command);
+		free(command);
+		return status;
+	}
+	if (sim_analysis_known(cmd)) {
+		char *command = join_command(argc, argv);
+		analysis_kind = cmd;
+		int status = cmd_run(argc - 1, argv + 1, registry, MODE_ANALYSIS, command);
 		free(command);
 		return status;
 	}

@@ -1,0 +1,15 @@
+/*
+ * sensitivity_cmd.h - `marketsim sensitivity FILE` (see analysis.h and docs/ANALYSIS.md).
+ */
+#ifndef SIM_ANALYSIS_SENSITIVITY_CMD_H
+#define SIM_ANALYSIS_SENSITIVITY_CMD_H
+
+#include "run/tasks.h"
+
+/* Runs the sensitivity analysis. 0 (also when a signal stopped it: report says
+   so, and --resume continues), or -1 with err (kind CONFIG: nothing was
+   written). report may be NULL. */
+int sim_sensitivity_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
+			 const sim_exec_options *how, sim_exec_report *report, sim_error *err);
+
+#endif
