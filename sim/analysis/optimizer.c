@@ -338,9 +338,9 @@ static int brent_search(opt_search *s, const opt_triple *t, bool *converged)
 	gsl_function f = { .function = brent_objective, .params = s };
 	int gsl = gsl_min_fminimizer_set_with_values(m, &f, t->x[1], t->g[1], t->x[0], t->g[0],
 						    t->x[2], t->g[2]);
-	int rc = 0;
+	int rc = s->status; /* Brent's set evaluates a point of its own */
 	*converged = false;
-	while (rc == 0 && gsl == GSL_SUCCESS) {
+	while (rc == 0 && gsl == GSL_SUCCESS && !s->out_of_budget) {
 		if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(m),
 					  gsl_min_fminimizer_x_upper(m), width, 0) == GSL_SUCCESS) {
 			*converged = true;
@@ -348,8 +348,6 @@ static int brent_search(opt_search *s, const opt_triple *t, bool *converged)
 		}
 		gsl = gsl_min_fminimizer_iterate(m);
 		rc = s->status;
-		if (s->out_of_budget)
-			break;
 	}
 	if (rc == 0 && gsl != GSL_SUCCESS && !s->out_of_budget)
 		rc = sim_error_set(s->err, SIM_ERROR_RUNTIME, NULL, 0, NULL,
