@@ -327,7 +327,8 @@ static double brent_objective(double x, void *params)
 }
 
 /* Brent's iterations from the bracket t until its interval is narrower
-   than tolerance x range (*converged) or the budget is spent. */
+   than tolerance x range (*converged) or the budget is spent (or, as in
+   simplex_search, after 10 asks per evaluation allowed). */
 static int brent_search(opt_search *s, const opt_triple *t, bool *converged)
 {
 	double width = s->p->tolerance * (s->p->bounds[0].hi - s->p->bounds[0].lo);
@@ -346,6 +347,8 @@ static int brent_search(opt_search *s, const opt_triple *t, bool *converged)
 			*converged = true;
 			break;
 		}
+		if (s->requests > 10 * s->p->max_evaluations)
+			break; /* only revisiting points: below GSL's own precision */
 		gsl = gsl_min_fminimizer_iterate(m);
 		rc = s->status;
 	}
