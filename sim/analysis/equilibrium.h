@@ -51,9 +51,23 @@ typedef struct sim_eq_result {
 	   history_values[t * metrics + m]; rounds + 1 rows */
 	double *history, *history_values;
 	double max_move;    /* the last round's largest move, fraction of range */
-	size_t evaluations;
+	size_t evaluations; /* points evaluated: every best response's (grid and
+			       search) and each history row's profile */
 } sim_eq_result;
 
+/* Runs the rounds from the start profile. Each best response is
+   sim_optimize (maximising the player's metric, replications 0 ..
+   replications-1, no confirming runs, grid, max_evaluations and
+   search_tolerance as given) on an evaluator of the player's settings
+   alone, which puts them into the current profile and asks the real
+   evaluator; the player's settings change only once its search is done.
+   Each history row costs one more call (the profile, every metric).
+   Returns 0 (res filled; free with sim_eq_result_free), SIM_EVAL_STOPPED,
+   or -1 with err; a problem that makes no sense (bounds, players' settings
+   missing or shared, metric indices, zero replications or rounds,
+   tolerances outside (0, 1), max_evaluations below a player's count + 2)
+   is a SIM_ERROR_CONFIG error, refused before anything runs. On failure
+   res holds nothing to free. */
 int sim_equilibrium(const sim_eq_problem *p, sim_eq_result *res, sim_error *err);
 void sim_eq_result_free(sim_eq_result *res);
 
