@@ -439,6 +439,7 @@ static int search_init(calib_search *s, const sim_calib_problem *p, sim_error *e
 	return 0;
 }
 
+/* Frees what search_init allocated (also after it failed part way). */
 static void search_free(calib_search *s)
 {
 	free(s->zs);
