@@ -11,10 +11,10 @@
  * grows with a, so S depends on the point. The tests check: that the
  * fit recovers the true settings from "observed" figures made by the
  * same fake at another seed, within 2 SE and 5%; that the reported SE is
- * the spread it claims to be: 40 fits, each with fresh simulated and
+ * the spread it claims to be: 200 fits, each with fresh simulated and
  * observed noise, whose estimates' sd over the fits must match the mean
  * reported SE within a factor 1.5 (the analogue of the acceptance test;
- * with 40 fits the sd itself is known to about 11%); that the formula's
+ * with 200 fits the sd itself is known to about 5%); that the formula's
  * terms do what the header says (S/R + S/observed_draws: exactly sqrt(2)
  * times the SE without the observed term when R = observed_draws); the
  * Jacobian against the analytic one, centrally and one-sidedly at a
@@ -192,7 +192,9 @@ static void fit_seeds(uint64_t sim_seed, uint64_t obs_seed, size_t reps, size_t 
 /* ---- the tests -------------------------------------------------------------------- */
 
 /* Ensure the fit recovers the true settings within 2 SE and 5%, with a
-   result that is whole (path, moments, residuals, Jacobian). */
+   result that is whole (path, moments, residuals, Jacobian). Within 2 SE
+   holds for 95% of seeds per setting; these seeds are fixed, not chosen
+   (the first tried), and the estimates are 1.7, 0.1 and 0.4 SE off. */
 static void test_recovery(void **unused)
 {
 	(void)unused;
@@ -235,11 +237,15 @@ static void test_recovery(void **unused)
 }
 
 /* Ensure the reported SE is the estimates' spread over fresh noise: the
-   sd over 40 fits matches the mean SE within a factor 1.5. */
+   sd over 200 fits matches the mean SE within a factor 1.5. 200, not 40:
+   the sd of 40 estimates is itself known to only about 11% (more with
+   tails), and at one of six seed sets tried a ratio came out at 0.66;
+   with 200 (5%) the factor 1.5 is a margin of some 8 of its sds. (With
+   800 fits the ratios are 1.06, 1.01, 1.01: the formula is right.) */
 static void test_se_matches_spread(void **unused)
 {
 	(void)unused;
-	enum { FITS = 40 };
+	enum { FITS = 200 };
 	double sum[DIM] = { 0 }, sumsq[DIM] = { 0 }, se[DIM] = { 0 };
 	for (uint64_t k = 0; k < FITS; k++) {
 		sim_calib_result res;
@@ -260,8 +266,10 @@ static void test_se_matches_spread(void **unused)
 			      "mean estimate %.4f (true %.4f)\n", j, sd, se[j], sd / se[j], mean,
 			      truth[j]);
 		assert_true(sd / se[j] < 1.5 && se[j] / sd < 1.5);
-		/* No bias beyond the estimates' own sampling error. */
-		assert_true(fabs(mean - truth[j]) < 3 * sd / sqrt(FITS));
+		/* Centred on the truth: a bias, if any (SMM's is of order
+		   1/R), well below the SE that inference reads. The mean of
+		   200 estimates is itself within 0.07 SE. */
+		assert_true(fabs(mean - truth[j]) < 0.3 * se[j]);
 	}
 }
 
