@@ -13,8 +13,8 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multimin.h>
 
-/* Nelder-Mead's first step along each z, in radians: about a sixth of
-   sin's period, so the first simplex spans a good part of each range. */
+/* Nelder-Mead's first step along each z, in radians: dx/dz is at most
+   (hi - lo) / 2, so it moves x by up to a quarter of its range. */
 #define CALIB_SIMPLEX_STEP 0.5
 /* A start on a bound moves this fraction of the range inside: at the
    bound dx/dz = 0, and the simplex's first moves would be wasted there. */
@@ -244,8 +244,8 @@ static size_t add_point(calib_search *s, const double *x)
 	return s->npath++;
 }
 
-/* Stores the loss of the k-th new point of a batch (values at y_k) in its
-   path row, and keeps the point when it is the best so far. */
+/* Stores the loss of a new point (path row `row`, reached from z, values
+   y_k) and keeps the point when it is the best so far. */
 static void record_loss(calib_search *s, size_t row, const double *z, const double *y_k)
 {
 	target_means(y_k, s->metrics, s->reps, s->mean);
@@ -313,8 +313,8 @@ static double search_loss(const gsl_vector *z, void *params)
 
 /* Evaluates the first simplex from z0 (z0 and z0 + step_j e_j, the
    corners nmsimplex2 builds) in one batch, so its dim + 1 points run
-   together; a corner without a loss gets its step flipped, then halved,
-   one point at a time. 0 (step filled), or s->status. */
+   together; a corner without a loss gets its step flipped and halved in
+   turn (+0.5, -0.5, -0.25, +0.25, ...), one point at a time. 0 (step filled), or s->status. */
 static int first_simplex(calib_search *s, const double *z0, double *step)
 {
 	size_t dim = s->dim;
