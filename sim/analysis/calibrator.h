@@ -22,6 +22,15 @@
  * 1989), the simulated ones as the mean of R. se_j = sqrt(V_jj), corr =
  * V_jk / (se_j se_k). Holdout targets are never in the loss, J or S:
  * they are reported (mean, residual) as an out-of-sample check.
+ *
+ * Each search's first simplex is evaluated in one batch, and every point
+ * is evaluated once (a revisit is answered from the points kept). A
+ * setting within h/2 of a bound is differenced one-sidedly, to second
+ * order from x + h and x + 2h. With R = 1, S cannot be estimated: the
+ * fit runs, se, cov, corr and sd are NaN. A setting no fit target moves,
+ * collinear columns of J (J'WJ scaled to unit diagonal with reciprocal
+ * condition below 1e-10) or a NaN at a difference point leave
+ * identified false and se NaN.
  */
 #ifndef SIM_ANALYSIS_CALIBRATOR_H
 #define SIM_ANALYSIS_CALIBRATOR_H
@@ -46,7 +55,8 @@ typedef struct sim_calib_problem {
 	size_t max_evaluations;   /* per search */
 	double tolerance;         /* simplex size (nmsimplex2's characteristic
 				     size, in z) at which a search stops */
-	double step;              /* finite-difference step, fraction of range */
+	double step;              /* finite-difference step, fraction of range,
+				     in (0, 0.25] */
 	double observed_draws;    /* > 0; INFINITY: the observed figures are exact */
 	bool tolerance_as_sd;     /* add diag(s_i^2) to Omega */
 } sim_calib_problem;
@@ -65,9 +75,12 @@ typedef struct sim_calib_result {
 	double *jacobian;   /* ntargets x dim: d mean_i / d x_j */
 	bool identified;    /* J'WJ was invertible (rank dim) */
 	bool converged;     /* the last search stopped by the tolerance */
-	size_t evaluations; /* points evaluated in all */
+	size_t evaluations; /* points evaluated in all: the path's, then the
+			       2 dim of the finite differences */
 	size_t nsteps;
-	double *path;       /* nsteps x (dim + 1): each point tried, then its loss */
+	double *path;       /* nsteps x (dim + 1): each point the searches
+			       evaluated, in order, then its loss (+INFINITY
+			       where a fit target was NaN) */
 } sim_calib_result;
 
 /* Runs the fit. Refuses (-1, err kind CONFIG) more settings than fit
