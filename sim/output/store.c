@@ -348,7 +348,7 @@ static int write_points(sim_store *s, const char *create, const char *insert, si
 			const bool *numbers, const char *const *values, sim_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (!insert || (first == 0 && !create))
+	if (!insert)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	if (sim__store_exec(s, "BEGIN", err) != 0)
 		return -1;
@@ -369,8 +369,9 @@ int sim_store_set_points(sim_store *s, size_t npoints, size_t nparams,
 {
 	char *create, *insert;
 	points_sql(nparams, paths, numbers, &create, &insert);
-	int rc = write_points(s, create, insert, 0, npoints, nparams, names, numbers, values,
-			      err);
+	int rc = create ? write_points(s, create, insert, 0, npoints, nparams, names, numbers,
+				       values, err)
+			: sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	sqlite3_free(create);
 	sqlite3_free(insert);
 	return rc;

@@ -329,7 +329,9 @@ static int take_result(coordinator *c, sim_task_result *r, sim_error *err)
 static void show_progress(const coordinator *c, sim_progress *progress)
 {
 	char detail[64] = "";
-	if (c->npoints > 1)
+	if (c->session)
+		snprintf(detail, sizeof detail, "points %zu", c->npoints);
+	else if (c->npoints > 1)
 		snprintf(detail, sizeof detail, "points %zu/%zu", c->finished_points, c->npoints);
 	sim_progress_retotal(progress, c->planned, detail);
 	sim_progress_update(progress, c->stored, c->events);
