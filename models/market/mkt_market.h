@@ -93,6 +93,13 @@ typedef struct mkt_arrival_params {
 	double initial;        /* developers on the platform at start */
 } mkt_arrival_params;
 
+/* The weeks the summary's window_* rows add up (`market.summary_window`):
+   those whose first day lies in [from, to). */
+typedef struct mkt_window_params {
+	char *from;            /* date; "" = start_date */
+	char *to;              /* date, excluded; "" = the horizon's end (start_date + days) */
+} mkt_window_params;
+
 typedef struct mkt_market_params {
 	char *start_date;
 	int64_t days;
@@ -106,6 +113,7 @@ typedef struct mkt_market_params {
 	sim_map models;        /* mkt_model_params */
 	sim_list segments;     /* mkt_segment_params */
 	sim_list events;       /* mkt_event */
+	mkt_window_params summary_window;
 } mkt_market_params;
 
 /* Days from the date `from` to `to` ("YYYY-MM-DD" both). Returns 0, or -1
@@ -114,6 +122,11 @@ int mkt_days_between(const char *from, const char *to, long *days);
 /* The date `days` after `from`, into buf of size bytes (SIM_DATE_BUF
    holds any). */
 void mkt_date_after(const char *from, long days, char *buf, size_t size);
+
+/* The weeks [*first, *end) whose start lies in p's summary window. Returns
+   0, or -1 when a date of the window is not a valid date (the config's
+   check refuses such a file, and a window holding no week's start). */
+int mkt_window_weeks(const mkt_market_params *p, size_t *first, size_t *end);
 
 extern const sim_schema mkt_market_schema;
 extern const sim_model_type mkt_market_model;
