@@ -160,6 +160,9 @@ static const sim_setting price_rows[] = {
 		  "New input price, $ per million tokens"),
 	SIM_FLOAT("price_out", mkt_event, price_out, NULL, 0, 1e6,
 		  "New output price, $ per million tokens"),
+	SIM_FLOAT("price_in_per_out", mkt_event, price_in_per_out, "0", 0, 1e6,
+		  "Input price added per $ of output price: the new input price is "
+		  "price_in + price_in_per_out x price_out (ties it to price_out)"),
 };
 static const sim_setting limit_rows[] = {
 	DATE_ROW, MODEL_ROW,

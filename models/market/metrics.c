@@ -459,7 +459,7 @@ static int summary_row(sim_table *t, const char *metric, const char *subject,
 /* What group g's models (of providers by = 0, of origins by = 1) served
    and earned over weeks [first, end). */
 typedef struct span_sums {
-	double tokens, revenue, cost;
+	double tokens, revenue, profit;
 } span_sums;
 
 static span_sums group_span(const mkt_state *s, int by, size_t g, size_t first, size_t end)
@@ -474,7 +474,8 @@ static span_sums group_span(const mkt_state *s, int by, size_t g, size_t first, 
 				continue;
 			sum.tokens += r->tokens_in + r->tokens_out;
 			sum.revenue += r->revenue;
-			sum.cost += r->cost;
+			/* Row by row, as cum_profit: the same sum to the last bit. */
+			sum.profit += r->revenue - r->cost;
 		}
 	return sum;
 }
@@ -501,7 +502,7 @@ static int record_window(const mkt_state *s, sim_table *t, sim_error *err)
 		const char *name = s->provider_names[g];
 		span_sums x = group_span(s, 0, g, first, end);
 		if (summary_row(t, "window_revenue", name, x.revenue, err) != 0 ||
-		    summary_row(t, "window_profit", name, x.revenue - x.cost, err) != 0 ||
+		    summary_row(t, "window_profit", name, x.profit, err) != 0 ||
 		    summary_row(t, "window_tokens", name, x.tokens, err) != 0 ||
 		    summary_row(t, "window_token_share", name, all > 0 ? x.tokens / all : 0,
 				err) != 0)

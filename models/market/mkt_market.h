@@ -81,6 +81,7 @@ typedef struct mkt_event {
 	char *origin;          /* export_control, compliance_ban */
 	char *segment;         /* compliance_ban, agentic_shift ("" = all) */
 	double price_in, price_out;
+	double price_in_per_out; /* price_change: input price added per $ of price_out */
 	int64_t limit;
 	double capacity_cut, growth_cut, cost_multiplier;
 	double days, capacity_left;
