@@ -27,6 +27,34 @@ void mkt_date_after(const char *from, long days, char *buf, size_t size)
 	sim_date_format(a + days, buf, size);
 }
 
+/* The day (from start_date) of a window's bound: `date`, or `fallback`
+   when it is empty. */
+static int window_day(const mkt_market_params *p, const char *date, long fallback, long *day)
+{
+	if (date[0] == '\0') {
+		*day = fallback;
+		return 0;
+	}
+	return mkt_days_between(p->start_date, date, day);
+}
+
+int mkt_window_weeks(const mkt_market_params *p, size_t *first, size_t *end)
+{
+	long from, to;
+	if (window_day(p, p->summary_window.from, 0, &from) != 0 ||
+	    window_day(p, p->summary_window.to, (long)p->days, &to) != 0)
+		return -1;
+	/* Week w starts on day 7w: the first week starting on or after `from`,
+	   to the first starting on or after `to`, never past the last week. */
+	long weeks = ((long)p->days + 6) / 7;
+	long a = from > 0 ? (from + 6) / 7 : 0, b = to > 0 ? (to + 6) / 7 : 0;
+	*first = (size_t)(a < weeks ? a : weeks);
+	*end = (size_t)(b < weeks ? b : weeks);
+	if (*end < *first)
+		*end = *first;
+	return 0;
+}
+
 /* ---- schema ---- */
 
 static const sim_setting model_rows[] = {
@@ -132,6 +160,9 @@ static const sim_setting price_rows[] = {
 		  "New input price, $ per million tokens"),
 	SIM_FLOAT("price_out", mkt_event, price_out, NULL, 0, 1e6,
 		  "New output price, $ per million tokens"),
+	SIM_FLOAT("price_in_per_out", mkt_event, price_in_per_out, "0", 0, 1e6,
+		  "Input price added per $ of output price: the new input price is "
+		  "price_in + price_in_per_out x price_out (ties it to price_out)"),
 };
 static const sim_setting limit_rows[] = {
 	DATE_ROW, MODEL_ROW,
@@ -241,6 +272,15 @@ static const sim_setting workload_rows[] = {
 static const sim_schema workload_schema =
 	SIM_SCHEMA("workload", workload_rows, mkt_task_shape, NULL);
 
+static const sim_setting window_rows[] = {
+	SIM_STRING("from", mkt_window_params, from, "",
+		   "First date of the window (YYYY-MM-DD); empty: start_date"),
+	SIM_STRING("to", mkt_window_params, to, "",
+		   "Date the window ends, excluded (YYYY-MM-DD); empty: the horizon's end"),
+};
+static const sim_schema window_schema =
+	SIM_SCHEMA("summary_window", window_rows, mkt_window_params, NULL);
+
 /* ---- cross-checks ---- */
 
 /* "..." after the 40 characters of a date a message shows, when it is
@@ -270,6 +310,48 @@ static int check_date(const mkt_market_params *m, const sim_config *cfg,
 					   "expected a date within the horizon, %s to %s; "
 					   "found \"%.40s%s\"", m->start_date, last, date,
 					   ellipsis(date));
+	}
+	return 0;
+}
+
+/* The summary window: `from` a date in the horizon, `to` a date after the
+   start and at most the horizon's end (the window excludes it), from
+   before to, and at least one week starting inside, so that no window_*
+   row of summary.csv is an empty sum. */
+static int check_window(const mkt_market_params *m, const sim_config *cfg,
+			const char *path, sim_error *err)
+{
+	const mkt_window_params *w = &m->summary_window;
+	char at[256], end[SIM_DATE_BUF];
+	long from = 0, to = 0;
+	size_t first, stop;
+	snprintf(at, sizeof at, "%s.summary_window.from", path);
+	if (check_date(m, cfg, at, w->from, true, err) != 0)
+		return -1;
+	snprintf(at, sizeof at, "%s.summary_window.to", path);
+	mkt_date_after(m->start_date, m->days, end, sizeof end);
+	if (window_day(m, w->to, (long)m->days, &to) != 0)
+		return sim_config_error_at(cfg, at, err,
+					   "expected " SIM_DATE_EXPECTED ", found \"%.40s%s\"", w->to,
+					   ellipsis(w->to));
+	if (to <= 0 || to > m->days)
+		return sim_config_error_at(cfg, at, err,
+					   "expected a date after start_date %s and at most the "
+					   "horizon's end, %s; found \"%s\"", m->start_date, end, w->to);
+	const char *from_text = w->from[0] ? w->from : m->start_date;
+	const char *to_text = w->to[0] ? w->to : end;
+	window_day(m, w->from, 0, &from);
+	if (from >= to)
+		return sim_config_error_at(cfg, at, err,
+					   "expected a date after summary_window.from (%s), found "
+					   "\"%s\"", from_text, to_text);
+	mkt_window_weeks(m, &first, &stop);
+	if (first == stop) {
+		snprintf(at, sizeof at, "%s.summary_window", path);
+		return sim_config_error_at(cfg, at, err,
+					   "expected a window holding the start of a week (weeks "
+					   "start on %s and every 7 days after), found none in "
+					   "[%s, %s)", m->start_date, from_text, to_text);
 	}
 	return 0;
 }
@@ -311,6 +393,25 @@ static int check_label(const sim_config *cfg, const char *at, const char *label,
 	return 0;
 }
 
+/* An origin is a subject of summary rows beside providers
+   (window_token_share) and model ids (token_share_end): sharing a name
+   with one would give two rows the same key. */
+static int check_origin_unique(const mkt_market_params *m, const sim_config *cfg,
+			       const char *at, const char *origin, sim_error *err)
+{
+	const mkt_model_params *mp = m->models.items;
+	for (size_t j = 0; j < m->models.count; j++) {
+		const char *clash = strcmp(mp[j].provider, origin) == 0 ? "provider" :
+				    strcmp(m->models.ids[j], origin) == 0 ? "model id" : NULL;
+		if (clash)
+			return sim_config_error_at(cfg, at, err,
+						   "origin \"%s\" is also a %s (models.%s): "
+						   "summary rows such as token_share_end:%s would "
+						   "name both", origin, clash, m->models.ids[j], origin);
+	}
+	return 0;
+}
+
 static int check_models(const mkt_market_params *m, const sim_config *cfg,
 			const char *path, sim_error *err)
 {
@@ -323,6 +424,9 @@ static int check_models(const mkt_market_params *m, const sim_config *cfg,
 		const char *id = m->models.ids[i];
 		snprintf(at, sizeof at, "%s.models.%s.launch", path, id);
 		if (check_date(m, cfg, at, mp[i].launch, true, err) != 0)
+			return -1;
+		snprintf(at, sizeof at, "%s.models.%s.origin", path, id);
+		if (check_origin_unique(m, cfg, at, mp[i].origin, err) != 0)
 			return -1;
 		const char *labels[3] = { mp[i].name, mp[i].provider, mp[i].origin };
 		const char *fields[3] = { "name", "provider", "origin" };
@@ -421,7 +525,8 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 					   "expected at most the potential (%g), found %g",
 					   m->arrivals.potential, m->arrivals.initial);
 	}
-	if (check_models(m, cfg, path, err) != 0 || check_segments(m, cfg, path, err) != 0)
+	if (check_models(m, cfg, path, err) != 0 || check_segments(m, cfg, path, err) != 0 ||
+	    check_window(m, cfg, path, err) != 0)
 		return -1;
 	const mkt_model_params *mp = m->models.items;
 	const mkt_segment_params *sp = m->segments.items;
@@ -490,6 +595,9 @@ static const sim_setting market_rows[] = {
 		 "Developer segments"),
 	SIM_VARIANT_LIST("events", mkt_market_params, events, mkt_event, type, "type",
 			 event_variants, 0, 0, "Dated shocks, each with its `type`"),
+	SIM_GROUP("summary_window", mkt_market_params, summary_window, &window_schema,
+		  "Weeks the window_* rows of summary.csv add up: those whose first day "
+		  "lies in [from, to)"),
 };
 
 const sim_schema mkt_market_schema =

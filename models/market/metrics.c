@@ -456,6 +456,82 @@ static int summary_row(sim_table *t, const char *metric, const char *subject,
 	return sim_table_add(t, keys, &value, err);
 }
 
+/* What group g's models (of providers by = 0, of origins by = 1) served
+   and earned over weeks [first, end). */
+typedef struct span_sums {
+	double tokens, revenue, profit;
+} span_sums;
+
+static span_sums group_span(const mkt_state *s, int by, size_t g, size_t first, size_t end)
+{
+	span_sums sum = { 0 };
+	size_t n = s->model_count;
+	for (size_t w = first; w < end; w++)
+		for (size_t i = 0; i < n; i++) {
+			const mkt_model_state *m = &s->models[i];
+			const mkt_week_row *r = &s->rows[w * n + i];
+			if ((size_t)(by ? m->origin : m->provider) != g)
+				continue;
+			sum.tokens += r->tokens_in + r->tokens_out;
+			sum.revenue += r->revenue;
+			/* Row by row, as cum_profit: the same sum to the last bit. */
+			sum.profit += r->revenue - r->cost;
+		}
+	return sum;
+}
+
+/* Tokens served by all models over weeks [first, end). */
+static double span_tokens(const mkt_state *s, size_t first, size_t end)
+{
+	double total = 0;
+	for (size_t w = first; w < end; w++)
+		total += week_tokens(s, s->rows + w * s->model_count);
+	return total;
+}
+
+/* The summary window's rows (market.summary_window: the weeks whose
+   first day lies in it, so a week straddling an edge counts whole or not
+   at all): per provider its revenue, profit, tokens and share of the
+   router's tokens; then per origin its share. */
+static int record_window(const mkt_state *s, sim_table *t, sim_error *err)
+{
+	size_t first = 0, end = 0;
+	mkt_window_weeks(s->p, &first, &end);
+	double all = span_tokens(s, first, end);
+	for (size_t g = 0; g < s->provider_count; g++) {
+		const char *name = s->provider_names[g];
+		span_sums x = group_span(s, 0, g, first, end);
+		if (summary_row(t, "window_revenue", name, x.revenue, err) != 0 ||
+		    summary_row(t, "window_profit", name, x.profit, err) != 0 ||
+		    summary_row(t, "window_tokens", name, x.tokens, err) != 0 ||
+		    summary_row(t, "window_token_share", name, all > 0 ? x.tokens / all : 0,
+				err) != 0)
+			return -1;
+	}
+	for (size_t g = 0; g < s->origin_count; g++) {
+		span_sums x = group_span(s, 1, g, first, end);
+		if (summary_row(t, "window_token_share", s->origin_names[g],
+				all > 0 ? x.tokens / all : 0, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Each origin's share of the tokens over the last four weeks, as
+   token_share_end is for each model. */
+static int record_origins_end(const mkt_state *s, sim_table *t, sim_error *err)
+{
+	size_t from = s->weeks > 4 ? s->weeks - 4 : 0;
+	double all = span_tokens(s, from, s->weeks);
+	for (size_t g = 0; g < s->origin_count; g++) {
+		span_sums x = group_span(s, 1, g, from, s->weeks);
+		if (summary_row(t, "token_share_end", s->origin_names[g],
+				all > 0 ? x.tokens / all : 0, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *err)
 {
 	static const char *const keys[] = { "metric", "subject" };
@@ -521,7 +597,8 @@ static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *
 	    summary_row(t, "developers_joined", "all",
 			(double)s->agent_count * s->p->scale, err) != 0)
 		return -1;
-	return 0;
+	/* Added after the rows above, which keep their order. */
+	return record_window(s, t, err) != 0 ? -1 : record_origins_end(s, t, err);
 }
 
 int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,

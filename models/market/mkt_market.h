@@ -81,6 +81,7 @@ typedef struct mkt_event {
 	char *origin;          /* export_control, compliance_ban */
 	char *segment;         /* compliance_ban, agentic_shift ("" = all) */
 	double price_in, price_out;
+	double price_in_per_out; /* price_change: input price added per $ of price_out */
 	int64_t limit;
 	double capacity_cut, growth_cut, cost_multiplier;
 	double days, capacity_left;
@@ -92,6 +93,13 @@ typedef struct mkt_arrival_params {
 	double potential;      /* developers who may ever join */
 	double initial;        /* developers on the platform at start */
 } mkt_arrival_params;
+
+/* The weeks the summary's window_* rows add up (`market.summary_window`):
+   those whose first day lies in [from, to). */
+typedef struct mkt_window_params {
+	char *from;            /* date; "" = start_date */
+	char *to;              /* date, excluded; "" = the horizon's end (start_date + days) */
+} mkt_window_params;
 
 typedef struct mkt_market_params {
 	char *start_date;
@@ -106,6 +114,7 @@ typedef struct mkt_market_params {
 	sim_map models;        /* mkt_model_params */
 	sim_list segments;     /* mkt_segment_params */
 	sim_list events;       /* mkt_event */
+	mkt_window_params summary_window;
 } mkt_market_params;
 
 /* Days from the date `from` to `to` ("YYYY-MM-DD" both). Returns 0, or -1
@@ -114,6 +123,11 @@ int mkt_days_between(const char *from, const char *to, long *days);
 /* The date `days` after `from`, into buf of size bytes (SIM_DATE_BUF
    holds any). */
 void mkt_date_after(const char *from, long days, char *buf, size_t size);
+
+/* The weeks [*first, *end) whose start lies in p's summary window. Returns
+   0, or -1 when a date of the window is not a valid date (the config's
+   check refuses such a file, and a window holding no week's start). */
+int mkt_window_weeks(const mkt_market_params *p, size_t *first, size_t *end);
 
 extern const sim_schema mkt_market_schema;
 extern const sim_model_type mkt_market_model;

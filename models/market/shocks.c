@@ -52,7 +52,9 @@ void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 	(void)eng;
 	switch ((mkt_event_type)e->type) {
 	case MKT_PRICE_CHANGE:
-		s->models[model].price_in = e->price_in;
+		/* The tie lets a sweep or an analysis move both prices by one
+		   setting, price_out, at a fixed input-to-output ratio. */
+		s->models[model].price_in = e->price_in + e->price_in_per_out * e->price_out;
 		s->models[model].price_out = e->price_out;
 		hit_model = model;
 		break;
