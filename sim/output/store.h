@@ -235,6 +235,9 @@ int sim_store_set_result_tables(sim_store *s, const sim_result_table *tables, si
 int sim_store_result_tables(sim_store *s, sim_result_table **tables, size_t *n,
 			    sim_error *err);
 void sim_store_free_result_tables(sim_result_table *tables, size_t n);
+/* Writes dir's stored result tables as their CSV files into out_dir
+   (NULL: dir), for `marketsim plot`. 0, or -1 with err. */
+int sim_store_export_result_tables(const char *dir, const char *out_dir, sim_error *err);
 
 /* Replaces the provenance with the n pairs keys[i] = values[i], in that
    order. One transaction; 0, or -1 with err. */

@@ -144,3 +144,23 @@ void sim_store_free_result_tables(sim_result_table *tables, size_t n)
 		sim_result_table_free(&tables[k]);
 	free(tables);
 }
+
+int sim_store_export_result_tables(const char *dir, const char *out_dir, sim_error *err)
+{
+	sim_store *s = sim_store_open_existing(dir, err);
+	sim_result_table *t = NULL;
+	size_t n = 0;
+	int rc = s ? sim_store_result_tables(s, &t, &n, err) : -1;
+	sim_store_close(s);
+	sim_results *out = rc == 0 ? sim_results_open(out_dir ? out_dir : dir, err) : NULL;
+	if (rc == 0 && !out)
+		rc = -1;
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		rc = sim_result_table_write_csv(&t[k], out, err);
+	if (out && rc == 0)
+		rc = sim_results_finish(out, err);
+	else if (out)
+		sim_results_abort(out);
+	sim_store_free_result_tables(t, n);
+	return rc;
+}

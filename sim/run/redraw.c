@@ -95,9 +95,18 @@ static const sim_model_type *stored_model(const sim_model_type *const *registry,
 
 /* Derives the CSVs of the results in dir (a sweep's, or a recording
    model's run) into out_dir. */
+/* Whether the store holds an analysis's results (optimize, ...): its
+   mode is neither a run's nor a sweep's. */
+static bool is_analysis(const char *mode)
+{
+	return strcmp(mode, "run") != 0 && strcmp(mode, "grid") != 0 && strcmp(mode, "zip") != 0;
+}
+
 static int derive_tables(const sim_model_type *model, const stored_experiment *se,
 			 const char *dir, const char *out_dir, sim_error *err)
 {
+	if (is_analysis(se->mode))
+		return sim_store_export_result_tables(dir, out_dir, err);
 	if (strcmp(se->mode, "run") != 0)
 		return sim_sweep_outputs_write(dir, out_dir, model, NULL, NULL, err);
 	return model->record ? rewrite_run_tables(model, dir, out_dir, err) : 0;
@@ -141,6 +150,7 @@ int sim_redraw_results(const sim_model_type *const *registry, const char *dir,
 	if (!model || derive_tables(model, &se, dir, dir, err) != 0)
 		goto done;
 	const char *prefix = strcmp(se.mode, "run") == 0 ? model->name
+			     : is_analysis(se.mode) ? se.mode
 			     : se.plot[0] ? "sweep" : NULL;
 	if (sim_draw_outputs(dir, se.config_file ? se.config_file : "", prefix, plots_dir, false,
 			     quiet, err) != 0)

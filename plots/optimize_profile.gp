@@ -1,0 +1,57 @@
+# optimize_profile.gp - the objective around the optimum, one chart per
+# setting, from `marketsim optimize`.
+#
+#   gnuplot -e "datadir='DIR'; outdir='OUTDIR'" optimize_profile.gp
+#
+# Reads DIR/optimize_profile.csv (setting, value, objective, lo95, hi95,
+# optimum: the objective's mean over the search's replications and its
+# 95% t interval at points through the optimum along one setting) and
+# DIR/optimize_path.csv (every point the search evaluated: step, phase,
+# the settings, objective). Writes OUTDIR/optimize_<k>.png for the k-th
+# setting: the profile as a line with its CI band, every evaluated point
+# of the search whose other settings equal the optimum's as dots, and the
+# optimum marked.
+
+if (!exists("datadir") || !exists("outdir")) {
+	exit error "set datadir and outdir: gnuplot -e \"datadir='DIR'; outdir='OUTDIR'\" optimize_profile.gp"
+}
+file = datadir . "/optimize_profile.csv"
+path = datadir . "/optimize_path.csv"
+if (system("test -r '" . file . "' && echo ok") ne "ok") {
+	exit   # no profile asked for (profile = 0)
+}
+set encoding utf8
+set datafile separator ","
+set datafile missing "nan"
+settings = system("tail -n +2 '" . file . "' | cut -d, -f1 | uniq")
+nsettings = words(settings)
+big(v) = abs(v) >= 1e9 ? 1e9 : abs(v) >= 1e6 ? 1e6 : abs(v) >= 1e3 ? 1e3 : 1
+sfx(u) = u == 1e9 ? "B" : u == 1e6 ? "M" : u == 1e3 ? "k" : ""
+objective = system("head -1 '" . path . "' | awk -F, '{print $NF}'")
+metric = system("sed -n 3p '" . datadir . "/optimum.csv' | cut -d, -f1")
+
+do for [k = 1:nsettings] {
+	s = word(settings, k)
+	reset
+	set datafile separator ","
+	set datafile missing "nan"
+	stats file skip 1 using (strcol(1) eq s ? $3 : 1/0) name "Y" nooutput
+	u = big(Y_max)
+	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $2 : 1/0) name "X" nooutput
+	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $3 : 1/0) name "O" nooutput
+	set terminal pngcairo size 1100,650 font "sans,11"
+	set output sprintf("%s/optimize_%d.png", outdir, k)
+	set title sprintf("%s around the optimum (%s = %.4g)", metric, s, X_max) noenhanced
+	set xlabel s noenhanced
+	set ylabel sprintf("%s%s", metric, sfx(u) eq "" ? "" : " (" . sfx(u) . ")") noenhanced
+	set key bottom center box opaque
+	set grid lc rgb "#dddddd"
+	set border 3
+	set xtics nomirror
+	set ytics nomirror
+	set label 1 sprintf(" optimum %.4g", X_max) at X_max, O_max / u point pt 7 ps 1.6 lc rgb "#b2182b" left offset 0.5,0.8
+	plot file skip 1 using (strcol(1) eq s ? $2 : 1/0):($4 / u):($5 / u) with filledcurves lc rgb "#c6dbef" fs solid 0.6 title "95% CI over the search replications", \
+	     '' skip 1 using (strcol(1) eq s ? $2 : 1/0):($3 / u) with linespoints lw 2 pt 7 ps 0.7 lc rgb "#2166ac" title "mean objective (profile)", \
+	     path skip 1 using (column(k + 2)):(strcol(2) eq "search" || strcol(2) eq "grid" ? column(nsettings + 3) / u : 1/0) with points pt 6 ps 1.1 lc rgb "#555555" title "points the search evaluated"
+	unset output
+}
