@@ -31,6 +31,7 @@ typedef struct sim__report_sweep {
 typedef struct sim__report_data {
 	bool stored;            /* the directory has a database */
 	bool sweep;             /* it holds a sweep, not a run */
+	bool analysis;          /* it holds an analysis (optimize, ...) */
 	char **key, **value;    /* the facts: what the experiment is (experiment, */
 	size_t count;           /* model, seed, ...), then how it ran (provenance) */
 	char *config;           /* the resolved configuration; NULL: none */

@@ -49,7 +49,10 @@ static int load_experiment(sim_store *s, sim__report_data *d, sim_error *err)
 		{ "replications", "replications" }, { "config_file", "config_file" },
 	};
 	char *mode = sim_store_meta(s, "mode", err);
-	d->sweep = mode && strcmp(mode, "run") != 0;
+	/* An analysis (optimize, ...) has points too, but its results are its
+	   own tables (the Results section), not a sweep's grid. */
+	d->sweep = mode && (strcmp(mode, "grid") == 0 || strcmp(mode, "zip") == 0);
+	d->analysis = mode && !d->sweep && strcmp(mode, "run") != 0;
 	free(mode);
 	for (size_t i = 0; i < sizeof meta / sizeof meta[0] && err->kind == SIM_ERROR_NONE; i++) {
 		char *v = sim_store_meta(s, meta[i][0], err);
@@ -58,7 +61,7 @@ static int load_experiment(sim_store *s, sim__report_data *d, sim_error *err)
 			return -1;
 		}
 		free(v);
-		if (i == 2 && d->sweep) {
+		if (i == 2 && (d->sweep || d->analysis)) {
 			char points[32];
 			long n = sim_store_point_count(s, err);
 			snprintf(points, sizeof points, "%ld", n);

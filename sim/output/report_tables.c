@@ -64,8 +64,12 @@ void sim__report_tables_results(FILE *f, const sim_result_table *t, size_t n)
 		for (size_t i = 0; i < t[k].nrows; i++) {
 			fputs("<tr>", f);
 			for (size_t j = 0; j < t[k].ncols; j++) {
-				fputs(j ? "<td class=\"num\">" : "<td>", f);
-				sim__html(f, t[k].cells[i * t[k].ncols + j]);
+				const char *c = t[k].cells[i * t[k].ncols + j];
+				char *end;
+				strtod(c, &end);
+				/* Numbers right-aligned, words (a setting, a note) left. */
+				fputs(c[0] && !*end ? "<td class=\"num\">" : "<td>", f);
+				sim__html(f, c);
 				fputs("</td>", f);
 			}
 			fputs("</tr>\n", f);
