@@ -222,8 +222,9 @@ static int correlation_table(const sim_analysis *a, const sim_calib_result *r,
 	return rc;
 }
 
-/* The fitted settings as --set lines (DIR/<fragment>), for reuse:
-   `marketsim run FILE $(sed -n 's/^set /--set /p' DIR/fitted.cfg)`. */
+/* The fitted settings as an experiment file's `set` list (DIR/<fragment>),
+   to @include at the top level of an experiment file: its settings then
+   take the fitted values, exactly (17 digits), before any --set. */
 static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *err)
 {
 	const sim_analysis *a = f->a;
@@ -234,13 +235,14 @@ static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *er
 		sim_results_abort(out);
 		return -1;
 	}
-	fprintf(fp, "# Settings fitted by `marketsim calibrate %s` (loss %.6g); one\n"
-		"# `set PATH=VALUE` a line, each with its standard error. Apply them with\n"
-		"#   marketsim run %s $(sed -n 's/^set /--set /p' %s/%s)\n", a->opt->config_path,
-		r->loss, a->opt->config_path, a->dir, name);
+	fprintf(fp, "# Settings fitted by `marketsim calibrate %s` (loss %.6g over the fit\n"
+		"# targets). @include this file at the top level of an experiment file\n"
+		"# (one that has no `set` list of its own): each setting below then takes\n"
+		"# the fitted value, before any --set.\nset = (\n", a->opt->config_path, r->loss);
 	for (size_t j = 0; j < a->dim; j++)
-		fprintf(fp, "set %s=%.17g\n# se %s = %.6g\n", a->paths[j], r->x[j], a->paths[j],
-			r->se[j]);
+		fprintf(fp, "  { path = \"%s\"; value = \"%.17g\"; }%s  # se %.6g\n", a->paths[j],
+			r->x[j], j + 1 < a->dim ? "," : "", r->se[j]);
+	fputs(");\n", fp);
 	if (sim_results_close_file(out, fp, err) != 0) {
 		sim_results_abort(out);
 		return -1;

@@ -83,7 +83,7 @@ static const sim_setting calibrate_rows[] = {
 	SIM_BOOL("tolerance_as_sd", sim_calibrate_params, tolerance_as_sd, "false",
 		 "Also read each target's tolerance as one standard deviation of its observed figure"),
 	SIM_STRING("fragment", sim_calibrate_params, fragment, "fitted.cfg",
-		   "File (in the output folder) receiving the fitted settings as `set PATH=VALUE` lines"),
+		   "File (in the output folder) receiving the fitted settings as a `set` list to @include"),
 };
 
 static const char *const methods[] = { "both", "morris", "sobol", NULL };

@@ -18,6 +18,15 @@
 /* The longest experiment name. */
 #define SIM_NAME_MAX 100
 
+static const sim_setting assignment_rows[] = {
+	SIM_STRING("path", sim_assignment, path, NULL, "The setting, as --set names it"),
+	SIM_STRING("value", sim_assignment, value, NULL,
+		   "Its value as --set takes it (a number, a \"quoted\" date or word)"),
+};
+
+static const sim_schema assignment_schema =
+	SIM_SCHEMA("assignment", assignment_rows, sim_assignment, NULL);
+
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
 		   "Which model runs this experiment (see `marketsim config-doc`)"),
@@ -37,6 +46,9 @@ static const sim_setting experiment_settings[] = {
 		   "file's folder; empty: none"),
 	SIM_GROUP("sweep", sim_experiment_params, sweep, &sim_sweep_schema,
 		  "Points for `marketsim sweep`: settings by path and their values"),
+	SIM_LIST("set", sim_experiment_params, set, &assignment_schema, 0, 10000,
+		 "Settings changed by path, applied before --set: ( { path = \"market.fee\"; "
+		 "value = \"0.05\"; } ); what `marketsim calibrate` writes to @include"),
 	SIM_GROUP("optimize", sim_experiment_params, optimize, &sim_optimize_schema,
 		  "`marketsim optimize`: the metric to maximise or minimise and the settings to vary"),
 	SIM_GROUP("calibrate", sim_experiment_params, calibrate, &sim_calibrate_schema,
@@ -237,6 +249,36 @@ static int check_name(const sim_experiment *x, const char *config_path, sim_erro
 	return rc;
 }
 
+/* Applies the file's `set` list, in order, as --set would (before the
+   command line's, which win). Read from the tree before it is resolved:
+   the settings it names must be set before they are checked. */
+static int apply_set_list(sim_experiment *x, sim_error *err)
+{
+	for (size_t i = 0;; i++) {
+		char at[64], assignment[1200];
+		snprintf(at, sizeof at, "set.[%zu]", i);
+		if (!sim_config_has(x->cfg, at))
+			return 0;
+		snprintf(at, sizeof at, "set.[%zu].path", i);
+		const char *path = sim_config_get_string(x->cfg, at);
+		snprintf(at, sizeof at, "set.[%zu].value", i);
+		const char *value = sim_config_get_string(x->cfg, at);
+		if (!path || !value) {
+			snprintf(at, sizeof at, "set.[%zu]", i);
+			return sim_config_error_at(x->cfg, at, err, "expected { path = \"...\"; "
+						   "value = \"...\"; } (both strings)");
+		}
+		int n = snprintf(assignment, sizeof assignment, "%s=%s", path, value);
+		if (n < 0 || (size_t)n >= sizeof assignment) {
+			snprintf(at, sizeof at, "set.[%zu]", i);
+			return sim_config_error_at(x->cfg, at, err, "expected an assignment of at most "
+						   "%zu characters", sizeof assignment - 1);
+		}
+		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
+			return -1;
+	}
+}
+
 sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 				    const sim_run_options *opt, const char *const *extra,
 				    size_t n, sim_error *err)
@@ -254,6 +296,8 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
+	if (apply_set_list(x, err) != 0)
+		goto done;
 	for (size_t i = 0; i < opt->override_count; i++)
 		if (sim_config_set(x->cfg, &x->root, opt->overrides[i], err) != 0)
 			goto done;

@@ -22,6 +22,14 @@
 #include "analysis_params.h"
 
 /* The settings every experiment file has besides the model's group. */
+/* One assignment of the experiment file's `set` list: the setting at
+   `path` takes `value`, as `--set path=value` would (a fragment written by
+   `marketsim calibrate` holds such a list, to @include). */
+typedef struct sim_assignment {
+	char *path;
+	char *value;
+} sim_assignment;
+
 typedef struct sim_experiment_params {
 	char *model;  /* registry name of the model */
 	char *name;   /* experiment name; "" means the file's base name */
@@ -33,6 +41,7 @@ typedef struct sim_experiment_params {
 	char *targets;        /* observed figures for `validate`, relative to
 				 the experiment file's folder; "" none */
 	sim_sweep_params sweep; /* points for `marketsim sweep`; ignored by run */
+	sim_list set;           /* sim_assignment: applied before --set */
 	/* the analysis commands' settings; ignored by the others */
 	sim_optimize_params optimize;
 	sim_calibrate_params calibrate;
