@@ -140,31 +140,39 @@ sim_pool *sim_pool_mpi(sim_error *err)
 	return p;
 }
 
+/* Receives rank 0's next message: a task (1; *settings, heap or NULL,
+   holds what task->settings points to) or the stop (0). A malformed
+   message aborts the job: the ranks no longer agree on the protocol. */
+static int receive_task(sim_task *task, char **settings)
+{
+	MPI_Status st;
+	int len = 0;
+	MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+	MPI_Get_count(&st, MPI_BYTE, &len);
+	char *msg = malloc(len > 0 ? (size_t)len : 1);
+	if (!msg)
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	MPI_Recv(msg, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, &st);
+	if (st.MPI_TAG != TAG_TASK) {
+		free(msg);
+		return 0;
+	}
+	sim_task_wire h;
+	if ((size_t)len < sizeof h)
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	memcpy(&h, msg, sizeof h);
+	if (h.settings_len != (size_t)len - sizeof h ||
+	    sim_task_unpack_task(&h, msg + sizeof h, task, settings) != 0)
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	free(msg);
+	return 1;
+}
+
 void sim_pool_mpi_serve(sim_task_fn fn, void *ctx)
 {
-	for (;;) {
-		MPI_Status st;
-		int len = 0;
-		MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-		MPI_Get_count(&st, MPI_BYTE, &len);
-		char *msg = malloc(len > 0 ? (size_t)len : 1);
-		if (!msg)
-			MPI_Abort(MPI_COMM_WORLD, 1);
-		MPI_Recv(msg, len, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, &st);
-		if (st.MPI_TAG != TAG_TASK) {
-			free(msg);
-			return;
-		}
-		sim_task_wire h;
-		sim_task task;
-		char *settings = NULL;
-		if ((size_t)len < sizeof h)
-			MPI_Abort(MPI_COMM_WORLD, 1);
-		memcpy(&h, msg, sizeof h);
-		if (h.settings_len != (size_t)len - sizeof h ||
-		    sim_task_unpack_task(&h, msg + sizeof h, &task, &settings) != 0)
-			MPI_Abort(MPI_COMM_WORLD, 1);
-		free(msg);
+	sim_task task;
+	char *settings;
+	while (receive_task(&task, &settings)) {
 		sim_task_result r = { .task = task };
 		fn(ctx, &task, &r);
 		free(settings);
