@@ -89,7 +89,7 @@ static int read_settings(sim_analysis *a, const char *group, sim_error *err)
 			if (check_value(a, p->path, p->min, at, err) != 0 ||
 			    check_value(a, p->path, p->max, at, err) != 0 ||
 			    add_setting(a, p->path, p->min, p->max,
-					sim_analysis_start(p, cfg, at), err) != 0)
+					sim_analysis_param_start(p), err) != 0)
 				return -1;
 		}
 	}
@@ -136,15 +136,20 @@ int sim_analysis_open(sim_analysis *a, const sim_model_type *const *registry,
 	    check_experiment(a, err) != 0 || read_settings(a, group, err) != 0)
 		return -1;
 	a->ev = (sim_evaluator){ a->dim, 0, a, evaluate };
-	a->name = sim_experiment_name(a->x, opt->config_path);
-	a->dir = a->name ? sim_experiment_output_dir(opt, a->name) : NULL;
+	return 0;
+}
+
+int sim_analysis_start(sim_analysis *a, sim_error *err)
+{
+	a->name = sim_experiment_name(a->x, a->opt->config_path);
+	a->dir = a->name ? sim_experiment_output_dir(a->opt, a->name) : NULL;
 	if (!a->dir)
 		return oom(err);
-	if (sim_guard_check(a->x, opt, sim_guard_workers(opt, a->replications), 1, err) != 0 ||
-	    sim_tasks_claim(how, a->dir, a->name, opt->force, &a->folder, err) != 0)
+	if (sim_guard_check(a->x, a->opt, sim_guard_workers(a->opt, a->replications), 1, err) != 0 ||
+	    sim_tasks_claim(a->how, a->dir, a->name, a->opt->force, &a->folder, err) != 0)
 		return -1;
-	return sim_tasks_session_open(registry, opt, how, a->x, a->name, a->dir, kind, a->dim,
-				      (const char *const *)a->paths, &a->session, err);
+	return sim_tasks_session_open(a->registry, a->opt, a->how, a->x, a->name, a->dir, a->kind,
+				      a->dim, (const char *const *)a->paths, &a->session, err);
 }
 
 int sim_analysis_set_metrics(sim_analysis *a, const char *list, const char *at,
@@ -265,6 +270,19 @@ int sim_analysis_finish(sim_analysis *a, const sim_result_table *tables, size_t 
 		return -1;
 	return sim_draw_outputs(a->dir, a->opt->config_path, a->kind, a->opt->plots_dir,
 				a->opt->no_plots, a->opt->quiet, err);
+}
+
+void sim_analysis_abandon(sim_analysis *a)
+{
+	if (a->how && a->how->resume)
+		return; /* the database holds an earlier session's work */
+	if (a->session) {
+		sim_tasks_session_close(a->session, &a->rep);
+		a->session = NULL;
+	}
+	if (a->dir && a->folder.lock_fd >= 0)
+		sim_store_remove(a->dir);
+	sim_folder_abandon(&a->folder);
 }
 
 void sim_analysis_close(sim_analysis *a, sim_exec_report *report)

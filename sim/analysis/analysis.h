@@ -38,14 +38,16 @@ typedef struct sim_analysis {
 	sim_exec_report rep;
 } sim_analysis;
 
-/* Loads opt's experiment for `kind`, checks it (a model that records,
+/* Loads opt's experiment for `kind` and checks it (a model that records,
    a fixed replication count, each parameter of `params` a setting that
    takes both its bounds; `group` names the list in errors, e.g.
-   "optimize.parameters"), claims the output folder and opens the session.
-   0, or -1 with err (kind CONFIG: nothing written). */
+   "optimize.parameters"); writes nothing. 0, or -1 with err. */
 int sim_analysis_open(sim_analysis *a, const sim_model_type *const *registry,
 		      const sim_run_options *opt, const sim_exec_options *how,
 		      const char *kind, const char *group, sim_error *err);
+/* Once every input is checked: claims the output folder and opens the
+   session (which creates results.sqlite). 0, or -1 with err. */
+int sim_analysis_start(sim_analysis *a, sim_error *err);
 /* The parameter list of the analysis's group, as sim_analysis_open read it. */
 const sim_list *sim_analysis_parameters(const sim_experiment *x, const char *kind);
 /* Sets the metrics read at each point: "metric:subject" items of the
@@ -60,6 +62,11 @@ bool sim_analysis_leads(const sim_analysis *a);
    provenance. 0, or -1 with err. */
 int sim_analysis_finish(sim_analysis *a, const sim_result_table *tables, size_t n,
 			sim_error *err);
+/* After bad input found once the session ran (a metric the model does
+   not have): closes the session and removes what this analysis wrote
+   (its database, the folder's marker, the folder when it made it),
+   unless it resumed an earlier one. */
+void sim_analysis_abandon(sim_analysis *a);
 /* Closes the session and the folder's claim and frees a; report (may be
    NULL) says what ran. */
 void sim_analysis_close(sim_analysis *a, sim_exec_report *report);

@@ -305,10 +305,12 @@ int sim_calibrate_experiment(const sim_model_type *const *registry, const sim_ru
 					 "no targets to calibrate to", sim_experiment_model(a.x)->name);
 	if (rc == 0)
 		rc = sim_experiment_check(a.x, SIM_TARGETS_REQUIRED, &f.targets, err);
+	if (rc == 0)
+		rc = sim_analysis_start(&a, err);
 	if (rc == 0 && sim_analysis_leads(&a))
 		rc = run_fit(&f, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG && !how->resume)
-		sim_folder_abandon(&a.folder);
+	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
+		sim_analysis_abandon(&a);
 	sim_analysis_close(&a, report);
 	for (size_t k = 0; k < f.n; k++)
 		free(f.names[k]);

@@ -175,10 +175,12 @@ int sim_equilibrium_experiment(const sim_model_type *const *registry,
 				   err);
 	if (rc == 0)
 		rc = set_metrics(&a, err);
+	if (rc == 0)
+		rc = sim_analysis_start(&a, err);
 	if (rc == 0 && sim_analysis_leads(&a))
 		rc = solve(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG && !how->resume)
-		sim_folder_abandon(&a.folder);
+	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
+		sim_analysis_abandon(&a);
 	sim_analysis_close(&a, report);
 	return rc;
 }

@@ -209,10 +209,12 @@ int sim_optimize_experiment(const sim_model_type *const *registry, const sim_run
 		else
 			rc = sim_analysis_set_metrics(&a, list, "optimize.objective", err);
 	}
+	if (rc == 0)
+		rc = sim_analysis_start(&a, err);
 	if (rc == 0 && sim_analysis_leads(&a))
 		rc = optimize(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG && !how->resume)
-		sim_folder_abandon(&a.folder);
+	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
+		sim_analysis_abandon(&a);
 	sim_analysis_close(&a, report);
 	return rc;
 }

@@ -168,10 +168,12 @@ int sim_sensitivity_experiment(const sim_model_type *const *registry,
 	if (rc == 0)
 		rc = sim_analysis_set_metrics(&a, sim_experiment_settings(a.x)->sensitivity.metrics,
 					      "sensitivity.metrics", err);
+	if (rc == 0)
+		rc = sim_analysis_start(&a, err);
 	if (rc == 0 && sim_analysis_leads(&a))
 		rc = analyse(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG && !how->resume)
-		sim_folder_abandon(&a.folder);
+	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
+		sim_analysis_abandon(&a);
 	sim_analysis_close(&a, report);
 	return rc;
 }

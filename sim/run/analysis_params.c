@@ -35,11 +35,8 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 static const sim_schema param_schema =
 	SIM_SCHEMA("analysis parameter", param_rows, sim_analysis_param, check_param);
 
-double sim_analysis_start(const sim_analysis_param *p, const sim_config *cfg,
-			  const char *path)
+double sim_analysis_param_start(const sim_analysis_param *p)
 {
-	(void)cfg;
-	(void)path;
 	return p->start > SIM_ANALYSIS_NO_START ? p->start : 0.5 * (p->min + p->max);
 }
 

@@ -72,10 +72,8 @@ typedef struct sim_equilibrium_params {
 extern const sim_schema sim_optimize_schema, sim_calibrate_schema, sim_sensitivity_schema,
 	sim_equilibrium_schema;
 
-/* Where a search over p starts: its `start` when the file gives one at
-   `path` (the parameter's own path, e.g. "optimize.parameters.[0]"),
+/* Where a search over p starts: its `start` when the file gives one,
    else the middle of its bounds. */
-double sim_analysis_start(const sim_analysis_param *p, const sim_config *cfg,
-			  const char *path);
+double sim_analysis_param_start(const sim_analysis_param *p);
 
 #endif
