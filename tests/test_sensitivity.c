@@ -570,7 +570,7 @@ static void test_bad_inputs(void **unused)
 				 .trajectories = 10, .levels = 4 };
 	sim_morris_problem mb = m;
 	mb.bounds = bad;
-	expect_morris_refused(&mb, "expected finite bounds lo < hi for setting 1, found [2, 2]");
+	expect_morris_refused(&mb, "setting 1: expected finite bounds lo < hi, found [2, 2]");
 	bad[1] = (sim_bounds){ 0, INFINITY, 0 };
 	expect_morris_refused(&mb, "setting 1");
 	mb = m, mb.trajectories = 1;

@@ -311,6 +311,25 @@ void sim_analysis_close(sim_analysis *a, sim_exec_report *report)
 	memset(a, 0, sizeof *a);
 }
 
+int sim_analysis_main(const sim_model_type *const *registry, const sim_run_options *opt,
+		      const sim_exec_options *how, const char *kind, const char *group,
+		      const sim_analysis_steps *steps, void *ctx, sim_exec_report *report,
+		      sim_error *err)
+{
+	sim_analysis a;
+	int rc = sim_analysis_open(&a, registry, opt, how, kind, group, err);
+	if (rc == 0 && steps->prepare)
+		rc = steps->prepare(&a, ctx, err);
+	if (rc == 0)
+		rc = sim_analysis_start(&a, err);
+	if (rc == 0 && sim_analysis_leads(&a))
+		rc = steps->run(&a, ctx, err);
+	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
+		sim_analysis_abandon(&a);
+	sim_analysis_close(&a, report);
+	return rc;
+}
+
 void sim_analysis_mean_ci(const double *x, size_t n, double *mean, double *lo, double *hi)
 {
 	double s = 0, ss = 0;

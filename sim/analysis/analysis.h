@@ -71,6 +71,23 @@ void sim_analysis_abandon(sim_analysis *a);
    NULL) says what ran. */
 void sim_analysis_close(sim_analysis *a, sim_exec_report *report);
 
+/* What a command does between sim_analysis_open and _close. */
+typedef struct sim_analysis_steps {
+	/* Reads and checks what the command needs beyond the settings (its
+	   metrics, its targets) before anything is written; may be NULL. */
+	int (*prepare)(sim_analysis *a, void *ctx, sim_error *err);
+	/* Runs the analysis and writes its outputs (only in the process that
+	   leads). 0 also when a signal stopped it, or -1 with err. */
+	int (*run)(sim_analysis *a, void *ctx, sim_error *err);
+} sim_analysis_steps;
+
+/* A whole command: open, prepare, start, run, then close (abandoning
+   what it wrote on bad input). 0 or -1 with err; report may be NULL. */
+int sim_analysis_main(const sim_model_type *const *registry, const sim_run_options *opt,
+		      const sim_exec_options *how, const char *kind, const char *group,
+		      const sim_analysis_steps *steps, void *ctx, sim_exec_report *report,
+		      sim_error *err);
+
 /* Mean and 95% t interval of x[0, n) (NaN where n < 2). */
 void sim_analysis_mean_ci(const double *x, size_t n, double *mean, double *lo, double *hi);
 

@@ -293,25 +293,31 @@ static int run_fit(fit *f, sim_error *err)
 	return rc == SIM_EVAL_STOPPED ? 0 : rc;
 }
 
+/* A model with targets, and its targets file parsed. */
+static int prepare(sim_analysis *a, void *ctx, sim_error *err)
+{
+	fit *f = ctx;
+	f->a = a;
+	if (!sim_experiment_model(a->x)->validate)
+		return sim_config_error_at(sim_experiment_config(a->x), "model", err, "model %s has "
+					   "no targets to calibrate to",
+					   sim_experiment_model(a->x)->name);
+	return sim_experiment_check(a->x, SIM_TARGETS_REQUIRED, &f->targets, err);
+}
+
+static int run(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)a;
+	return run_fit(ctx, err);
+}
+
 int sim_calibrate_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
 			     const sim_exec_options *how, sim_exec_report *report, sim_error *err)
 {
-	sim_analysis a;
-	fit f = { .a = &a };
-	int rc = sim_analysis_open(&a, registry, opt, how, "calibrate", "calibrate.parameters",
-				   err);
-	if (rc == 0 && !sim_experiment_model(a.x)->validate)
-		rc = sim_config_error_at(sim_experiment_config(a.x), "model", err, "model %s has "
-					 "no targets to calibrate to", sim_experiment_model(a.x)->name);
-	if (rc == 0)
-		rc = sim_experiment_check(a.x, SIM_TARGETS_REQUIRED, &f.targets, err);
-	if (rc == 0)
-		rc = sim_analysis_start(&a, err);
-	if (rc == 0 && sim_analysis_leads(&a))
-		rc = run_fit(&f, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
-		sim_analysis_abandon(&a);
-	sim_analysis_close(&a, report);
+	static const sim_analysis_steps steps = { prepare, run };
+	fit f = { 0 };
+	int rc = sim_analysis_main(registry, opt, how, "calibrate", "calibrate.parameters", &steps,
+				   &f, report, err);
 	for (size_t k = 0; k < f.n; k++)
 		free(f.names[k]);
 	free(f.names);

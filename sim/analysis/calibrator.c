@@ -65,23 +65,6 @@ static size_t count_fit(const sim_calib_problem *p)
 	return n;
 }
 
-/* Every setting has finite bounds lo < hi and a start between them. */
-static int check_bounds(const sim_calib_problem *p, sim_error *err)
-{
-	for (size_t j = 0; j < p->ev->dim; j++) {
-		const sim_bounds *b = &p->bounds[j];
-		if (!(isfinite(b->lo) && isfinite(b->hi) && b->lo < b->hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "calibration: setting %zu: expected finite bounds "
-					     "lo < hi, found [%g, %g]", j, b->lo, b->hi);
-		if (!(b->start >= b->lo && b->start <= b->hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "calibration: setting %zu: expected a start in "
-					     "[%g, %g], found %g", j, b->lo, b->hi, b->start);
-	}
-	return 0;
-}
-
 /* Every target has a finite observed figure and a finite scale > 0. */
 static int check_targets(const sim_calib_problem *p, sim_error *err)
 {
@@ -129,7 +112,8 @@ static int check_problem(const sim_calib_problem *p, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     "calibration: expected an evaluator with settings and "
 				     "targets, their bounds and their observed figures");
-	if (check_bounds(p, err) != 0 || check_targets(p, err) != 0 ||
+	if (sim_bounds_check("calibration", p->bounds, p->ev->dim, true, err) != 0 ||
+	    check_targets(p, err) != 0 ||
 	    check_settings(p, err) != 0)
 		return -1;
 	size_t nfit = count_fit(p), n;

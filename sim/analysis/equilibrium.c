@@ -19,22 +19,6 @@ typedef struct eq_player_view {
 
 /* ---- checks ------------------------------------------------------------------- */
 
-/* Each setting has finite lo < hi and a start inside. */
-static int check_bounds(const sim_bounds *b, size_t dim, sim_error *err)
-{
-	for (size_t j = 0; j < dim; j++) {
-		if (!(isfinite(b[j].lo) && isfinite(b[j].hi) && b[j].lo < b[j].hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "setting %zu: expected finite bounds lo < hi, found "
-					     "[%g, %g]", j, b[j].lo, b[j].hi);
-		if (!(b[j].start >= b[j].lo && b[j].start <= b[j].hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "setting %zu: expected a start in [%g, %g], found %g",
-					     j, b[j].lo, b[j].hi, b[j].start);
-	}
-	return 0;
-}
-
 /* Player i's settings exist, belong to no one else (owner: dim entries,
    SIZE_MAX when free, filled in as players are checked), its metric exists
    and its best response has a budget the optimiser accepts. */
@@ -94,7 +78,8 @@ static int check_problem(const sim_eq_problem *p, sim_error *err)
 	if (p->nplayers == 0 || !p->players)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     "expected at least 1 player, found 0");
-	if (check_numbers(p, err) != 0 || check_bounds(p->bounds, p->ev->dim, err) != 0)
+	if (check_numbers(p, err) != 0 ||
+	    sim_bounds_check("equilibrium", p->bounds, p->ev->dim, true, err) != 0)
 		return -1;
 	size_t *owner = malloc(p->ev->dim * sizeof *owner);
 	if (!owner)

@@ -166,21 +166,23 @@ static int solve(sim_analysis *a, sim_error *err)
 	return rc == SIM_EVAL_STOPPED ? 0 : rc;
 }
 
+static int prepare(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	return set_metrics(a, err);
+}
+
+static int run(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	return solve(a, err);
+}
+
 int sim_equilibrium_experiment(const sim_model_type *const *registry,
 			       const sim_run_options *opt, const sim_exec_options *how,
 			       sim_exec_report *report, sim_error *err)
 {
-	sim_analysis a;
-	int rc = sim_analysis_open(&a, registry, opt, how, "equilibrium", "equilibrium.players",
-				   err);
-	if (rc == 0)
-		rc = set_metrics(&a, err);
-	if (rc == 0)
-		rc = sim_analysis_start(&a, err);
-	if (rc == 0 && sim_analysis_leads(&a))
-		rc = solve(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
-		sim_analysis_abandon(&a);
-	sim_analysis_close(&a, report);
-	return rc;
+	static const sim_analysis_steps steps = { prepare, run };
+	return sim_analysis_main(registry, opt, how, "equilibrium", "equilibrium.players",
+				 &steps, NULL, report, err);
 }

@@ -20,6 +20,7 @@
 #ifndef SIM_ANALYSIS_EVALUATOR_H
 #define SIM_ANALYSIS_EVALUATOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,11 @@ typedef struct sim_bounds {
 	double lo, hi;  /* lo < hi, both finite */
 	double start;   /* in [lo, hi] */
 } sim_bounds;
+
+/* Each of the dim settings has finite bounds lo < hi (and, with_start, a
+   start between them); else -1 with a SIM_ERROR_CONFIG err whose message
+   starts with `method` and names the setting's index. */
+int sim_bounds_check(const char *method, const sim_bounds *b, size_t dim, bool with_start,
+		     sim_error *err);
 
 #endif

@@ -192,29 +192,31 @@ static int optimize(sim_analysis *a, sim_error *err)
 	return rc == SIM_EVAL_STOPPED ? 0 : rc;
 }
 
+/* The objective, then the further metrics, as the metrics read. */
+static int prepare(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	const sim_optimize_params *op = &sim_experiment_settings(a->x)->optimize;
+	if (!op->objective[0])
+		return sim_config_error_at(sim_experiment_config(a->x), "optimize.objective", err,
+					   "expected the metric to optimise, \"metric:subject\"");
+	char list[2048];
+	snprintf(list, sizeof list, "%s%s%s", op->objective, op->metrics[0] ? "," : "",
+		 op->metrics);
+	return sim_analysis_set_metrics(a, list, "optimize.objective", err);
+}
+
+static int run(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	return optimize(a, err);
+}
+
 int sim_optimize_experiment(const sim_model_type *const *registry, const sim_run_options *opt,
 			    const sim_exec_options *how, sim_exec_report *report,
 			    sim_error *err)
 {
-	sim_analysis a;
-	int rc = sim_analysis_open(&a, registry, opt, how, "optimize", "optimize.parameters", err);
-	if (rc == 0) {
-		const sim_optimize_params *op = &sim_experiment_settings(a.x)->optimize;
-		char list[2048];
-		snprintf(list, sizeof list, "%s%s%s", op->objective, op->metrics[0] ? "," : "",
-			 op->metrics);
-		if (!op->objective[0])
-			rc = sim_config_error_at(sim_experiment_config(a.x), "optimize.objective", err,
-						 "expected the metric to optimise, \"metric:subject\"");
-		else
-			rc = sim_analysis_set_metrics(&a, list, "optimize.objective", err);
-	}
-	if (rc == 0)
-		rc = sim_analysis_start(&a, err);
-	if (rc == 0 && sim_analysis_leads(&a))
-		rc = optimize(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
-		sim_analysis_abandon(&a);
-	sim_analysis_close(&a, report);
-	return rc;
+	static const sim_analysis_steps steps = { prepare, run };
+	return sim_analysis_main(registry, opt, how, "optimize", "optimize.parameters", &steps,
+				 NULL, report, err);
 }

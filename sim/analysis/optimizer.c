@@ -46,22 +46,6 @@ typedef struct opt_search {
 
 /* ---- checks ------------------------------------------------------------------- */
 
-/* Each setting has finite lo < hi and a start inside. */
-static int check_bounds(const sim_bounds *b, size_t dim, sim_error *err)
-{
-	for (size_t j = 0; j < dim; j++) {
-		if (!(isfinite(b[j].lo) && isfinite(b[j].hi) && b[j].lo < b[j].hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "setting %zu: expected finite bounds lo < hi, found "
-					     "[%g, %g]", j, b[j].lo, b[j].hi);
-		if (!(b[j].start >= b[j].lo && b[j].start <= b[j].hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "setting %zu: expected a start in [%g, %g], found %g",
-					     j, b[j].lo, b[j].hi, b[j].start);
-	}
-	return 0;
-}
-
 /* The grid's point count, grid^dim, or 0 when it exceeds OPT_MAX_GRID_POINTS. */
 static size_t grid_point_count(size_t grid, size_t dim)
 {
@@ -97,7 +81,7 @@ static int check_problem(const sim_opt_problem *p, sim_error *err)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     "expected a grid of at most %d points, found %zu^%zu",
 				     OPT_MAX_GRID_POINTS, p->grid, p->ev->dim);
-	return check_bounds(p->bounds, p->ev->dim, err);
+	return sim_bounds_check("optimize", p->bounds, p->ev->dim, true, err);
 }
 
 /* ---- evaluating points -------------------------------------------------------- */

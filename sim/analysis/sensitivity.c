@@ -16,13 +16,8 @@ int sim_sens_check(const char *method, const sim_evaluator *ev, const sim_bounds
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     "%s: expected an evaluator with at least one setting and "
 				     "one metric, and its bounds", method);
-	for (size_t j = 0; j < ev->dim; j++) {
-		const sim_bounds *b = &bounds[j];
-		if (!isfinite(b->lo) || !isfinite(b->hi) || !(b->lo < b->hi))
-			return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
-					     "%s: expected finite bounds lo < hi for setting %zu, "
-					     "found [%g, %g]", method, j, b->lo, b->hi);
-	}
+	if (sim_bounds_check(method, bounds, ev->dim, false, err) != 0)
+		return -1;
 	if (replications == 0)
 		return sim_error_set(err, SIM_ERROR_CONFIG, NULL, 0, NULL,
 				     "%s: expected at least 1 replication, found 0", method);

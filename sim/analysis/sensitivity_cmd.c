@@ -158,22 +158,24 @@ static int analyse(sim_analysis *a, sim_error *err)
 	return rc == SIM_EVAL_STOPPED ? 0 : rc;
 }
 
+static int prepare(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	return sim_analysis_set_metrics(a, sim_experiment_settings(a->x)->sensitivity.metrics,
+					"sensitivity.metrics", err);
+}
+
+static int run(sim_analysis *a, void *ctx, sim_error *err)
+{
+	(void)ctx;
+	return analyse(a, err);
+}
+
 int sim_sensitivity_experiment(const sim_model_type *const *registry,
 			       const sim_run_options *opt, const sim_exec_options *how,
 			       sim_exec_report *report, sim_error *err)
 {
-	sim_analysis a;
-	int rc = sim_analysis_open(&a, registry, opt, how, "sensitivity",
-				   "sensitivity.parameters", err);
-	if (rc == 0)
-		rc = sim_analysis_set_metrics(&a, sim_experiment_settings(a.x)->sensitivity.metrics,
-					      "sensitivity.metrics", err);
-	if (rc == 0)
-		rc = sim_analysis_start(&a, err);
-	if (rc == 0 && sim_analysis_leads(&a))
-		rc = analyse(&a, err);
-	if (rc != 0 && err->kind == SIM_ERROR_CONFIG)
-		sim_analysis_abandon(&a);
-	sim_analysis_close(&a, report);
-	return rc;
+	static const sim_analysis_steps steps = { prepare, run };
+	return sim_analysis_main(registry, opt, how, "sensitivity", "sensitivity.parameters",
+				 &steps, NULL, report, err);
 }

@@ -71,10 +71,9 @@ const char *sim_result_table_number(char *buf, double x)
 	return buf;
 }
 
-/* One CSV field: quoted (quotes doubled) when it holds , " or a newline. */
-static void put_field(FILE *f, const char *s)
+void sim_result_table_put_field(FILE *f, const char *s)
 {
-	if (!strpbrk(s, ",\"\n")) {
+	if (!s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f);
 		return;
 	}
@@ -94,13 +93,13 @@ int sim_result_table_write_csv(const sim_result_table *t, sim_results *out, sim_
 		return -1;
 	for (size_t j = 0; j < t->ncols; j++) {
 		fputs(j ? "," : "", f);
-		put_field(f, t->headers[j]);
+		sim_result_table_put_field(f, t->headers[j]);
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < t->nrows; i++) {
 		for (size_t j = 0; j < t->ncols; j++) {
 			fputs(j ? "," : "", f);
-			put_field(f, t->cells[i * t->ncols + j]);
+			sim_result_table_put_field(f, t->cells[i * t->ncols + j]);
 		}
 		fputc('\n', f);
 	}

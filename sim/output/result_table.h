@@ -13,6 +13,7 @@
 #define SIM_OUTPUT_RESULT_TABLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sim_error.h"
 #include "sim_results.h"
@@ -34,6 +35,9 @@ void sim_result_table_free(sim_result_table *t);
 int sim_result_table_add(sim_result_table *t, const char *const *cells, sim_error *err);
 /* x as a cell: "%.10g", "nan" for NaN. buf holds at least 32 bytes. */
 const char *sim_result_table_number(char *buf, double x);
+/* One CSV field to f: as it is, or quoted (quotes doubled) when it holds
+   a comma, a quote or a line break (RFC 4180). */
+void sim_result_table_put_field(FILE *f, const char *s);
 /* Writes t as out/t->name (CSV, cells quoted when they hold a comma or a
    quote). 0, or -1 with err. */
 int sim_result_table_write_csv(const sim_result_table *t, sim_results *out, sim_error *err);

@@ -2,6 +2,7 @@
    (include/sim_validation.h). */
 #include "sim_validation.h"
 #include "validation.h"
+#include "result_table.h"
 #include "sim_table.h"
 
 #include <math.h>
@@ -129,30 +130,15 @@ void sim_validation_print(const sim_validation *v, FILE *f)
 		sim_validation_missed(v));
 }
 
-/* A text field of the CSV, quoted when it holds a comma, quote or newline. */
-static void put_text(FILE *f, const char *s)
-{
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 void sim_validation_write_csv(const sim_validation *v, FILE *f)
 {
 	fputs("target,week,week_start,mean,lo,hi,value,mode,tolerance,pass\n", f);
 	for (size_t i = 0; i < v->count; i++) {
 		const sim_validation_row *r = &v->rows[i];
-		put_text(f, r->target);
+		sim_result_table_put_field(f, r->target);
 		fprintf(f, ",%ld,", r->week);
-		put_text(f, r->week_start);
+		sim_result_table_put_field(f, r->week_start);
 		sim_table_put_number(f, r->mean);
 		sim_table_put_number(f, r->lo);
 		sim_table_put_number(f, r->hi);
