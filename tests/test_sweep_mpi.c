@@ -1,7 +1,9 @@
 /*
  * test_sweep_mpi.c - the sweep across MPI ranks: `mpirun -n K marketsim
  * sweep` (a `make MPI=1` build, $MARKETSIM_MPI) stores the same rows and
- * writes the same summary as `-j 1`, whatever K; and a build without MPI
+ * writes the same summary as `-j 1`, whatever K; the analyses (whose
+ * tasks carry their points' settings to the ranks) find what -j 1 and -j 2
+ * find, in the same database; and a build without MPI
  * started by mpirun refuses clearly instead of running K sweeps at once.
  */
 #include "test_db.h"
@@ -62,6 +64,42 @@ static void test_mpi_run(void **unused)
 }
 
 /* Bad input under MPI: every rank sees it, rank 0 alone says it, exit 2. */
+/* The analyses' points exist only while they run: each task carries its
+   settings to the rank. optimize and equilibrium under mpirun -n 3 write
+   the results and store the rows that -j 1 and -j 2 do. */
+static void test_mpi_analyses(void **unused)
+{
+	(void)unused;
+	static const char *const runs[][3] = {
+		{ "optimize", "experiments/analytic/monopoly.cfg", "optimum.csv" },
+		{ "equilibrium", "experiments/analytic/duopoly.cfg", "equilibrium.csv" },
+	};
+	for (size_t k = 0; k < 2; k++) {
+		char args[512], a[256], b[256];
+		for (int jobs = 1; jobs <= 2; jobs++) {
+			snprintf(args, sizeof args, "%s %s -q --no-plots -j %d -o " OUT "/%s-j%d",
+				 runs[k][0], runs[k][1], jobs, runs[k][0], jobs);
+			test_run_ok(args);
+		}
+		snprintf(args, sizeof args, "%s %s -q --no-plots -o " OUT "/%s-n3", runs[k][0],
+			 runs[k][1], runs[k][0]);
+		test_result *r = run_mpi(3, mpi_program(), args);
+		if (r->status != 0)
+			fail_msg("mpirun -n 3 %s exited %d:\n%s", runs[k][0], r->status, r->out);
+		free(r);
+		for (int other = 2; other <= 3; other++) {
+			snprintf(a, sizeof a, OUT "/%s-j1/%s", runs[k][0], runs[k][2]);
+			snprintf(b, sizeof b, other == 2 ? OUT "/%s-j2/%s" : OUT "/%s-n3/%s",
+				 runs[k][0], runs[k][2]);
+			test_same_file(a, b);
+			snprintf(a, sizeof a, OUT "/%s-j1/results.sqlite", runs[k][0]);
+			snprintf(b, sizeof b, other == 2 ? OUT "/%s-j2/results.sqlite"
+				 : OUT "/%s-n3/results.sqlite", runs[k][0]);
+			test_same_db(a, b);
+		}
+	}
+}
+
 static void test_mpi_bad_input(void **unused)
 {
 	(void)unused;
@@ -106,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mpi_same_as_one_worker),
 		cmocka_unit_test(test_mpi_run),
+		cmocka_unit_test(test_mpi_analyses),
 		cmocka_unit_test(test_mpi_bad_input),
 		cmocka_unit_test(test_plain_build_refuses),
 	};
