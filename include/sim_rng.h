@@ -59,6 +59,14 @@ uint64_t sim_rng_key(uint64_t master_seed, uint64_t replication,
 int sim_rng_init(sim_rng *rng, uint64_t master_seed, uint64_t replication,
 		 uint64_t stream_id, sim_error *err);
 
+/* Restarts the stream at the start of its sub-stream (a, b): a sequence
+   that depends only on the stream's triple and (a, b), however many draws
+   were made before. Why: common random numbers hold only as far as each
+   random quantity keeps its draws when a setting changes; a model that
+   draws agent a's k-th event from sub-stream (a, k) keeps every other
+   agent's draws when one agent draws more or less. Costs three splitmix64
+   steps; allocates nothing. */
+void sim_rng_restart(sim_rng *rng, uint64_t a, uint64_t b);
 /* Releases the generator; safe on a zeroed or already-closed sim_rng. */
 void sim_rng_close(sim_rng *rng);
 

@@ -249,13 +249,13 @@ static void test_market_estimate(void **unused)
 	sim_resource_estimate e;
 	mkt_market_model.estimate(&p, &e);
 	double agents = 1e15, per_agent = sizeof(mkt_agent) + SIM_EVENT_BYTES;
-	assert_int_equal(sizeof(mkt_agent), 12);
+	assert_int_equal(sizeof(mkt_agent), 16);
 	double tables = (70 + 0 + 1) * 32.0 + 10 * 3 * (sizeof(mkt_week_row) + 3 * 512.0) +
 			2 * 3 * 64.0;
 	assert_double_near(e.bytes, agents * per_agent + tables, 1e-6 * e.bytes);
 	assert_string_equal(e.memory_setting, "scale");
 	assert_non_null(strstr(e.memory, "about 1.0e+15 developer agents (arrivals.potential "
-				   "1e+06 / scale 1e-09), 44 bytes each"));
+				   "1e+06 / scale 1e-09), 48 bytes each"));
 	/* Reviews: 0.75 x 10^15 agents every 30 days for 70 days; departures:
 	   0.25 x 10^15 agents at 365 a year, a day each. */
 	double reviews = 0.75e15 * 70 / 30, leaving = 0.25e15 * 70;
@@ -339,9 +339,9 @@ static void test_resource_limits(void **unused)
 	(void)unused;
 	expect_run_and_check_refuse(M, "--set market.scale=1e-9",
 				    "--set: market.scale: the market would hold about 2.0e+13 "
-				    "developer agents (arrivals.potential 20000 / scale 1e-09), 44 "
+				    "developer agents (arrivals.potential 20000 / scale 1e-09), 48 "
 				    "bytes each with its pending event, and its weekly tables: "
-				    "8.8e+14 bytes, beyond the memory limit of ");
+				    "9.6e+14 bytes, beyond the memory limit of ");
 	expect_run_and_check_refuse(M, "--set market.scale=1e-9",
 				    "(80% of this machine's memory; --max-memory to change)");
 	expect_run_and_check_refuse(M, "--set market.arrivals.potential=1e12 "
@@ -362,8 +362,8 @@ static void test_resource_limits(void **unused)
 	   the 2 tasks. */
 	const char *twice = "tests/data/market_ok.cfg:9: market.scale: the market would hold "
 			    "about 2.0e+02 developer agents (arrivals.potential 20000 / scale "
-			    "100), 44 bytes each with its pending event, and its weekly tables: "
-			    "5.6e+04 bytes per replication, 1.1e+05 bytes with 2 replications at "
+			    "100), 48 bytes each with its pending event, and its weekly tables: "
+			    "5.7e+04 bytes per replication, 1.1e+05 bytes with 2 replications at "
 			    "once, beyond the memory limit of 80.0 KB (set by --max-memory)";
 	expect_run_and_check_refuse(M, "--set replications=2 -j 2 --max-memory 80K", twice);
 	expect_run_and_check_refuse(M, "--set replications=2 -j 4 --max-memory 80K", twice);

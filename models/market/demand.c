@@ -120,6 +120,28 @@ static void choose(mkt_state *s, mkt_agent *a, double t)
 	s->rows[week * s->model_count + primary].new_devs += s->p->scale;
 }
 
+/* Points the choice stream at agent `index`'s next sub-stream: what it
+   draws at its own events (arriving, each review or departure) then
+   depends on no other agent's draws, so common random numbers hold agent
+   by agent when a setting changes what some agents choose. */
+static void agent_draws(mkt_state *s, size_t index)
+{
+	sim_rng_restart(s->choice_rng, index, s->agents[index].draws++);
+}
+
+/* The sub-stream of a choice that an outside event forces on agent
+   `index` at time t (a price change, a launch, an outage of model
+   `model`): keyed by the event, not by the agent's count of events, so
+   that an experiment with the event and one without keep the agent's own
+   events on the same sub-streams (b's top bit keeps the two kinds of key
+   apart; the model keeps two events of the same minute apart). */
+static void forced_draws(mkt_state *s, size_t index, double t, size_t model)
+{
+	uint64_t minute = (uint64_t)llround(t * 1440.0);
+	sim_rng_restart(s->choice_rng, index,
+			(UINT64_C(1) << 63) | (minute << 8) | (model & 0xff));
+}
+
 /* The next review or departure of agent `index`, if it has any. */
 static void schedule_next(mkt_state *s, size_t index)
 {
@@ -141,6 +163,9 @@ int mkt_agent_add(mkt_state *s, double t, sim_error *err)
 		s->agents = grown;
 		s->agent_capacity = cap;
 	}
+	size_t index = s->agent_count;
+	s->agents[index].draws = 0;
+	agent_draws(s, index);
 	size_t k = sim_categorical_draw(s->segment_pick, s->choice_rng);
 	const mkt_segment_state *seg = &s->segments[k];
 	double tasks = seg->p->tasks_sd > 0 ?
@@ -154,6 +179,7 @@ int mkt_agent_add(mkt_state *s, double t, sim_error *err)
 		.primary = MKT_NONE,
 		.secondary = MKT_NONE,
 		.alive = 1,
+		.draws = 1,
 	};
 	choose(s, a, t);
 	schedule_next(s, s->agent_count);
@@ -164,8 +190,10 @@ int mkt_agent_add(mkt_state *s, double t, sim_error *err)
 
 void mkt_agent_rechoose(mkt_state *s, size_t index, double t)
 {
-	if (s->agents[index].alive)
+	if (s->agents[index].alive) {
+		agent_draws(s, index);
 		choose(s, &s->agents[index], t);
+	}
 }
 
 static void agent_leave(mkt_state *s, size_t index)
@@ -194,8 +222,10 @@ void mkt_rechoose_where(mkt_state *s, double t, size_t model, size_t segment,
 			hit |= used[j] == model ||
 			       (origin != MKT_NONE && (size_t)s->models[used[j]].origin == origin);
 		}
-		if (hit)
+		if (hit) {
+			forced_draws(s, i, t, model);
 			choose(s, a, t);
+		}
 	}
 }
 
@@ -209,6 +239,7 @@ void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev)
 	const mkt_segment_params *sp = s->segments[a->segment].p;
 	double review = sp->review_days > 0 ? 1.0 / sp->review_days : 0;
 	double leave = sp->churn / 365.0;
+	agent_draws(s, index);
 	if (sim_rng_uniform(s->choice_rng) * (review + leave) < leave) {
 		agent_leave(s, index);
 		return;

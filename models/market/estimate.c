@@ -2,7 +2,7 @@
    parameters alone (sim_model_type.estimate), so that a run that would
    exhaust the machine or never end is refused before init allocates.
 
-   Memory: every developer who may ever join is an agent (12 bytes, kept
+   Memory: every developer who may ever join is an agent (16 bytes, kept
    after churning) with one pending review or departure event (32 bytes);
    at most arrivals.potential / scale of them join (Bass adopters never
    exceed the potential, and the initial ones are among them). Besides, a

@@ -27,6 +27,8 @@ typedef struct mkt_agent {
 	uint8_t secondary;   /* where the overflow beyond a free limit goes */
 	uint8_t alive : 1;
 	uint8_t boosted : 1; /* its primary was free when chosen: more tasks */
+	uint32_t draws;      /* sub-streams of the choice stream it has used:
+				its k-th event draws from sub-stream (index, k) */
 } mkt_agent;
 
 /* Per-task token demand of one model (means exact; variances sampled). */

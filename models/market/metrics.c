@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
 #include "mkt_platform.h"
 #include "mkt_supply.h"
 
@@ -18,15 +21,49 @@ typedef struct day_draw {
 	double in, out, requests, tasks;
 } day_draw;
 
+/* Above this mean a day's task count is drawn from the normal limit of
+   the Poisson law (skewness 1/sqrt(mean) < 0.02: far below the model's
+   own uncertainty); below it, exactly. */
+#define NORMAL_TASKS 2500.0
+
+/* A Poisson(mean) count by inversion of one uniform: the same uniform
+   gives a count that never falls as the mean rises (a monotone coupling),
+   so two experiments whose demand for a model differs a little draw
+   nearly the same count, and a price's effect is not buried under a fresh
+   draw of the noise (common random numbers). */
+static double poisson_by_inversion(double mean, const sim_rng *rng)
+{
+	double u = sim_rng_uniform(rng);
+	if (mean > NORMAL_TASKS)
+		return fmax(0.0, round(mean + sqrt(mean) * gsl_cdf_ugaussian_Pinv(
+					     fmin(fmax(u, 1e-300), 1 - 1e-16))));
+	/* From the mode, where GSL gives the mass and the CDF without
+	   underflow, down or up one count at a time: about sqrt(mean) steps. */
+	double k = floor(mean);
+	double pmf = gsl_ran_poisson_pdf((unsigned)k, mean);
+	double cdf = gsl_cdf_poisson_P((unsigned)k, mean);
+	if (u <= cdf) {
+		while (k > 0 && u <= cdf - pmf) {
+			cdf -= pmf;
+			pmf *= k / mean;
+			k -= 1;
+		}
+		return k;
+	}
+	while (u > cdf && pmf > 0) {
+		k += 1;
+		pmf *= mean / k;
+		cdf += pmf;
+	}
+	return k;
+}
+
 static void draw_tasks(const mkt_state *s, double tasks, bool agentic, size_t model,
 		       day_draw *d)
 {
 	const mkt_model_state *m = &s->models[model];
 	const mkt_task_moments *mo = agentic ? &m->agentic : &m->chat;
-	/* GSL's Poisson returns an unsigned int; past 1e9 the normal limit is
-	   exact to far better than the counts' own noise. */
-	double n = tasks < 1e9 ? (double)sim_rng_poisson(s->usage_rng, tasks) :
-		   fmax(0.0, round(tasks + sqrt(tasks) * sim_rng_gaussian(s->usage_rng)));
+	double n = poisson_by_inversion(tasks, s->usage_rng);
 	d->tasks += n;
 	if (n <= EXACT_TASKS) {
 		for (int i = 0; i < (int)n; i++) {
@@ -63,6 +100,10 @@ static void draw_demand(mkt_state *s, double day)
 			if (!(rate > 1e-12))
 				continue;
 			day_draw chat = { 0 }, agent = { 0 };
+			/* Each (day, segment, model) draws from its own sub-stream:
+			   a model's demand changing does not shift the draws of
+			   the others (common random numbers, pair by pair). */
+			sim_rng_restart(s->usage_rng, (uint64_t)day, k * n + i);
 			draw_tasks(s, rate * (1 - share), false, i, &chat);
 			draw_tasks(s, rate * share, true, i, &agent);
 			d->in = chat.in + agent.in;

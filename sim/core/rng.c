@@ -58,6 +58,19 @@ uint64_t sim_rng_key(uint64_t master_seed, uint64_t replication,
 	return mix((h ^ stream_id) + 5 * GOLDEN);
 }
 
+/* Writes the taus2 state derived from `key` (three splitmix64 words). */
+static void write_state(gsl_rng *gen, uint64_t key)
+{
+	uint64_t sm = key;
+	unsigned long words[3];
+	for (int i = 0; i < 3; i++) {
+		unsigned long w =
+			(unsigned long)(splitmix64_next(&sm) & TAUS_WORD_MASK);
+		words[i] = w < taus_min_word[i] ? taus_min_word[i] : w;
+	}
+	memcpy(gsl_rng_state(gen), words, sizeof words);
+}
+
 /*
  * Why the state is written directly rather than with gsl_rng_set: for taus2,
  * gsl_rng_set passes the seed through a 32-bit LCG, so only 2^32 starting
@@ -92,16 +105,23 @@ int sim_rng_init(sim_rng *rng, uint64_t master_seed, uint64_t replication,
 				     size, 3 * sizeof(unsigned long));
 	}
 
-	uint64_t sm = rng->key;
-	unsigned long words[3];
-	for (int i = 0; i < 3; i++) {
-		unsigned long w =
-			(unsigned long)(splitmix64_next(&sm) & TAUS_WORD_MASK);
-		words[i] = w < taus_min_word[i] ? taus_min_word[i] : w;
-	}
-	memcpy(gsl_rng_state(gen), words, sizeof words);
+	write_state(gen, rng->key);
 	rng->gen = gen;
 	return 0;
+}
+
+
+/*
+ * A sub-stream's key is two more stages of the same derivation, from the
+ * stream's own key, with their own odd multiples of the increment, so
+ * (a, b) pairs never alias the stream's key or each other's (each stage
+ * is a bijection of its input). The stream's key is left as it was: every
+ * restart derives from the stream, not from the last sub-stream.
+ */
+void sim_rng_restart(sim_rng *rng, uint64_t a, uint64_t b)
+{
+	uint64_t h = mix((rng->key ^ a) + 7 * GOLDEN);
+	write_state(rng->gen, mix((h ^ b) + 11 * GOLDEN));
 }
 
 void sim_rng_close(sim_rng *rng)
