@@ -27,6 +27,10 @@ set terminal pngcairo size 1100, 220 + 34 * n font "sans,11"
 set output outdir . "/calibrate_1.png"
 set title "Residuals at the estimate: (simulated - observed) / tolerance; shaded: within tolerance"
 set xrange [-lim:lim]
+set xlabel "residual (tolerances)"
+# room for the targets' names
+longest = int(system("awk -F, 'NR > 1 && $2 != \"\" {print length($1)}' '" . file . "' | sort -n | tail -1"))
+set lmargin longest + 3
 set yrange [n - 0.5:-0.5]
 set ytics nomirror noenhanced
 set xtics nomirror
@@ -36,6 +40,6 @@ set key outside right top box
 set style fill solid 0.85 border -1
 set arrow 1 from 0, graph 0 to 0, graph 1 nohead lc rgb "#000000"
 set object 1 rect from -1, graph 0 to 1, graph 1 fc rgb "#eeeeee" behind fs solid noborder
-plot rows using ($2 eq "fit" ? $7 / 2 : 1/0):0:(abs($7) / 2):(0.32):ytic(1) with boxxyerrorbars lc rgb "#2166ac" title "fit target", \
-     rows using ($2 eq "holdout" ? $7 / 2 : 1/0):0:(abs($7) / 2):(0.32) with boxxyerrorbars lc rgb "#e08214" title "held out"
+plot rows using (strcol(2) eq "fit" ? $7 / 2 : 1/0):0:(abs($7) / 2):(0.32):ytic(1) with boxxyerrorbars lc rgb "#2166ac" title "fit target", \
+     rows using (strcol(2) eq "holdout" ? $7 / 2 : 1/0):0:(abs($7) / 2):(0.32) with boxxyerrorbars lc rgb "#e08214" title "held out"
 unset output

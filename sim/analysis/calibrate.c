@@ -281,10 +281,11 @@ static int run_fit(fit *f, sim_error *err)
 	if (rc == 0)
 		rc = estimate_table(f, &r, &t[0], err) == 0 && targets_table(f, &r, &t[1], err) == 0 &&
 				     correlation_table(a, &r, &t[2], err) == 0 ? 0 : -1;
-	if (rc == 0)
-		rc = sim_analysis_finish(a, t, 3, err);
+	/* The fitted settings first: a chart that fails must not lose them. */
 	if (rc == 0)
 		rc = write_fragment(f, &r, err);
+	if (rc == 0)
+		rc = sim_analysis_finish(a, t, 3, err);
 	if (rc == 0)
 		say_result(f, &r);
 	for (size_t k = 0; k < 3; k++)
