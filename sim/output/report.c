@@ -46,6 +46,8 @@ static const char style[] =
 	".caption,.tally,figcaption,.muted{color:var(--muted);font-size:13.5px}\n"
 	".tally{margin:10px 0 0}\n"
 	"table{border-collapse:collapse;width:100%;font-size:13.5px}\n"
+	/* an analysis's tables may be wider than the page: they scroll */
+	"#results table{display:block;overflow-x:auto;font-size:12.5px}\n"
 	"th,td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:left;"
 	"vertical-align:top}\n"
 	"thead th{background:var(--head);font-weight:600;border-bottom:2px solid var(--line);"
