@@ -208,6 +208,14 @@ memcheck: $(PROG) $(HOOKS_PROG) $(TESTS)
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 		$(PROG) run experiments/openrouter_2026.cfg --quiet --no-plots --check \
 		--set replications=2 --set market.scale=2000 --out $(BUILD)/memcheck-market || failed=1; \
+	echo "== valgrind $(PROG) optimize and sensitivity (small, -j 2)"; \
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		$(PROG) optimize experiments/analytic/monopoly.cfg --quiet -j 2 --set replications=3 \
+		--out $(BUILD)/memcheck-optimize || failed=1; \
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		$(PROG) sensitivity experiments/analytic/ishigami.cfg --quiet -j 2 --set sensitivity.samples=16 \
+		--set sensitivity.trajectories=4 --set sensitivity.bootstrap=20 \
+		--out $(BUILD)/memcheck-sensitivity || failed=1; \
 	for j in 1 2; do \
 		echo "== valgrind $(PROG) sweep tests/data/sweep_adaptive.cfg -j $$j"; \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \

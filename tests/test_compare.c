@@ -42,7 +42,7 @@ static void test_same_experiment(void **unused)
 
 /* A dearer free model after 6 April. Pairing on common random numbers
    narrows the differences against independent runs: measured variance
-   reductions of about 80 for PaidCo's revenue and 84 for FreeCo's profit
+   reductions of about 53 for PaidCo's revenue and 27 for FreeCo's profit
    with 8 replications; the test asks for 10. */
 static void test_paired_difference(void **unused)
 {
