@@ -24,6 +24,7 @@ n = int(system("awk -F, 'NR > 1 && $2 != \"\"' '" . file . "' | wc -l"))
 stats rows using (abs($7)) name "R" nooutput
 lim = R_max > 1.5 ? R_max * 1.15 : 1.6
 set terminal pngcairo size 1100, 220 + 34 * n font "sans,11"
+set termoption noenhanced   # setting paths hold _ and [ ]
 set output outdir . "/calibrate_1.png"
 set title "Residuals at the estimate: (simulated - observed) / tolerance; shaded: within tolerance"
 set xrange [-lim:lim]

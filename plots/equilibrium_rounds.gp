@@ -29,6 +29,8 @@ rounds = int(system("tail -n +2 '" . file . "' | wc -l")) - 1
 palette = "#b2182b #2166ac #1b7837 #762a83 #e08214 #35978f"
 
 set terminal pngcairo size 1100, 800 font "sans,11"
+
+set termoption noenhanced   # setting paths hold _ and [ ]
 set output outdir . "/equilibrium_1.png"
 set multiplot layout 2, 1 title "Iterated best responses (round 0: the start)"
 set grid lc rgb "#dddddd"

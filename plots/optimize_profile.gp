@@ -40,6 +40,7 @@ do for [k = 1:nsettings] {
 	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $2 : 1/0) name "X" nooutput
 	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $3 : 1/0) name "O" nooutput
 	set terminal pngcairo size 1100,650 font "sans,11"
+	set termoption noenhanced   # setting paths hold _ and [ ]
 	set output sprintf("%s/optimize_%d.png", outdir, k)
 	set title sprintf("%s around the optimum (%s = %.4g)", metric, s, X_max) noenhanced
 	set xlabel s noenhanced

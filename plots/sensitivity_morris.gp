@@ -31,6 +31,7 @@ do for [m = 0:nmetrics - 1] {
 	set datafile missing "nan"
 	stats sorted using 8 name "H" nooutput
 	set terminal pngcairo size 1100, 200 + 50 * nset font "sans,11"
+	set termoption noenhanced   # setting paths hold _ and [ ]
 	set output sprintf("%s/sensitivity_morris_%d.png", outdir, m + 1)
 	set title sprintf("Morris screening of %s: mu* (mean |elementary effect| per whole range), 95%% bootstrap intervals", metric) noenhanced
 	set xlabel "mu*  (label: sigma; sign of mu)"

@@ -31,6 +31,7 @@ do for [m = 0:nmetrics - 1] {
 	set datafile separator ","
 	set datafile missing "nan"
 	set terminal pngcairo size 1100, 200 + 60 * nset font "sans,11"
+	set termoption noenhanced   # setting paths hold _ and [ ]
 	set output sprintf("%s/sensitivity_sobol_%d.png", outdir, m + 1)
 	set title sprintf("Sobol indices of %s (share of its variance; 95%% bootstrap intervals)", metric) noenhanced
 	set xlabel "index"
@@ -40,7 +41,7 @@ do for [m = 0:nmetrics - 1] {
 	set xtics nomirror 0.1
 	set grid xtics lc rgb "#dddddd"
 	set border 3
-	set key top right box opaque
+	set key bottom right box opaque
 	set style fill solid 0.85 border -1
 	plot sorted using (($8) / 2):($0 - 0.18):(($8) / 2):(0.16):ytic(4) with boxxyerrorbars lc rgb "#2166ac" title "total ST", \
 	     '' using 8:($0 - 0.18):9:10 with xerrorbars pt 0 lc rgb "#000000" notitle, \
