@@ -28,7 +28,8 @@ nsettings = words(settings)
 big(v) = abs(v) >= 1e9 ? 1e9 : abs(v) >= 1e6 ? 1e6 : abs(v) >= 1e3 ? 1e3 : 1
 sfx(u) = u == 1e9 ? "B" : u == 1e6 ? "M" : u == 1e3 ? "k" : ""
 objective = system("head -1 '" . path . "' | awk -F, '{print $NF}'")
-metric = system("sed -n 3p '" . datadir . "/optimum.csv' | cut -d, -f1")
+# the objective: the row of optimum.csv whose note starts with "objective"
+metric = system("awk -F, '$5 ~ /^objective/ {print $1; exit}' '" . datadir . "/optimum.csv'")
 
 do for [k = 1:nsettings] {
 	s = word(settings, k)

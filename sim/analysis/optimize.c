@@ -82,17 +82,23 @@ static int path_table(const sim_analysis *a, const sim_opt_result *r, sim_result
 }
 
 /* The profile's points along setting j: k values spread over a fifth of
-   the range on each side of the optimum, within the bounds. */
+   the range on each side of the optimum, within the bounds, the one
+   nearest the optimum replaced by the optimum itself (so the chart marks
+   the very point the search found, whatever the bounds cut off). */
 static void profile_points(const sim_analysis *a, const double *opt, size_t j, size_t k,
 			   double *x)
 {
 	const sim_bounds *b = &a->bounds[j];
 	double w = PROFILE_HALF_WIDTH * (b->hi - b->lo);
 	double lo = fmax(b->lo, opt[j] - w), hi = fmin(b->hi, opt[j] + w);
+	size_t nearest = 0;
 	for (size_t i = 0; i < k; i++) {
 		memcpy(x + i * a->dim, opt, a->dim * sizeof *x);
 		x[i * a->dim + j] = k > 1 ? lo + (hi - lo) * (double)i / (double)(k - 1) : opt[j];
+		if (fabs(x[i * a->dim + j] - opt[j]) < fabs(x[nearest * a->dim + j] - opt[j]))
+			nearest = i;
 	}
+	x[nearest * a->dim + j] = opt[j];
 }
 
 /* optimize_profile.csv: the objective's mean and 95% CI along each
