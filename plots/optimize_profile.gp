@@ -38,8 +38,14 @@ do for [k = 1:nsettings] {
 	set datafile missing "nan"
 	stats file skip 1 using (strcol(1) eq s ? $3 : 1/0) name "Y" nooutput
 	u = big(Y_max)
+	# The y axis fits the profile and its intervals: far-off points of the
+	# search (a bound's) would flatten the part that matters.
+	stats file skip 1 using (strcol(1) eq s ? $4 : 1/0) name "L" nooutput
+	stats file skip 1 using (strcol(1) eq s ? $5 : 1/0) name "H" nooutput
+	pad = (H_max - L_min) > 0 ? 0.25 * (H_max - L_min) : abs(H_max) * 0.05 + 1e-12
 	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $2 : 1/0) name "X" nooutput
 	stats file skip 1 using (strcol(1) eq s && $6 == 1 ? $3 : 1/0) name "O" nooutput
+	set yrange [(L_min - pad) / u:(H_max + pad) / u]
 	set terminal pngcairo size 1100,650 font "sans,11"
 	set termoption noenhanced   # setting paths hold _ and [ ]
 	set output sprintf("%s/optimize_%d.png", outdir, k)
@@ -51,7 +57,7 @@ do for [k = 1:nsettings] {
 	set border 3
 	set xtics nomirror
 	set ytics nomirror
-	set label 1 sprintf(" optimum %.4g", X_max) at X_max, O_max / u point pt 7 ps 1.6 lc rgb "#b2182b" left offset 0.5,0.8
+	set label 1 sprintf(" optimum %.4g", X_max) at X_max, O_max / u front point pt 7 ps 1.6 lc rgb "#b2182b" left offset 0.5,0.8
 	plot file skip 1 using (strcol(1) eq s ? $2 : 1/0):($4 / u):($5 / u) with filledcurves lc rgb "#c6dbef" fs solid 0.6 title "95% CI over the search replications", \
 	     '' skip 1 using (strcol(1) eq s ? $2 : 1/0):($3 / u) with linespoints lw 2 pt 7 ps 0.7 lc rgb "#2166ac" title "mean objective (profile)", \
 	     path skip 1 using (column(k + 2)):(strcol(2) eq "search" || strcol(2) eq "grid" ? column(nsettings + 3) / u : 1/0) with points pt 6 ps 1.1 lc rgb "#555555" title "points the search evaluated"
