@@ -103,8 +103,26 @@ static void profile_points(const sim_analysis *a, const double *opt, size_t j, s
 
 /* optimize_profile.csv: the objective's mean and 95% CI along each
    setting through the optimum, on the search's replications. */
-static int profile_table(sim_analysis *a, const sim_opt_result *r, size_t k,
-			 sim_result_table *t, sim_error *err)
+/* A profile point better than the search's optimum, on the same
+   replications (so the comparison is exact, not noise): the objective is
+   flat or has several peaks there, and the search settled on one. */
+typedef struct better_point {
+	bool found;
+	size_t setting;
+	double x, value;
+} better_point;
+
+static void note_better(better_point *b, size_t j, double x, double value, double best,
+			bool maximize)
+{
+	bool beats = maximize ? value > best : value < best;
+	bool more = !b->found || (maximize ? value > b->value : value < b->value);
+	if (beats && more)
+		*b = (better_point){ true, j, x, value };
+}
+
+static int profile_table(sim_analysis *a, const sim_opt_result *r, size_t k, bool maximize,
+			 better_point *better, sim_result_table *t, sim_error *err)
 {
 	static const char *const cols[] = { "setting", "value", "objective", "lo95", "hi95",
 					    "optimum" };
@@ -121,6 +139,7 @@ static int profile_table(sim_analysis *a, const sim_opt_result *r, size_t k,
 			double mean, lo, hi;
 			char b[4][32];
 			sim_analysis_mean_ci(y + i * M * R, R, &mean, &lo, &hi);
+			note_better(better, j, x[i * a->dim + j], mean, r->value, maximize);
 			const char *row[] = { a->paths[j],
 					      sim_result_table_number(b[0], x[i * a->dim + j]),
 					      sim_result_table_number(b[1], mean),
@@ -135,6 +154,18 @@ static int profile_table(sim_analysis *a, const sim_opt_result *r, size_t k,
 	return rc;
 }
 
+/* optimum.csv's last row when the profile beat the search. */
+static int better_row(const sim_analysis *a, const better_point *b, sim_result_table *t,
+		      sim_error *err)
+{
+	char v[32], note[400];
+	snprintf(note, sizeof note, "a profile point beats the search's optimum at %s = %.6g: "
+		 "the objective is flat or has several peaks", a->paths[b->setting], b->x);
+	const char *row[] = { "objective (best profile point)", sim_result_table_number(v, b->value),
+			      "", "", note };
+	return sim_result_table_add(t, row, err);
+}
+
 /* Every metric at the optimum on the fresh replications (stored by the
    search's confirmation: read back, not run again). */
 static int at_optimum(sim_analysis *a, const sim_opt_result *r, size_t confirm, double *y,
@@ -143,7 +174,8 @@ static int at_optimum(sim_analysis *a, const sim_opt_result *r, size_t confirm, 
 	return a->ev.evaluate(a->ev.ctx, 1, r->x, a->replications, confirm, y, err);
 }
 
-static void say_result(const sim_analysis *a, const sim_opt_result *r, bool maximize)
+static void say_result(const sim_analysis *a, const sim_opt_result *r, bool maximize,
+		       const better_point *better)
 {
 	if (a->opt->quiet)
 		return;
@@ -159,6 +191,12 @@ static void say_result(const sim_analysis *a, const sim_opt_result *r, bool maxi
 			fprintf(stderr, "marketsim: warning: the optimum of %s is on a bound of %s "
 				"([%g, %g]): the best value may lie beyond it\n", a->name,
 				a->paths[j], a->bounds[j].lo, a->bounds[j].hi);
+	if (better->found)
+		fprintf(stderr, "marketsim: warning: %s: the profile found %s = %.6g at %s = %.6g, "
+			"%s than the search's optimum (%.6g) on the same replications: the "
+			"objective is flat or has several peaks there (optimize_profile.csv)\n",
+			a->name, a->metrics[0], better->value, a->paths[better->setting], better->x,
+			maximize ? "higher" : "lower", r->value);
 }
 
 /* The search, then the tables and outputs. */
@@ -182,14 +220,17 @@ static int optimize(sim_analysis *a, sim_error *err)
 		rc = optimum_table(a, &r, y, confirm, &t[0], err) == 0 &&
 				     path_table(a, &r, &t[1], err) == 0 ? 0 : -1;
 	size_t n = 2;
+	better_point better = { 0 };
 	if (rc == 0 && op->profile > 0) {
-		rc = profile_table(a, &r, (size_t)op->profile, &t[2], err);
+		rc = profile_table(a, &r, (size_t)op->profile, p.maximize, &better, &t[2], err);
 		n = 3;
 	}
+	if (rc == 0 && better.found)
+		rc = better_row(a, &better, &t[0], err);
 	if (rc == 0)
 		rc = sim_analysis_finish(a, t, n, err);
 	if (rc == 0)
-		say_result(a, &r, p.maximize);
+		say_result(a, &r, p.maximize, &better);
 	for (size_t k = 0; k < 3; k++)
 		sim_result_table_free(&t[k]);
 	if (rc != SIM_EVAL_STOPPED)
