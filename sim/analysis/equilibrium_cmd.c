@@ -52,20 +52,34 @@ static sim_eq_player *players_of(const sim_analysis *a, size_t *n)
 	return p;
 }
 
+/* Whether setting j ended within the tolerance of a bound: a player
+   that would go further if it could, so the profile is no equilibrium of
+   the unbounded game. */
+static bool on_bound(const sim_analysis *a, const sim_eq_result *r, size_t j)
+{
+	double tol = sim_experiment_settings(a->x)->equilibrium.tolerance;
+	const sim_bounds *b = &a->bounds[j];
+	double w = tol * (b->hi - b->lo);
+	return r->x[j] <= b->lo + w || r->x[j] >= b->hi - w;
+}
+
 /* equilibrium.csv: each setting where the rounds stopped, its player,
    then every metric there with its 95% CI over the replications. */
 static int result_table(sim_analysis *a, const sim_eq_result *r, const sim_eq_player *pl,
 			size_t np, sim_result_table *t, sim_error *err)
 {
-	static const char *const cols[] = { "quantity", "player", "value", "lo95", "hi95" };
-	if (sim_result_table_init(t, "equilibrium.csv", "Where the best responses stopped", 5,
+	static const char *const cols[] = { "quantity", "player", "value", "lo95", "hi95",
+					    "note" };
+	if (sim_result_table_init(t, "equilibrium.csv", "Where the best responses stopped", 6,
 				  cols, err) != 0)
 		return -1;
 	char b[3][32];
 	for (size_t k = 0; k < np; k++)
 		for (size_t j = pl[k].first; j < pl[k].first + pl[k].count; j++) {
 			const char *row[] = { a->paths[j], pl[k].name,
-					      sim_result_table_number(b[0], r->x[j]), "", "" };
+					      sim_result_table_number(b[0], r->x[j]), "", "",
+					      on_bound(a, r, j) ? "ON A BOUND: the best response may "
+					      "lie beyond it" : "" };
 			if (sim_result_table_add(t, row, err) != 0)
 				return -1;
 		}
@@ -78,7 +92,8 @@ static int result_table(sim_analysis *a, const sim_eq_result *r, const sim_eq_pl
 		const char *row[] = { a->metrics[m], m < np ? pl[m].name : "",
 				      sim_result_table_number(b[0], mean),
 				      sim_result_table_number(b[1], lo),
-				      sim_result_table_number(b[2], hi) };
+				      sim_result_table_number(b[2], hi),
+				      m < np ? "objective" : "" };
 		rc = sim_result_table_add(t, row, err);
 	}
 	free(y);
@@ -130,6 +145,11 @@ static void say_result(const sim_analysis *a, const sim_eq_result *r)
 	for (size_t j = 0; j < a->dim; j++)
 		printf("%s %s = %.6g", j ? "," : "", a->paths[j], r->x[j]);
 	printf("; results in %s/ (equilibrium.csv, report.html)\n", a->dir);
+	for (size_t j = 0; j < a->dim; j++)
+		if (on_bound(a, r, j))
+			fprintf(stderr, "marketsim: warning: %s: %s ended on a bound ([%g, %g]): "
+				"that player's best response may lie beyond it\n", a->name,
+				a->paths[j], a->bounds[j].lo, a->bounds[j].hi);
 	if (r->cycle)
 		fprintf(stderr, "marketsim: warning: %s: best responses cycle with period %zu: "
 			"no pure-strategy equilibrium was found\n", a->name, r->cycle);
