@@ -36,7 +36,7 @@ set multiplot layout 2, 1 title "Iterated best responses (round 0: the start)"
 set grid lc rgb "#dddddd"
 set border 3
 set lmargin 12
-set rmargin 30
+set rmargin 36
 set xtics nomirror 1
 set ytics nomirror
 set xrange [-0.2:rounds + 0.2]
@@ -45,7 +45,7 @@ set ylabel "setting (price)"
 plot for [j = 1:nset] file skip 1 using 1:(column(1 + j)) with linespoints lw 2 pt 7 lc rgb word(palette, j) title header(1 + j)
 set xlabel "round"
 set ylabel "objective"
-set format y "%g"
+set format y "%.0s%c"   # 2.5e+08 as 250M
 plot for [p = 1:nplayers] file skip 1 using 1:(column(1 + nset + p)) with linespoints lw 2 pt 5 lc rgb word(palette, p) title header(1 + nset + p)
 unset multiplot
 unset output
