@@ -309,7 +309,7 @@ static void test_plot_rederives(void **unused)
 
 /* Adaptive replications in a sweep: each point runs until its target is
    met or max is reached, decided on its first replications in order, so
-   the counts (3, 8, 8 here) and the stored rows do not depend on how many
+   the counts (6, 7, 7 here) and the stored rows do not depend on how many
    workers ran them; the outcome is reported per point. */
 static void test_adaptive_points(void **unused)
 {
@@ -320,17 +320,17 @@ static void test_adaptive_points(void **unused)
 	test_same_file(OUT "/ad1/sweep_summary.csv", OUT "/ad2/sweep_summary.csv");
 	csv *t = csv_load(OUT "/ad1", "sweep_summary.csv");
 	size_t n = csv_col(t, "replications");
-	const char *want[] = { "3", "8", "8" };
+	const char *want[] = { "6", "7", "7" };
 	for (size_t i = 0; i < 3; i++)
 		assert_string_equal(t->cell[i][n], want[i]);
 	csv_free(t);
 	char *notes = test_read_file(OUT "/ad1/report_notes.txt");
 	if (!strstr(notes, "p0000: targets met: cum_revenue:PaidCo half-width ") ||
-	    !strstr(notes, "p0001: max reached (8): cum_revenue:PaidCo half-width "))
+	    !strstr(notes, "p0002: max reached (7): cum_revenue:PaidCo half-width "))
 		fail_msg("expected each point's outcome in report_notes.txt:\n%s", notes);
 	free(notes);
-	char *manifest = test_read_file(OUT "/ad1/points/p0001/manifest.txt");
-	if (!strstr(manifest, "replications = 8\nreplications_rule = \"max reached (8)"))
+	char *manifest = test_read_file(OUT "/ad1/points/p0002/manifest.txt");
+	if (!strstr(manifest, "replications = 7\nreplications_rule = \"max reached (7)"))
 		fail_msg("expected the rule in the point's manifest:\n%s", manifest);
 	free(manifest);
 }
