@@ -34,6 +34,8 @@ typedef struct day_draw {
 static double poisson_by_inversion(double mean, const sim_rng *rng)
 {
 	double u = sim_rng_uniform(rng);
+	if (!(mean > 0))
+		return 0; /* no demand (GSL's Poisson law needs a positive mean) */
 	if (mean > NORMAL_TASKS)
 		return fmax(0.0, round(mean + sqrt(mean) * gsl_cdf_ugaussian_Pinv(
 					     fmin(fmax(u, 1e-300), 1 - 1e-16))));
