@@ -226,25 +226,36 @@ static int evaluate(void *ctx, size_t n, const double *x, uint64_t first, size_t
 	return rc == SIM_TASKS_STOPPED ? SIM_EVAL_STOPPED : rc;
 }
 
-/* How the analysis ran, as the store's provenance (the report's facts). */
+/* How the analysis ran, as the store's provenance (the report's facts):
+   replications run by this session, and kept (stored by an earlier one,
+   or earlier in this one and read back). */
 static int record_how(sim_analysis *a, sim_error *err)
 {
 	sim_tasks_session_close(a->session, &a->rep);
 	a->session = NULL;
-	char run[32], workers[32], finished[32], wall[32], points[32];
+	sim_store *st = sim_store_open_existing(a->dir, err);
+	size_t *pts = NULL, stored = 0;
+	uint64_t *reps = NULL;
+	if (!st || sim_store_stored_runs(st, &pts, &reps, &stored, err) != 0) {
+		sim_store_close(st);
+		return -1;
+	}
+	free(pts);
+	free(reps);
+	char run[32], kept[32], workers[32], finished[32], wall[32], points[32];
 	time_t now = time(NULL);
 	strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	snprintf(run, sizeof run, "%zu", a->rep.done);
+	snprintf(kept, sizeof kept, "%zu", stored > a->rep.done ? stored - a->rep.done : 0);
 	snprintf(workers, sizeof workers, "%zu", a->rep.workers);
 	snprintf(wall, sizeof wall, "%.3f", a->rep.wall_seconds);
 	snprintf(points, sizeof points, "%zu", a->rep.points);
 	const char *keys[] = { "marketsim_version", "git_revision", "command", "analysis",
-			       "points_evaluated", "replications_run", "workers", "finished_utc",
-			       "wall_seconds" };
+			       "points_evaluated", "replications_run", "replications_kept",
+			       "workers", "finished_utc", "wall_seconds" };
 	const char *values[] = { SIM_VERSION, SIM_GIT_REV, a->opt->command ? a->opt->command : "",
-				 a->kind, points, run, workers, finished, wall };
-	sim_store *st = sim_store_open_existing(a->dir, err);
-	int rc = st && sim_store_set_provenance(st, keys, values, 9, err) == 0 ? 0 : -1;
+				 a->kind, points, run, kept, workers, finished, wall };
+	int rc = sim_store_set_provenance(st, keys, values, 10, err);
 	sim_store_close(st);
 	return rc;
 }
