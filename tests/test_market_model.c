@@ -355,7 +355,8 @@ static const double CONG_FEE = 0.055;
 
 typedef struct residuals {
 	double worst;       /* largest relative residual of any identity */
-	const char *which;  /* and which identity */
+	char which[128];    /* and which identity (a copy: callers build names on
+			       their stack) */
 	size_t checked;     /* identities checked */
 } residuals;
 
@@ -367,7 +368,7 @@ static void identity(residuals *res, const csv *t, size_t row, const char *what,
 	res->checked++;
 	if (rel > res->worst) {
 		res->worst = rel;
-		res->which = what;
+		snprintf(res->which, sizeof res->which, "%s", what);
 	}
 	if (!(rel <= IDENTITY_TOL))
 		fail_msg("%s row %zu (week %s): %s: %.10g vs %.10g (relative %.3g)", t->path,
