@@ -168,42 +168,6 @@ static void test_sensitivity_ishigami(void **unused)
 
 /* ---- stop and resume --------------------------------------------------- */
 
-/* Starts the program with `args` (shell words) in the background, its
-   output to `log`; returns its pid. */
-static pid_t start(const char *args, const char *log)
-{
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "exec %s %s >%s 2>&1", test_program(), args, log);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Replications stored so far in dir/results.sqlite; 0 while it is being
-   created. */
-static long long stored(const char *dir)
-{
-	char db[256];
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
-	if (!test_exists(db))
-		return 0;
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long n = 0;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(h);
-	return n;
-}
-
 /* Runs `cmd FILE ARGS` straight into OUT/name-straight, then again into
    OUT/name-killed stopped by SIGTERM three times (each once a further
    eighth of the straight run's replications are stored) and resumed,
@@ -218,23 +182,22 @@ static void check_resume(const char *name, const char *cmd_file_args, const char
 	snprintf(log, sizeof log, OUT "/%s-kill.log", name);
 	snprintf(args, sizeof args, "%s -q --no-plots -j 2 -o %s", cmd_file_args, straight);
 	test_run_ok(args);
-	long long total = stored(straight);
+	long long total = test_db_stored(straight);
 	assert_true(total >= 64);
 	long long before = 0;
 	for (int k = 0; k < 3; k++) {
 		snprintf(args, sizeof args, "%s --no-plots -j 2 %s-o %s", cmd_file_args,
 			 k ? "--resume " : "", killed);
-		pid_t pid = start(args, log);
+		pid_t pid = test_start(args, log);
 		long long target = before + total / 8;
-		for (int i = 0; i < 20000 && stored(killed) < target; i++) {
+		for (int i = 0; i < 20000 && test_db_stored(killed) < target; i++) {
 			struct timespec poll = { 0, 1000000 };
 			nanosleep(&poll, NULL);
 		}
 		kill(pid, SIGTERM);
-		int status;
-		assert_int_equal(waitpid(pid, &status, 0), pid);
+		int status = test_finish(pid);
 		char *text = test_read_file(log);
-		long long now = stored(killed);
+		long long now = test_db_stored(killed);
 		print_message("%s: stop %d at %lld of %lld replications stored\n", name, k + 1, now,
 			      total);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 143)
@@ -248,7 +211,7 @@ static void check_resume(const char *name, const char *cmd_file_args, const char
 	}
 	snprintf(args, sizeof args, "%s -q --no-plots -j 2 --resume -o %s", cmd_file_args, killed);
 	test_run_ok(args);
-	assert_int_equal(stored(killed), total);
+	assert_int_equal(test_db_stored(killed), total);
 	for (size_t f = 0; f < nfiles; f++) {
 		char a[512], b[512];
 		snprintf(a, sizeof a, "%s/%s", straight, files[f]);

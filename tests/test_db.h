@@ -14,6 +14,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* Replications stored so far in dir/results.sqlite, read while another
+   process may be writing it; 0 while it does not exist yet. */
+static inline long long test_db_stored(const char *dir)
+{
+	char db[512];
+	snprintf(db, sizeof db, "%s/results.sqlite", dir);
+	struct stat st_db;
+	if (stat(db, &st_db) != 0)
+		return 0;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long n = 0;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return n;
+}
 
 /* Appends table `name`'s rows, ordered by every column, to f. */
 static inline void test_db_dump_table(sqlite3 *db, const char *name, FILE *f)

@@ -112,4 +112,28 @@ static inline void test_expect_output(const test_result *r, const char *needle)
 		fail_msg("expected \"%s\" in output:\n%s", needle, r->out);
 }
 
+/* Starts the program with `args` (shell words) in the background, its
+   output to `log`; returns its pid (test_finish waits for it). For the
+   tests that stop a run mid-way. */
+static inline pid_t test_start(const char *args, const char *log)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "exec %s %s >%s 2>&1", test_program(), args, log);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Waits for a test_start'ed program; its wait status. */
+static inline int test_finish(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
 #endif

@@ -19,51 +19,11 @@
 #define SIZE "--set replications=32 --set market.days=300 --set market.scale=10 " \
 	     "--set market.arrivals.potential=2000000"
 
-/* Starts the program with `args` (shell words) in the background, its
-   output to `log`; returns its pid. */
-static pid_t start(const char *args, const char *log)
-{
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "exec %s %s >%s 2>&1", test_program(), args, log);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int finish(pid_t pid)
-{
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Replications stored so far; 0 while the database is being created. */
-static long long stored(const char *dir)
-{
-	char db[256];
-	snprintf(db, sizeof db, "%s/results.sqlite", dir);
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long n = 0;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(h);
-	return n;
 }
 
 /* Acceptance 2: SIGKILL at a random moment, three times in a row with
@@ -83,7 +43,7 @@ static void test_killed_three_times(void **unused)
 		double left = straight * (1.0 - before / 96.0);
 		double delay = left * (0.05 + 0.75 * rand() / (double)RAND_MAX);
 		t0 = now();
-		pid_t pid = start(k == 0 ? "sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
+		pid_t pid = test_start(k == 0 ? "sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
 				  " -o " OUT "/killed"
 				  : "sweep tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
 				  " -o " OUT "/killed", OUT "/kill.log");
@@ -92,7 +52,7 @@ static void test_killed_three_times(void **unused)
 			   load: once a random number of replications, 1 to 80 of
 			   96, are stored, not after a time. */
 			long long target = 1 + rand() % 80;
-			for (int i = 0; i < 6000 && stored(OUT "/killed") < target; i++) {
+			for (int i = 0; i < 6000 && test_db_stored(OUT "/killed") < target; i++) {
 				struct timespec poll = { 0, 5000000 };
 				nanosleep(&poll, NULL);
 			}
@@ -103,8 +63,8 @@ static void test_killed_three_times(void **unused)
 			nanosleep(&ts, NULL);
 		}
 		kill(pid, SIGKILL);
-		int status = finish(pid);
-		long long now_stored = stored(OUT "/killed");
+		int status = test_finish(pid);
+		long long now_stored = test_db_stored(OUT "/killed");
 		print_message("kill %d after %.2f s (seed %u): %s, %lld replications stored\n",
 			      k + 1, delay, seed, WIFSIGNALED(status) ? "killed" : "had finished",
 			      now_stored);
@@ -153,7 +113,7 @@ static void run_resume_hint(const char *log)
 static void test_sigint_in_process(void **unused)
 {
 	(void)unused;
-	pid_t pid = start("run experiments/bench_1m.cfg --no-plots -j 1 --set replications=2 "
+	pid_t pid = test_start("run experiments/bench_1m.cfg --no-plots -j 1 --set replications=2 "
 			  "--set market.days=120 -o " OUT "/int1", OUT "/int1.log");
 	for (int i = 0; i < 400 && !test_exists(OUT "/int1/results.sqlite"); i++) {
 		struct timespec ts = { 0, 10000000 };
@@ -162,33 +122,33 @@ static void test_sigint_in_process(void **unused)
 	struct timespec half = { 0, 500000000 };
 	nanosleep(&half, NULL);
 	kill(pid, SIGINT);
-	int status = finish(pid);
+	int status = test_finish(pid);
 	char *log = test_read_file(OUT "/int1.log");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 130)
 		fail_msg("expected exit 130 after SIGINT, got status %d:\n%s", status, log);
-	assert_int_equal(stored(OUT "/int1"), 0);
+	assert_int_equal(test_db_stored(OUT "/int1"), 0);
 	free(log);
 }
 
 static void test_sigterm_stops_cleanly(void **unused)
 {
 	(void)unused;
-	pid_t pid = start("sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
+	pid_t pid = test_start("sweep tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE
 			  " -o " OUT "/term", OUT "/term.log");
 	/* Wait until something is stored, then ask it to stop. */
-	for (int i = 0; i < 400 && stored(OUT "/term") < 2; i++) {
+	for (int i = 0; i < 400 && test_db_stored(OUT "/term") < 2; i++) {
 		struct timespec ts = { 0, 20000000 };
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGTERM);
-	int status = finish(pid);
+	int status = test_finish(pid);
 	char *log = test_read_file(OUT "/term.log");
 	/* 96 replications take seconds; the signal came after two. */
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 143)
 		fail_msg("expected exit 143 after SIGTERM, got status %d:\n%s", status, log);
 	if (!strstr(log, "stopped by SIGTERM"))
 		fail_msg("expected the stop to be said in:\n%s", log);
-	long long kept = stored(OUT "/term");
+	long long kept = test_db_stored(OUT "/term");
 	assert_true(kept >= 2 && kept < 96);
 	assert_false(test_exists(OUT "/term/sweep_summary.csv"));
 	/* The hint is the command as typed, --set options and all, with
@@ -346,16 +306,16 @@ static void test_run_stored(void **unused)
 	test_same_db(OUT "/run1/results.sqlite", OUT "/run2/results.sqlite");
 	test_same_file(OUT "/run1/models_weekly.csv", OUT "/run2/models_weekly.csv");
 	test_same_file(OUT "/run1/summary.csv", OUT "/run2/summary.csv");
-	assert_int_equal(stored(OUT "/run1"), 32);
+	assert_int_equal(test_db_stored(OUT "/run1"), 32);
 
-	pid_t pid = start("run tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE " -o " OUT "/runk",
+	pid_t pid = test_start("run tests/data/sweep_ok.cfg --no-plots -j 2 " SIZE " -o " OUT "/runk",
 			  OUT "/runk.log");
-	for (int i = 0; i < 400 && stored(OUT "/runk") < 5; i++) {
+	for (int i = 0; i < 400 && test_db_stored(OUT "/runk") < 5; i++) {
 		struct timespec ts = { 0, 10000000 };
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGKILL);
-	finish(pid);
+	test_finish(pid);
 	assert_false(test_exists(OUT "/runk/manifest.txt"));
 	test_result *r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 --resume " SIZE
 				  " -o " OUT "/runk");
@@ -386,7 +346,7 @@ static void test_run_failure_resumes(void **unused)
 	free(r);
 	assert_false(test_exists(OUT "/runfail/manifest.txt"));
 	assert_false(test_exists(OUT "/runfail/models_weekly.csv"));
-	assert_int_equal(stored(OUT "/runfail"), 3);
+	assert_int_equal(test_db_stored(OUT "/runfail"), 3);
 	r = test_run("run tests/data/sweep_ok.cfg --no-plots -j 2 --resume "
 		     "--set replications=4 -o " OUT "/runfail");
 	assert_int_equal(r->status, 0);
@@ -410,7 +370,7 @@ static void test_resume_other_experiment(void **unused)
 	test_expect_output(r, "results.sqlite: was written by another experiment");
 	free(r);
 	/* And it left the database as it was. */
-	assert_int_equal(stored(OUT "/j1"), 6);
+	assert_int_equal(test_db_stored(OUT "/j1"), 6);
 }
 
 int main(void)
