@@ -131,6 +131,10 @@ typedef struct sim_setting {
 				      when a GROUP row's differs from its
 				      group's size. */
 	bool required;             /* true: no default, must be given */
+	bool optional;             /* FLOAT: may be left out, and then has no
+				      value: NaN in params, nothing written
+				      back (a search's start: "absent" means
+				      something no number could) */
 	const char *default_text;  /* default, written as a --set value; NULL
 				      for required settings and groups */
 	double min, max;           /* inclusive range for INT and FLOAT */
@@ -236,6 +240,13 @@ typedef struct sim_schema {
 	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD),                    \
 	  .required = (DEF) == NULL,                                       \
 	  .default_text = (DEF), .min = (LO), .max = (HI), .doc = (DOC) }
+/* A float the file may leave out: then the member is NaN and the resolved
+   configuration does not show it. */
+#define SIM_FLOAT_OPTIONAL(NAME, TYPE, FIELD, LO, HI, DOC)                 \
+	{ .name = (NAME), .kind = SIM_SETTING_FLOAT,                       \
+	  .offset = SIM__OFFSET("SIM_FLOAT_OPTIONAL", TYPE, FIELD, double), \
+	  .member_size = SIM__MEMBER_SIZE(TYPE, FIELD), .optional = true,  \
+	  .min = (LO), .max = (HI), .doc = (DOC) }
 /* A float with an exclusive lower bound, e.g. "mean > 0". */
 #define SIM_FLOAT_ABOVE(NAME, TYPE, FIELD, DEF, LO, HI, DOC)               \
 	{ .name = (NAME), .kind = SIM_SETTING_FLOAT,                       \

@@ -420,6 +420,53 @@ static void test_int_literal_overflow(void **state)
 	sim_config_free(cfg);
 }
 
+/* An optional float: left out it is NaN and absent from the resolved
+   configuration (no default to write back); given, or set by --set, it is
+   checked against its range and written back like any setting. */
+typedef struct optional_params {
+	double start;
+} optional_params;
+
+static const sim_setting optional_rows[] = {
+	SIM_FLOAT_OPTIONAL("start", optional_params, start, 0, 10, "Where to start"),
+};
+static const sim_schema optional_schema =
+	SIM_SCHEMA("optional", optional_rows, optional_params, NULL);
+
+static void test_optional_float(void **state)
+{
+	(void)state;
+	static const struct { const char *file, *set; double want; } cases[] = {
+		{ "", NULL, NAN }, { "start = 2.5;\n", NULL, 2.5 }, { "", "start=7", 7 },
+	};
+	for (size_t k = 0; k < 3; k++) {
+		optional_params p = { 0 };
+		sim_error err;
+		sim_error_clear(&err);
+		sim_config *cfg = sim_config_parse_string(cases[k].file, "inline.cfg", &err);
+		assert_non_null(cfg);
+		if (cases[k].set)
+			assert_int_equal(sim_config_set(cfg, &optional_schema, cases[k].set, &err), 0);
+		assert_int_equal(sim_config_resolve(cfg, &optional_schema, &p, &err), 0);
+		char *text = written_config(cfg);
+		if (isnan(cases[k].want)) {
+			assert_true(isnan(p.start));
+			assert_null(strstr(text, "start"));
+		} else {
+			assert_true(p.start == cases[k].want);
+			assert_non_null(strstr(text, "start"));
+		}
+		free(text);
+		sim_config_free(cfg);
+	}
+	optional_params p = { 0 };
+	sim_error err;
+	sim_config *cfg = sim_config_parse_string("start = 11.0;\n", "inline.cfg", &err);
+	assert_int_equal(sim_config_resolve(cfg, &optional_schema, &p, &err), -1);
+	assert_non_null(strstr(err.message, "expected a number in [0, 10]"));
+	sim_config_free(cfg);
+}
+
 /* Ensure a missing required setting is reported at the line of the group
    that should hold it: line 1 for the root. */
 static void test_missing_required(void **state)
@@ -2220,6 +2267,7 @@ int main(void)
 		cmocka_unit_test(test_shorthand_wrong_type),
 		cmocka_unit_test(test_shorthand_group_check),
 		cmocka_unit_test(test_shorthand_doc),
+		cmocka_unit_test(test_optional_float),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,9 @@ static void doc_columns(const sim_setting *row, msgbuf *def, msgbuf *range)
 		sim__mb_count(range, row);
 		return;
 	}
-	if (row->required || !row->default_text) {
+	if (row->optional) {
+		sim__mb_add(def, "optional");
+	} else if (row->required || !row->default_text) {
 		sim__mb_add(def, "required");
 	} else if (row->kind == SIM_SETTING_STRING) {
 		char *copy = strdup(row->default_text);

@@ -18,6 +18,7 @@
 #include "config_internal.h"
 
 #include <libconfig.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ bool sim__is_required(const sim_setting *row)
 	case SIM_SETTING_VARIANT_LIST:
 		return row->required || row->min_items > 0;
 	default:
-		return row->required || !row->default_text;
+		return row->required || (!row->default_text && !row->optional);
 	}
 }
 
@@ -534,6 +535,11 @@ static int apply_default(const resolver *r, const sim_setting *row,
 		if (group && !config_setting_add(group, row->name, type))
 			return sim__tree_failed(r->err, path);
 		return 0; /* params hold an empty collection already */
+	}
+	if (row->optional) {
+		/* Left out, and shown as left out: no default to write back. */
+		*(double *)at = NAN;
+		return 0;
 	}
 	value v = { .i = 0 };
 	int rc = default_value(r, row, path, &v, &text);

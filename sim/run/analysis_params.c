@@ -10,8 +10,8 @@ static const sim_setting param_rows[] = {
 		   "Setting to vary, as --set names it (e.g. market.events.[3].price_out)"),
 	SIM_FLOAT("min", sim_analysis_param, min, NULL, -1e300, 1e300, "Lower bound"),
 	SIM_FLOAT("max", sim_analysis_param, max, NULL, -1e300, 1e300, "Upper bound"),
-	SIM_FLOAT("start", sim_analysis_param, start, "-1e300", -1e300, 1e300,
-		  "Where a search starts (the default, -1e300, means the middle of [min, max])"),
+	SIM_FLOAT_OPTIONAL("start", sim_analysis_param, start, -1e300, 1e300,
+			   "Where a search starts (left out: the middle of [min, max])"),
 };
 
 /* min < max, and a start given inside them. */
@@ -26,7 +26,7 @@ static int check_param(const void *params, const sim_config *cfg, const char *pa
 					   p->min, p->max);
 	}
 	snprintf(at, sizeof at, "%s.start", path);
-	if (p->start > SIM_ANALYSIS_NO_START && !(p->start >= p->min && p->start <= p->max))
+	if (!isnan(p->start) && !(p->start >= p->min && p->start <= p->max))
 		return sim_config_error_at(cfg, at, err, "expected a start in [%g, %g], found %g",
 					   p->min, p->max, p->start);
 	return 0;
@@ -37,7 +37,7 @@ static const sim_schema param_schema =
 
 double sim_analysis_param_start(const sim_analysis_param *p)
 {
-	return p->start > SIM_ANALYSIS_NO_START ? p->start : 0.5 * (p->min + p->max);
+	return isnan(p->start) ? 0.5 * (p->min + p->max) : p->start;
 }
 
 static const char *const goals[] = { "max", "min", NULL };

@@ -16,15 +16,11 @@
 
 #include "sim_config.h"
 
-/* A start left out: the schema's default (the resolved tree holds every
-   default, so absence cannot be asked of it afterwards). */
-#define SIM_ANALYSIS_NO_START (-1e300)
-
 /* A setting an analysis varies: bounds and, for searches, where to start
    (absent: the middle of the bounds; sim_analysis_start). */
 typedef struct sim_analysis_param {
 	char *path;
-	double min, max, start;
+	double min, max, start; /* start: NaN when left out */
 } sim_analysis_param;
 
 typedef struct sim_optimize_params {
