@@ -565,8 +565,8 @@ struct sim_tasks_session {
 	size_t dim;
 	char **paths;        /* dim setting paths */
 	double *x;           /* each point's values, c.capacity x dim */
-	char *failure;       /* the last failed replication's message, heap */
 	sim_progress *progress;
+	bool started;        /* signal handlers installed, progress shown */
 	struct sigaction old_int, old_term;
 	double wall0;
 };
@@ -705,6 +705,7 @@ static int session_start(sim_tasks_session *s, sim_error *err)
 	snprintf(label, sizeof label, "%s %s", s->analysis, e->name);
 	s->progress = sim_progress_new(stderr, e->opt->quiet, label, "replications", 0);
 	s->wall0 = wall_now();
+	s->started = true;
 	return 0;
 }
 
@@ -825,7 +826,7 @@ void sim_tasks_session_close(sim_tasks_session *s, sim_exec_report *report)
 		return;
 	}
 	coordinator *c = &s->c;
-	if (c->pool || c->store) {
+	if (s->started) {
 		c->rep.wall_seconds = wall_now() - s->wall0;
 		c->rep.events = c->events;
 		c->rep.points = c->npoints;
@@ -849,7 +850,6 @@ void sim_tasks_session_close(sim_tasks_session *s, sim_exec_report *report)
 	free(c->settings);
 	free(c->points);
 	free(s->x);
-	free(s->failure);
 	sim_store_free_strings(s->paths, s->paths ? s->dim : 0);
 	free(s);
 }
