@@ -20,10 +20,10 @@
  *   / mu), so heavy users and higher prices both push developers off a
  *   paid model, by the amount the logit says;
  * - an agent whose free model is over its limit sends exactly the limit
- *   there and the rest to a paid overflow model;
+ *   there and the rest to a paid fallback model, or loses it without one;
  * - when a model's price rises, the agents using it (and only they) choose
  *   again, as many stay as the new probabilities say, and the week's
- *   new_devs and free_to_paid count the moves;
+ *   new_devs and conversions count the moves;
  * - agents leave at the churn rate, whatever their review rate.
  *
  * Statistical checks compare a count with its expectation within z
@@ -68,9 +68,8 @@ static double choice_probability(const mkt_state *s, const mkt_agent *a, double 
 }
 
 /* Fails unless every segment's load and member count on every model is
-   the sum over its live agents (primary: weight x primary_frac x the free
-   usage boost when boosted; overflow: weight x the rest), and the live
-   count is right. */
+   the sum over its live agents (primary: weight x primary_frac; fallback:
+   weight x the rest), and the live count is right. */
 static void check_books(const market *m, const char *when)
 {
 	const mkt_state *s = m->s;
@@ -85,12 +84,11 @@ static void check_books(const market *m, const char *when)
 			continue;
 		alive++;
 		assert_int_not_equal(a->primary, MKT_NONE);
-		double boost = a->boosted ? 1 + s->segments[a->segment].p->free_usage_boost : 1;
-		load[a->segment * n + a->primary] += a->weight * a->primary_frac * boost;
+		load[a->segment * n + a->primary] += a->weight * a->primary_frac;
 		members[a->segment * n + a->primary]++;
 		if (a->secondary != MKT_NONE)
 			load[a->segment * n + a->secondary] += a->weight * (1.0 - a->primary_frac);
-		scale[a->segment] += a->weight * (1 + s->segments[a->segment].p->free_usage_boost);
+		scale[a->segment] += a->weight;
 	}
 	if (alive != s->alive)
 		fail_msg("%s: %zu live agents, the model counts %zu", when, alive, s->alive);
@@ -112,6 +110,15 @@ static void check_books(const market *m, const char *when)
 	free(members);
 }
 
+/* Conversions booked in every week and model. */
+static double total_conversions(const mkt_state *s)
+{
+	double sum = 0;
+	for (size_t j = 0; j < s->weeks * s->model_count; j++)
+		sum += s->rows[j].conversions;
+	return sum;
+}
+
 /* ---- tests ---- */
 
 /* Ensure loads and member counts stay the sums over the live agents
@@ -120,7 +127,9 @@ static void check_books(const market *m, const char *when)
 static void test_books_balance(void **unused)
 {
 	(void)unused;
-	static const char *const set[] = { "market.models.free_a.free_limit=20", NULL };
+	static const char *const set[] = { "market.models.free_a.free_limit=20",
+					   "market.segments.[0].fallback_share=1",
+					   "market.segments.[1].fallback_share=1", NULL };
 	market m;
 	market_open(&m, "market_analytic_congested.cfg", set, 0);
 	size_t overflowing = 0;
@@ -237,18 +246,20 @@ static void test_choice_responds_to_price_and_usage(void **unused)
 }
 
 /* Ensure an agent on a free model whose wanted requests R exceed its limit
-   L keeps L/R of its tasks there and sends the rest to a paid model, and
-   one under the limit has no overflow. */
+   L keeps L/R of its tasks there and, when it configured fallback and
+   bought credits, sends the rest to a paid model (else the rest is
+   refused), and one under the limit has no overflow. */
 static void test_free_limit_overflow(void **unused)
 {
 	(void)unused;
 	static const int64_t LIMIT = 8;
 	static const char *const set[] = { "market.models.free_cn.free_limit=8", "market.scale=2",
-					   NULL };
+					   "market.segments.[0].fallback_share=0.5",
+					   "market.segments.[1].fallback_share=0.5", NULL };
 	market m;
 	market_open(&m, "market_ok.cfg", set, 0);
 	const mkt_state *s = m.s;
-	size_t free_cn = model_index(&m, "free_cn"), over = 0, under = 0;
+	size_t free_cn = model_index(&m, "free_cn"), over = 0, under = 0, routed = 0;
 	const mkt_model_state *mo = &s->models[free_cn];
 	assert_int_equal(mo->free_limit, LIMIT);
 	for (size_t j = 0; j < s->agent_count; j++) {
@@ -259,13 +270,18 @@ static void test_free_limit_overflow(void **unused)
 		/* Everyone chose at t = 0 (the warm start's last round). */
 		double share = mkt_agentic_share(seg, 0);
 		double per_task = (1 - share) * mo->chat.requests + share * mo->agentic.requests;
-		double wanted = rate_of(s, a, 0) * per_task * (1 + seg->p->free_usage_boost);
-		assert_true(a->boosted);
+		double wanted = rate_of(s, a, 0) * per_task * seg->intensity[free_cn];
+		assert_false(seg->paid[free_cn]);
 		if (wanted > (double)LIMIT) {
 			over++;
-			assert_int_not_equal(a->secondary, MKT_NONE);
-			assert_int_not_equal(a->secondary, free_cn);
-			assert_true(seg->paid[a->secondary]);
+			if (a->fallback && a->credited) {
+				routed++;
+				assert_int_not_equal(a->secondary, MKT_NONE);
+				assert_int_not_equal(a->secondary, free_cn);
+				assert_true(seg->paid[a->secondary]);
+			} else {
+				assert_int_equal(a->secondary, MKT_NONE);
+			}
 			assert_double_near(a->primary_frac, LIMIT / wanted, 1e-6 * LIMIT / wanted);
 		} else {
 			under++;
@@ -273,15 +289,16 @@ static void test_free_limit_overflow(void **unused)
 			assert_double_near(a->primary_frac, 1.0, 0);
 		}
 	}
-	assert_true(over > 0 && under > 0); /* both branches were seen */
-	print_message("free limit: %zu agents over it, %zu under\n", over, under);
+	assert_true(over > routed && routed > 0 && under > 0); /* every branch was seen */
+	print_message("free limit: %zu agents over it (%zu re-routed), %zu under\n", over, routed,
+		      under);
 	market_close(&m);
 }
 
 /* Ensure raising a model's price makes exactly its users choose again:
    as many stay as the new probabilities (inertia included) say, the movers
-   are counted as new developers of their new models, and every former
-   free user as a free-to-paid switch; nobody else changes. */
+   are counted as new developers of their new models, and each free
+   starter's first paid model as a conversion; nobody else changes. */
 static void test_rechoice_when_price_rises(void **unused)
 {
 	(void)unused;
@@ -292,6 +309,7 @@ static void test_rechoice_when_price_rises(void **unused)
 	market_open(&m, "market_ok.cfg", set, 0);
 	mkt_state *s = m.s;
 	size_t free_cn = model_index(&m, "free_cn"), n = s->agent_count, hit = 0, stay = 0;
+	size_t converted = 0;
 	size_t models = s->model_count;
 	double t = 0;
 	mkt_agent *before = malloc(n * sizeof *before);
@@ -300,7 +318,7 @@ static void test_rechoice_when_price_rises(void **unused)
 	memcpy(before, s->agents, n * sizeof *before);
 	for (size_t i = 0; i < models; i++)
 		new_devs[i] = s->rows[i].new_devs; /* week 0 */
-	double free_to_paid = s->free_to_paid;
+	double conversions = total_conversions(s);
 
 	/* What a price_change does to the model (shocks.c), then the re-choice
 	   of those it hits (demand.c). */
@@ -326,7 +344,8 @@ static void test_rechoice_when_price_rises(void **unused)
 			continue;
 		}
 		hit++;
-		assert_false(a->boosted); /* every model is paid now */
+		assert_true(s->segments[a->segment].paid[a->primary]); /* every model is paid now */
+		converted += a->converted && !b->converted;
 		if (a->primary == free_cn)
 			stay++;
 		else
@@ -339,7 +358,9 @@ static void test_rechoice_when_price_rises(void **unused)
 			 expect_stay, z * sd);
 	for (size_t i = 0; i < models; i++)
 		assert_double_near(s->rows[i].new_devs - new_devs[i], moved_to[i] * m.p->scale, 0);
-	assert_double_near(s->free_to_paid - free_to_paid, hit * m.p->scale, 0);
+	/* Each free starter's first paid model is one conversion. */
+	assert_true(converted > 0);
+	assert_double_near(total_conversions(s) - conversions, converted * m.p->scale, 0);
 	check_books(&m, "after the re-choice");
 	print_message("price rise: %zu of %zu users stayed (expected %.1f)\n", stay, hit,
 		      expect_stay);

@@ -76,9 +76,27 @@ static size_t check_hit(const mkt_state *s, const mkt_agent *before, hit_fn *hit
 		count++;
 		if (moved && hit(s, a, arg))
 			fail_msg("agent %zu still uses what the event took away", j);
-		if (!moved && a->boosted)
+		if (!moved && !s->segments[a->segment].paid[a->primary])
 			fail_msg("agent %zu did not choose again", j);
 	}
+	return count;
+}
+
+/* Conversions booked in every week and model. */
+static double total_conversions(const mkt_state *s)
+{
+	double sum = 0;
+	for (size_t j = 0; j < s->weeks * s->model_count; j++)
+		sum += s->rows[j].conversions;
+	return sum;
+}
+
+/* Agents converted since `before` (a copy of the agents then). */
+static size_t newly_converted(const mkt_state *s, const mkt_agent *before)
+{
+	size_t count = 0;
+	for (size_t j = 0; j < s->agent_count; j++)
+		count += s->agents[j].converted && !before[j].converted;
 	return count;
 }
 
@@ -168,7 +186,7 @@ static void test_price_change(void **unused)
 	size_t users = users_of(s, i);
 	assert_true(users > 100);
 	mkt_agent *before = agents_copy(s);
-	double free_to_paid = s->free_to_paid;
+	double conversions = total_conversions(s);
 
 	/* The tick closing day - 1, then the event. */
 	market_run(&m, day + 1e-9);
@@ -180,8 +198,11 @@ static void test_price_change(void **unused)
 		assert_true(s->segments[k].paid[i]);
 	size_t hit = check_hit(s, before, uses_model, i, false);
 	assert_int_equal(hit, users);
-	/* Every other model is paid: each former free user now pays. */
-	assert_double_near(s->free_to_paid - free_to_paid, hit * m.p->scale, 0);
+	/* Every other model is paid: each free starter not yet converted
+	   converts now. */
+	assert_double_near(total_conversions(s) - conversions,
+			   newly_converted(s, before) * m.p->scale, 0);
+	assert_true(newly_converted(s, before) > 0);
 	size_t after = users_of(s, i);
 	assert_true(after < users);
 
@@ -287,7 +308,7 @@ static void test_compliance_ban(void **unused)
 	market_run(&m, (double)day);
 	assert_false(s->segments[ent].banned[origin]);
 	mkt_agent *before = agents_copy(s);
-	double free_to_paid = s->free_to_paid;
+	double conversions = total_conversions(s);
 
 	market_run(&m, day + 1e-9);
 	assert_true(s->segments[ent].banned[origin]);
@@ -297,7 +318,8 @@ static void test_compliance_ban(void **unused)
 	size_t hit = check_hit(s, before, segment_uses_origin, ent * 256 + origin, true);
 	assert_true(hit > 20); /* enterprise developers did use the free CN model */
 	/* It was free and every model left to them is paid. */
-	assert_double_near(s->free_to_paid - free_to_paid, hit * m.p->scale, 0);
+	assert_double_near(total_conversions(s) - conversions,
+			   newly_converted(s, before) * m.p->scale, 0);
 
 	/* Until the price change: reviews and arrivals never pick it. */
 	market_run(&m, (double)later);

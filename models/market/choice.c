@@ -71,13 +71,26 @@ double mkt_agentic_share(const mkt_segment_state *seg, double t)
 	return share;
 }
 
-/* Dollars a month that one task a day costs on model m: prices times the
-   mean tokens of the segment's task mix on that model. */
-static double spend_unit(const mkt_model_state *m, double agentic)
+/* Dollars one task costs on model m: prices times the mean tokens of the
+   segment's task mix on that model. */
+static double task_cost(const mkt_model_state *m, double agentic)
 {
 	double chat = m->chat.in * m->price_in + m->chat.out * m->price_out;
 	double agent = m->agentic.in * m->price_in + m->agentic.out * m->price_out;
-	return 30.0 * ((1 - agentic) * chat + agentic * agent) / 1e6;
+	return ((1 - agentic) * chat + agentic * agent) / 1e6;
+}
+
+double mkt_intensity(const mkt_segment_params *sp, double cost)
+{
+	if (!(cost > 0))
+		return 1.0 + sp->free_usage_boost;
+	return pow(1.0 + cost / sp->task_price_ref, -sp->price_elasticity);
+}
+
+double mkt_free_quota(const mkt_state *s, const mkt_model_state *m, bool credited)
+{
+	double quota = credited ? s->p->free_quota_credited : s->p->free_quota;
+	return m->free_limit > 0 && (double)m->free_limit < quota ? (double)m->free_limit : quota;
 }
 
 /* Recomputes every segment's pull towards every model at time t: the part
@@ -95,7 +108,11 @@ void mkt_refresh_pulls(mkt_state *s, double t)
 		for (size_t i = 0; i < s->model_count; i++) {
 			const mkt_model_state *m = &s->models[i];
 			seg->paid[i] = m->price_in > 0 || m->price_out > 0;
-			seg->spend_unit[i] = spend_unit(m, a);
+			double cost = task_cost(m, a);
+			seg->intensity[i] = mkt_intensity(sp, cost);
+			/* A month of one zero-price task a day, at the tasks the
+			   price leaves: what the developer expects to spend. */
+			seg->spend_unit[i] = 30.0 * cost * seg->intensity[i];
 			if (!mkt_available(m, t) || seg->banned[m->origin]) {
 				v[i] = -INFINITY;
 				continue;

@@ -15,6 +15,10 @@ const char *const mkt_model_columns[] = {
 	[MKT_M_PROFIT] = "profit", [MKT_M_PRICE_IN] = "price_in",
 	[MKT_M_PRICE_OUT] = "price_out", [MKT_M_CAPACITY] = "capacity",
 	[MKT_M_UTILISATION] = "utilisation", [MKT_M_ERRORS] = "error_rate",
+	[MKT_M_REFUSED_QUOTA] = "tokens_refused_quota", [MKT_M_LOST] = "tokens_lost",
+	[MKT_M_FREE_USERS] = "free_users", [MKT_M_CREDIT_BUYERS] = "credit_buyers",
+	[MKT_M_CONVERSIONS] = "conversions", [MKT_M_CONVERSIONS_AWAY] = "conversions_away",
+	[MKT_M_CONVERTED_REVENUE] = "converted_revenue", [MKT_M_FREE_COST] = "free_cost",
 };
 _Static_assert(sizeof mkt_model_columns / sizeof mkt_model_columns[0] == MKT_MODEL_VALUES,
 	       "mkt_model_columns: one name per MKT_M_ constant");
@@ -30,7 +34,13 @@ const char *const mkt_group_columns[] = {
 	[MKT_G_DEMANDED] = "tokens_demanded", [MKT_G_FAILED] = "tokens_failed",
 	[MKT_G_REQUESTS] = "requests", [MKT_G_NEW] = "new_devs",
 	[MKT_G_CAPACITY] = "capacity", [MKT_G_UTILISATION] = "utilisation",
-	[MKT_G_ERRORS] = "error_rate",
+	[MKT_G_ERRORS] = "error_rate", [MKT_G_REFUSED_QUOTA] = "tokens_refused_quota",
+	[MKT_G_LOST] = "tokens_lost", [MKT_G_FREE_USERS] = "free_users",
+	[MKT_G_CREDIT_BUYERS] = "credit_buyers", [MKT_G_CONVERSIONS] = "conversions",
+	[MKT_G_CONVERSIONS_AWAY] = "conversions_away",
+	[MKT_G_CONVERTED_REVENUE] = "converted_revenue", [MKT_G_FREE_COST] = "free_cost",
+	[MKT_G_CUM_CONVERTED_REVENUE] = "cum_converted_revenue",
+	[MKT_G_CUM_FREE_COST] = "cum_free_cost",
 };
 _Static_assert(sizeof mkt_group_columns / sizeof mkt_group_columns[0] == MKT_GROUP_VALUES,
 	       "mkt_group_columns: one name per MKT_G_ constant");

@@ -76,8 +76,9 @@ static const sim_setting model_rows[] = {
 	SIM_FLOAT("price_out", mkt_model_params, price_out, "0", 0, 1e6,
 		  "Price of output tokens, $ per million"),
 	SIM_INT("free_limit", mkt_model_params, free_limit, "0", 0, 1e9,
-		"Requests per developer per day on this model while it is free; "
-		"beyond it the overflow goes to a paid model; 0: no limit"),
+		"Requests per developer per day on this model while it is free, "
+		"when lower than the platform's free quota (market.free_quota); 0: "
+		"the platform's quota only"),
 	SIM_FLOAT("cost", mkt_model_params, cost, "0.2", 0, 1e6,
 		  "Cost to serve, $ per million tokens"),
 	SIM_FLOAT("capacity", mkt_model_params, capacity, "1e12", 0, 1e18,
@@ -114,8 +115,22 @@ static const sim_setting segment_rows[] = {
 	SIM_FLOAT("app_growth", mkt_segment_params, app_growth, "0", -10, 10,
 		  "Growth rate of each developer's tasks, per year (continuous)"),
 	SIM_FLOAT("free_usage_boost", mkt_segment_params, free_usage_boost, "0", 0, 100,
-		  "A developer whose model is free runs (1 + this) times the tasks "
-		  "(agent loops left running when tokens cost nothing)"),
+		  "A developer runs (1 + this) times its zero-price tasks on a free "
+		  "model (the zero-price effect: agent loops left running when tokens "
+		  "cost nothing)"),
+	SIM_FLOAT("price_elasticity", mkt_segment_params, price_elasticity, "0", 0, 10,
+		  "Intensive margin: tasks per day scale as (1 + cost of a task / "
+		  "task_price_ref)^-price_elasticity on a paid model"),
+	SIM_FLOAT_ABOVE("task_price_ref", mkt_segment_params, task_price_ref, "0.01", 0, 1e6,
+			"Dollars per task above which tasks respond to their cost "
+			"with the full price_elasticity"),
+	SIM_FLOAT("fallback_share", mkt_segment_params, fallback_share, "0", 0, 1,
+		  "Share of developers who configured fallback models: their requests "
+		  "refused for capacity (or, once they bought credits, beyond the free "
+		  "quota) go to a paid model; the others' are lost (HTTP 429)"),
+	SIM_FLOAT("credit_barrier", mkt_segment_params, credit_barrier, "0", 0, 100,
+		  "Utility cost of buying the first credits (market.free_quota_credited "
+		  "lifts the free quota; paid models need them)"),
 	SIM_FLOAT("agentic_start", mkt_segment_params, agentic_start, "0", 0, 1,
 		  "Agentic share of tasks long before the midpoint"),
 	SIM_FLOAT("agentic_end", mkt_segment_params, agentic_end, "0", 0, 1,
@@ -585,6 +600,17 @@ static const sim_setting market_rows[] = {
 		  "Latency = base x (1 + latency_slope x utilisation^latency_power)"),
 	SIM_FLOAT("latency_power", mkt_market_params, latency_power, "2", 1, 100,
 		  "See latency_slope"),
+	SIM_FLOAT("free_quota", mkt_market_params, free_quota, "50", 0, 1e9,
+		  "Free-variant requests per account-day, across free models, for an "
+		  "account that bought less than $10 of credits (OpenRouter: 50)"),
+	SIM_FLOAT("free_quota_credited", mkt_market_params, free_quota_credited, "1000", 0, 1e9,
+		  "The same once the account bought $10 of credits (OpenRouter: 1,000)"),
+	SIM_FLOAT_ABOVE("perception_days", mkt_market_params, perception_days, "7", 0, 1e5,
+			"Days over which developers average the errors and latency "
+			"they see (exponential memory)"),
+	SIM_FLOAT_ABOVE("visibility_weeks", mkt_market_params, visibility_weeks, "1", 0, 1e5,
+			"Weeks over which the leaderboard's shares are remembered as "
+			"visibility (exponential memory)"),
 	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
 		  "Bass diffusion of developers onto the platform"),
 	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,

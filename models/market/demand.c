@@ -1,6 +1,6 @@
-/* demand.c - developer agents: joining, choosing a model (and an overflow
-   model beyond a free limit) from their segment's pulls (choice.c),
-   reviewing, leaving. Each agent's tasks are not simulated one by one: its
+/* demand.c - developer agents: joining, choosing a model (and a fallback
+   model beyond a free quota) from their segment's pulls (choice.c),
+   buying credits, reviewing, leaving. Each agent's tasks are not simulated one by one: its
    rate is added to its segment's load on its models, and metrics.c draws
    each day's tasks from the loads. */
 #include "market_internal.h"
@@ -8,52 +8,99 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* The agent's tasks per day at time t. */
+/* The agent's zero-price tasks per day at time t. */
 static double agent_rate(const mkt_state *s, const mkt_agent *a, double t)
 {
 	return a->weight * exp(s->segments[a->segment].growth_per_day * t);
 }
 
+/* Requests a day the agent would send to model m at time t, at the
+   tasks m's price leaves it. */
+static double requests_per_day(const mkt_state *s, const mkt_agent *a, size_t m, double t)
+{
+	const mkt_model_state *ms = &s->models[m];
+	const mkt_segment_state *seg = &s->segments[a->segment];
+	double share = mkt_agentic_share(seg, t);
+	double per_task = (1 - share) * ms->chat.requests + share * ms->agentic.requests;
+	return agent_rate(s, a, t) * seg->intensity[m] * per_task;
+}
+
+/* Share of the agent's requests to free model m that its daily quota
+   (credited or not) refuses at time t. */
+static double quota_refusal(const mkt_state *s, const mkt_agent *a, size_t m, double t,
+			    bool credited)
+{
+	double wanted = requests_per_day(s, a, m, t);
+	double quota = mkt_free_quota(s, &s->models[m], credited);
+	return wanted > quota ? 1.0 - quota / wanted : 0.0;
+}
+
+/* What an agent's draw picked: a model, and whether it buys credits to
+   use it (a paid model, or a free one with the larger quota). */
+typedef struct agent_pick {
+	size_t model; /* MKT_NONE: no model open to it */
+	bool buys;
+} agent_pick;
+
 /* Draws the agent's model at time t from its segment's pulls (choice.c),
-   with its own terms applied: its usage in a paid model's spend, inertia
-   towards its current primary. paid_only leaves out free models, exclude
-   one model (the free primary when drawing its overflow model). Returns
-   MKT_NONE when no model is open to it. */
-static size_t agent_choose(const mkt_state *s, const mkt_agent *a, double t,
-			   bool paid_only, size_t exclude)
+   with its own terms: its usage in a paid model's spend, the share of its
+   requests a free model's quota would refuse (felt as errors), the credit
+   barrier for options that need credits it lacks, inertia towards its
+   current primary. An agent without credits weighs each free model twice,
+   as it is and with credits bought. paid_only leaves out free models,
+   exclude one model (the free primary when drawing its fallback). */
+static agent_pick agent_choose(const mkt_state *s, const mkt_agent *a, double t,
+			       bool paid_only, size_t exclude)
 {
 	const mkt_segment_state *seg = &s->segments[a->segment];
-	double rate = agent_rate(s, a, t);
+	const mkt_segment_params *sp = seg->p;
+	double mu = s->p->mu, rate = agent_rate(s, a, t);
 	/* -beta_price ln(rate x spend_unit): the spend_unit part is in the pull. */
-	double paid_factor = pow(rate, -seg->p->beta_price / s->p->mu);
-	double *w = s->choice_weights;
+	double paid_factor = pow(rate, -sp->beta_price / mu);
+	double barrier = a->credited ? 1.0 : exp(-sp->credit_barrier / mu);
+	size_t n = s->model_count;
+	double *w = s->choice_weights; /* [0, n): as the agent is; [n, 2n): buying credits */
 	double total = 0;
-	for (size_t i = 0; i < s->model_count; i++) {
-		double x = seg->pull[i];
-		if (seg->paid[i])
-			x *= paid_factor;
-		else if (paid_only)
-			x = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = seg->pull[i], with_credit = 0;
 		if (i == a->primary)
 			x *= seg->stay;
-		if (i == exclude)
+		if (i == exclude || !(x > 0) || (paid_only && !seg->paid[i])) {
 			x = 0;
+		} else if (seg->paid[i]) {
+			x *= paid_factor * barrier;
+		} else {
+			double pull = x;
+			x = pull * exp(-sp->beta_errors * quota_refusal(s, a, i, t, a->credited) / mu);
+			if (!a->credited)
+				with_credit = pull * barrier *
+					      exp(-sp->beta_errors * quota_refusal(s, a, i, t, true) / mu);
+		}
 		w[i] = x;
-		total += x;
+		w[n + i] = with_credit;
+		total += x + with_credit;
 	}
 	if (!(total > 0))
-		return MKT_NONE;
+		return (agent_pick){ MKT_NONE, false };
 	double u = sim_rng_uniform(s->choice_rng) * total;
-	size_t last = MKT_NONE;
-	for (size_t i = 0; i < s->model_count; i++) {
-		if (w[i] <= 0)
+	size_t last = 2 * n;
+	for (size_t j = 0; j < 2 * n; j++) {
+		if (w[j] <= 0)
 			continue;
-		last = i;
-		if (u < w[i])
-			return i;
-		u -= w[i];
+		last = j;
+		if (u < w[j])
+			break;
+		u -= w[j];
 	}
-	return last; /* rounding left u just past the end */
+	/* Rounding may leave u just past the end: the last option then. */
+	size_t i = last % n;
+	return (agent_pick){ i, !a->credited && (last >= n || seg->paid[i]) };
+}
+
+/* The provider of the agent's first free model, or -1. */
+static int first_free_provider(const mkt_state *s, const mkt_agent *a)
+{
+	return a->first_free == MKT_NONE ? -1 : s->models[a->first_free].provider;
 }
 
 /* Moves the agent's load on and off its models' totals (sign +1 or -1). */
@@ -62,62 +109,90 @@ static void apply_load(mkt_state *s, const mkt_agent *a, double sign)
 	mkt_segment_state *seg = &s->segments[a->segment];
 	if (a->primary == MKT_NONE)
 		return;
-	double boost = a->boosted ? 1.0 + seg->p->free_usage_boost : 1.0;
-	seg->load[a->primary] += sign * a->weight * a->primary_frac * boost;
+	int starter = first_free_provider(s, a);
+	uint8_t used[2] = { a->primary, a->secondary };
+	double part[2] = { a->weight * a->primary_frac, a->weight * (1.0 - a->primary_frac) };
+	for (int j = 0; j < 2; j++) {
+		if (used[j] == MKT_NONE)
+			continue;
+		seg->load[used[j]] += sign * part[j];
+		if (a->fallback && a->credited)
+			seg->fallback_load[used[j]] += sign * part[j];
+		if (s->models[used[j]].provider == starter)
+			seg->converted_load[used[j]] += sign * part[j];
+	}
+	if (a->secondary == MKT_NONE && a->primary_frac < 1.0f)
+		seg->refused_load[a->primary] += sign * part[1];
 	seg->members[a->primary] += sign > 0 ? 1 : (uint64_t)-1;
-	if (a->secondary != MKT_NONE)
-		seg->load[a->secondary] += sign * a->weight * (1.0 - a->primary_frac);
 }
 
-/* Requests a day the agent would send to model m at time t. */
-static double requests_per_day(const mkt_state *s, const mkt_agent *a, size_t m, double t)
+/* The week row of model m at time t. */
+static mkt_week_row *row_at(mkt_state *s, double t, size_t m)
 {
-	const mkt_model_state *ms = &s->models[m];
-	const mkt_segment_state *seg = &s->segments[a->segment];
-	double share = mkt_agentic_share(seg, t);
-	double per_task = (1 - share) * ms->chat.requests + share * ms->agentic.requests;
-	double boost = seg->paid[m] ? 1.0 : 1.0 + seg->p->free_usage_boost;
-	return agent_rate(s, a, t) * per_task * boost;
+	size_t week = (size_t)(t / 7.0);
+	if (week >= s->weeks)
+		week = s->weeks - 1;
+	return &s->rows[week * s->model_count + m];
+}
+
+/* Books the funnel's steps of the agent's move from `before` to `after`
+   at time t: credits bought (on the model it was on, or chose), the first
+   free model it used, its first paid model after one (a conversion,
+   booked on the free model it started on). */
+static void book_funnel(mkt_state *s, const mkt_agent *before, mkt_agent *after, double t,
+			bool bought)
+{
+	double scale = s->p->scale;
+	const mkt_segment_state *seg = &s->segments[after->segment];
+	size_t now = after->primary;
+	if (bought) {
+		size_t source = before->primary != MKT_NONE ? before->primary : now;
+		row_at(s, t, source)->credit_buyers += scale;
+	}
+	if (now == MKT_NONE)
+		return;
+	if (!seg->paid[now] && after->first_free == MKT_NONE)
+		after->first_free = (uint8_t)now;
+	if (seg->paid[now] && after->first_free != MKT_NONE && !after->converted) {
+		after->converted = 1;
+		mkt_week_row *r = row_at(s, t, after->first_free);
+		r->conversions += scale;
+		if (s->models[now].provider != s->models[after->first_free].provider)
+			r->conversions_away += scale;
+	}
 }
 
 /* Chooses the agent's models afresh at time t and books the change. */
 static void choose(mkt_state *s, mkt_agent *a, double t)
 {
+	const mkt_segment_state *seg = &s->segments[a->segment];
 	size_t before = a->primary;
-	size_t primary = agent_choose(s, a, t, false, MKT_NONE);
+	agent_pick pick = agent_choose(s, a, t, false, MKT_NONE);
 	mkt_agent next = *a;
-	next.primary = (uint8_t)primary;
+	next.primary = (uint8_t)pick.model;
 	next.secondary = MKT_NONE;
 	next.primary_frac = 1.0f;
-	next.boosted = primary != MKT_NONE && !s->segments[a->segment].paid[primary];
-	if (primary != MKT_NONE) {
-		const mkt_model_state *m = &s->models[primary];
-		bool free_model = !s->segments[a->segment].paid[primary];
-		double wanted = free_model && m->free_limit > 0 ?
-				requests_per_day(s, a, primary, t) : 0;
-		if (wanted > (double)m->free_limit && m->free_limit > 0) {
+	next.credited |= pick.buys;
+	if (pick.model != MKT_NONE && !seg->paid[pick.model]) {
+		double refused = quota_refusal(s, &next, pick.model, t, next.credited);
+		if (refused > 0) {
 			/* The daily free quota is per account across free models
-			   (OpenRouter), so the overflow goes to a paid model; with
-			   none open to the developer it is refused (HTTP 429). */
-			size_t second = agent_choose(s, &next, t, true, primary);
-			next.secondary = (uint8_t)second;
-			next.primary_frac = (float)(m->free_limit / wanted);
+			   (OpenRouter), and what is over it gets HTTP 429. A
+			   developer with fallback models and credits sends it to
+			   a paid one; the others lose it. */
+			next.primary_frac = (float)(1.0 - refused);
+			if (next.fallback && next.credited)
+				next.secondary = (uint8_t)agent_choose(s, &next, t, true,
+								       pick.model).model;
 		}
 	}
-	/* A developer who was on a free model and now pays converted, whether
-	   it moved or its model started charging. */
-	bool was_free = a->primary != MKT_NONE && a->boosted;
 	apply_load(s, a, -1);
+	book_funnel(s, a, &next, t, pick.buys);
 	*a = next;
 	apply_load(s, a, +1);
-	if (was_free && primary != MKT_NONE && s->segments[a->segment].paid[primary])
-		s->free_to_paid += s->p->scale;
-	if (primary == before || primary == MKT_NONE)
+	if (pick.model == before || pick.model == MKT_NONE)
 		return;
-	size_t week = (size_t)(t / 7.0);
-	if (week >= s->weeks)
-		week = s->weeks - 1;
-	s->rows[week * s->model_count + primary].new_devs += s->p->scale;
+	row_at(s, t, pick.model)->new_devs += s->p->scale;
 }
 
 /* Points the choice stream at agent `index`'s next sub-stream: what it
@@ -172,6 +247,9 @@ int mkt_agent_add(mkt_state *s, double t, sim_error *err)
 		       sim_rng_lognormal(s->choice_rng, seg->p->tasks_mean, seg->p->tasks_sd) :
 		       seg->p->tasks_mean;
 	mkt_agent *a = &s->agents[s->agent_count];
+	/* Whether it configures fallback models is drawn once, as it sets
+	   up its app. */
+	bool fallback = sim_rng_uniform(s->choice_rng) < seg->p->fallback_share;
 	*a = (mkt_agent){
 		.weight = (float)(tasks * exp(-seg->growth_per_day * t)),
 		.primary_frac = 1.0f,
@@ -179,7 +257,9 @@ int mkt_agent_add(mkt_state *s, double t, sim_error *err)
 		.primary = MKT_NONE,
 		.secondary = MKT_NONE,
 		.alive = 1,
+		.fallback = fallback,
 		.draws = 1,
+		.first_free = MKT_NONE,
 	};
 	choose(s, a, t);
 	schedule_next(s, s->agent_count);

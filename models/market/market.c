@@ -38,7 +38,11 @@ static void market_destroy(void *state)
 		free(seg->pull);
 		free(seg->paid);
 		free(seg->spend_unit);
+		free(seg->intensity);
 		free(seg->load);
+		free(seg->fallback_load);
+		free(seg->refused_load);
+		free(seg->converted_load);
 		free(seg->members);
 	}
 	free(s->segments);
@@ -51,6 +55,9 @@ static void market_destroy(void *state)
 	free(s->rows);
 	free(s->demand);
 	free(s->fallback);
+	free(s->refused);
+	free(s->rerouted);
+	free(s->converted_share);
 	free(o);
 }
 
@@ -124,10 +131,15 @@ static int init_segments(mkt_state *s, sim_error *err)
 		seg->pull = calloc(n, sizeof *seg->pull);
 		seg->paid = calloc(n, sizeof *seg->paid);
 		seg->spend_unit = calloc(n, sizeof *seg->spend_unit);
+		seg->intensity = calloc(n, sizeof *seg->intensity);
 		seg->load = calloc(n, sizeof *seg->load);
+		seg->fallback_load = calloc(n, sizeof *seg->fallback_load);
+		seg->refused_load = calloc(n, sizeof *seg->refused_load);
+		seg->converted_load = calloc(n, sizeof *seg->converted_load);
 		seg->members = calloc(n, sizeof *seg->members);
 		if (!seg->shifts || !seg->banned || !seg->penalty || !seg->pull || !seg->paid ||
-		    !seg->spend_unit || !seg->load || !seg->members)
+		    !seg->spend_unit || !seg->intensity || !seg->load || !seg->fallback_load ||
+		    !seg->refused_load || !seg->converted_load || !seg->members)
 			return -1;
 		const mkt_origin_rule *rules = sp[k].origins.items;
 		for (size_t r = 0; r < sp[k].origins.count; r++)
@@ -165,10 +177,14 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 	s->weeks = (size_t)(p->days + 6) / 7;
 	size_t n = s->model_count;
 	s->rows = calloc(s->weeks * n, sizeof *s->rows);
-	s->choice_weights = calloc(n, sizeof *s->choice_weights);
+	s->choice_weights = calloc(2 * n, sizeof *s->choice_weights); /* with and without credits */
 	s->demand = calloc(n * s->segment_count, sizeof *s->demand);
 	s->fallback = calloc(n, sizeof *s->fallback);
-	if (!s->rows || !s->choice_weights || !s->demand || !s->fallback ||
+	s->refused = calloc(n, sizeof *s->refused);
+	s->rerouted = calloc(n, sizeof *s->rerouted);
+	s->converted_share = calloc(n, sizeof *s->converted_share);
+	if (!s->rows || !s->choice_weights || !s->demand || !s->fallback || !s->refused ||
+	    !s->rerouted || !s->converted_share ||
 	    init_models(s, &o->rng[STREAM_MOMENTS]) != 0 ||
 	    init_segments(s, err) != 0) {
 		market_destroy(o);
@@ -192,10 +208,15 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 		if (mkt_agent_add(s, 0, err) != 0)
 			return -1;
 	mkt_warm_start(s, WARM_START_ROUNDS);
-	/* Those already on the platform are not this week's newcomers. */
-	for (size_t i = 0; i < n; i++)
+	/* Those already on the platform are not this week's newcomers, nor
+	   are the credits they hold and the models they moved between while
+	   settling this week's funnel. */
+	for (size_t i = 0; i < n; i++) {
 		s->rows[i].new_devs = 0;
-	s->free_to_paid = 0;
+		s->rows[i].credit_buyers = 0;
+		s->rows[i].conversions = 0;
+		s->rows[i].conversions_away = 0;
+	}
 	s->bass = (mkt_bass){
 		.p = p->arrivals.p / 365.0,
 		.q = p->arrivals.q / 365.0,

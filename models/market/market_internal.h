@@ -17,18 +17,24 @@
 
 #define MKT_NONE 0xFF /* no model (an agent without an overflow model) */
 
-/* One developer agent. 12 bytes: ten million fit in 120 MB. */
+/* One developer agent. 16 bytes: ten million fit in 160 MB. */
 typedef struct mkt_agent {
-	float weight;        /* tasks/day at arrival x e^{-g t_arrival}: the rate
-				at time t is weight e^{g t} */
-	float primary_frac;  /* share of its tasks on the primary model */
+	float weight;        /* tasks/day at zero price, at arrival x
+				e^{-g t_arrival}: the rate at time t is weight e^{g t} */
+	float primary_frac;  /* share of its tasks the primary serves; on a free
+				model beyond the daily quota the rest is refused
+				(429) or, with fallback, sent to `secondary` */
 	uint8_t segment;
 	uint8_t primary;     /* MKT_NONE once churned */
-	uint8_t secondary;   /* where the overflow beyond a free limit goes */
+	uint8_t secondary;   /* where the overflow beyond a free quota goes */
 	uint8_t alive : 1;
-	uint8_t boosted : 1; /* its primary was free when chosen: more tasks */
-	uint32_t draws;      /* sub-streams of the choice stream it has used:
-				its k-th event draws from sub-stream (index, k) */
+	uint8_t credited : 1;  /* has bought credits (>= credit_step $): the larger
+				  free quota, and paid models open to it */
+	uint8_t fallback : 1;  /* configured fallback models (a segment share) */
+	uint8_t converted : 1; /* started on a free variant and has since paid */
+	uint32_t draws : 24;   /* sub-streams of the choice stream it has used:
+				  its k-th event draws from sub-stream (index, k) */
+	uint32_t first_free : 8; /* the free model it started on; MKT_NONE if none */
 } mkt_agent;
 
 /* Per-task token demand of one model (means exact; variances sampled). */
@@ -46,7 +52,16 @@ typedef struct mkt_demand {
 typedef struct mkt_week_row {
 	double tokens_in, tokens_out, demanded, failed, requests;
 	double fallback;   /* tokens re-sent here after failing elsewhere */
+	double refused_quota; /* tokens refused (429) beyond developers' free quota */
+	double lost;       /* tokens failed here and not re-sent: refused for good */
 	double active_devs, new_devs, spend, fee, revenue, cost;
+	double free_users; /* developers whose primary it is, while it is free */
+	double credit_buyers; /* developers who bought credits while on it */
+	double conversions;   /* developers who started on it free and first paid */
+	double conversions_away; /* of those, to another provider's model */
+	double converted_revenue; /* revenue from developers who started on a free
+				     model of the same provider */
+	double free_cost;  /* cost of the tokens it served at zero price */
 	double price_in, price_out, capacity;
 	int rank;
 } mkt_week_row;
@@ -58,11 +73,16 @@ typedef struct mkt_week_row {
 enum { MKT_M_IN, MKT_M_OUT, MKT_M_TOKENS, MKT_M_DEMANDED, MKT_M_FAILED, MKT_M_FALLBACK,
        MKT_M_REQUESTS, MKT_M_ACTIVE, MKT_M_NEW, MKT_M_SHARE, MKT_M_RANK, MKT_M_SPEND,
        MKT_M_FEE, MKT_M_REVENUE, MKT_M_COST, MKT_M_PROFIT, MKT_M_PRICE_IN, MKT_M_PRICE_OUT,
-       MKT_M_CAPACITY, MKT_M_UTILISATION, MKT_M_ERRORS, MKT_MODEL_VALUES };
+       MKT_M_CAPACITY, MKT_M_UTILISATION, MKT_M_ERRORS, MKT_M_REFUSED_QUOTA, MKT_M_LOST,
+       MKT_M_FREE_USERS, MKT_M_CREDIT_BUYERS, MKT_M_CONVERSIONS, MKT_M_CONVERSIONS_AWAY,
+       MKT_M_CONVERTED_REVENUE, MKT_M_FREE_COST, MKT_MODEL_VALUES };
 enum { MKT_G_TOKENS, MKT_G_SHARE, MKT_G_ACTIVE, MKT_G_SPEND, MKT_G_FEE, MKT_G_REVENUE,
        MKT_G_COST, MKT_G_PROFIT, MKT_G_CUM_REVENUE, MKT_G_CUM_PROFIT, MKT_G_IN, MKT_G_OUT,
        MKT_G_DEMANDED, MKT_G_FAILED, MKT_G_REQUESTS, MKT_G_NEW, MKT_G_CAPACITY,
-       MKT_G_UTILISATION, MKT_G_ERRORS, MKT_GROUP_VALUES };
+       MKT_G_UTILISATION, MKT_G_ERRORS, MKT_G_REFUSED_QUOTA, MKT_G_LOST, MKT_G_FREE_USERS,
+       MKT_G_CREDIT_BUYERS, MKT_G_CONVERSIONS, MKT_G_CONVERSIONS_AWAY,
+       MKT_G_CONVERTED_REVENUE, MKT_G_FREE_COST, MKT_G_CUM_CONVERTED_REVENUE,
+       MKT_G_CUM_FREE_COST, MKT_GROUP_VALUES };
 extern const char *const mkt_model_columns[]; /* MKT_MODEL_VALUES names */
 extern const char *const mkt_group_columns[]; /* MKT_GROUP_VALUES names */
 
@@ -95,8 +115,19 @@ typedef struct mkt_segment_state {
 	double *penalty;     /* per origin */
 	double *pull;        /* per model: exp((V - Vmax)/mu), spend term at $1/month */
 	bool *paid;          /* per model */
-	double *spend_unit;  /* per model: $ a month per task-per-day */
+	double *spend_unit;  /* per model: $ a month per task-per-day, at the
+				tasks its price leaves (intensity) */
+	double *intensity;   /* per model: tasks run per zero-price task, at its
+				price (the intensive margin) */
 	double *load;        /* per model: sum of agents' weight x share on it */
+	double *fallback_load; /* per model: the part of load whose developers
+				  configured fallback (and can pay for it) */
+	double *refused_load;  /* per model: weight beyond the free quota that
+				  no fallback takes: refused (429) */
+	double *converted_load; /* per model: the part of load of developers who
+				   started on a free model of its provider (not
+				   whether it is paid: a price change would leave
+				   the sum behind) */
 	uint64_t *members;   /* per model: agents whose primary it is */
 } mkt_segment_state;
 
@@ -122,16 +153,26 @@ typedef struct mkt_state {
 	bool check;              /* check the tables' invariants (ctx->check_invariants) */
 	size_t weeks;
 	mkt_week_row *rows;      /* weeks x models */
-	double free_to_paid;     /* developers (scaled) */
 	double chat_tasks, chat_tokens, agentic_tasks, agentic_tokens;
 	mkt_demand *demand;      /* today's, segments x models */
 	mkt_demand *fallback;    /* today's re-sent demand, per model */
+	mkt_demand *refused;     /* today's demand refused by the free quota, per model */
+	double *rerouted;        /* today's failed tokens re-sent elsewhere, per model */
+	double *converted_share; /* today's share of each model's demand from its
+				    provider's free starters */
 } mkt_state;
 
 /* choice.c: the utilities, as each segment's pull towards each model, and
    the agentic share they depend on. Below demand.c: it calls nothing there. */
 void mkt_refresh_pulls(mkt_state *s, double t);
 double mkt_agentic_share(const mkt_segment_state *seg, double t);
+/* Tasks a developer of segment sp runs per zero-price task when a task
+   costs `cost` dollars: (1 + free_usage_boost) at zero price, else
+   (1 + cost / task_price_ref)^(-price_elasticity). */
+double mkt_intensity(const mkt_segment_params *sp, double cost);
+/* Requests a day of the free quota an account has (market.free_quota or
+   free_quota_credited), capped by the model's own free_limit when set. */
+double mkt_free_quota(const mkt_state *s, const mkt_model_state *m, bool credited);
 
 /* demand.c: agents joining, drawing their models from the pulls, leaving. */
 int mkt_agent_add(mkt_state *s, double t, sim_error *err);

@@ -86,11 +86,27 @@ static void draw_tasks(const mkt_state *s, double tasks, bool agentic, size_t mo
 			    sqrt(n * mo->var_requests) * sim_rng_gaussian(s->usage_rng));
 }
 
-/* Token demand of day `day` per segment and model, into s->demand. */
+/* Expected tokens of one task of segment k on model i at time t. */
+static double tokens_per_task(const mkt_state *s, size_t k, size_t i, double t)
+{
+	const mkt_model_state *m = &s->models[i];
+	double share = mkt_agentic_share(&s->segments[k], t);
+	return (1 - share) * (m->chat.in + m->chat.out) + share * (m->agentic.in + m->agentic.out);
+}
+
+/* Token demand of day `day` per segment and model, into s->demand, at
+   the tasks each model's price leaves (the segment's intensity); the
+   demand refused by the free quota, per model, into s->refused (its
+   expectation: it is never served, so its noise would only blur the
+   accounting); and each model's share of demand from its provider's free
+   starters into s->converted_share. */
 static void draw_demand(mkt_state *s, double day)
 {
 	double t = day + 0.5;
 	size_t n = s->model_count;
+	double load[256] = { 0 }, converted[256] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		s->refused[i] = (mkt_demand){ 0 };
 	for (size_t k = 0; k < s->segment_count; k++) {
 		const mkt_segment_state *seg = &s->segments[k];
 		double share = mkt_agentic_share(seg, t);
@@ -98,7 +114,20 @@ static void draw_demand(mkt_state *s, double day)
 		for (size_t i = 0; i < n; i++) {
 			mkt_demand *d = &s->demand[k * n + i];
 			*d = (mkt_demand){ 0 };
-			double rate = seg->load[i] * growth;
+			double per = growth * seg->intensity[i];
+			const mkt_model_state *m = &s->models[i];
+			double refused = seg->refused_load[i] * per;
+			if (refused > 1e-12) {
+				s->refused[i].in += refused * ((1 - share) * m->chat.in +
+							       share * m->agentic.in);
+				s->refused[i].out += refused * ((1 - share) * m->chat.out +
+								share * m->agentic.out);
+				s->refused[i].requests += refused * ((1 - share) * m->chat.requests +
+								     share * m->agentic.requests);
+			}
+			double rate = seg->load[i] * per;
+			load[i] += rate;
+			converted[i] += seg->converted_load[i] * per;
 			if (!(rate > 1e-12))
 				continue;
 			day_draw chat = { 0 }, agent = { 0 };
@@ -117,6 +146,8 @@ static void draw_demand(mkt_state *s, double day)
 			s->agentic_tokens += agent.in + agent.out;
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		s->converted_share[i] = load[i] > 0 ? fmin(1.0, converted[i] / load[i]) : 0;
 }
 
 /* Fraction of model i's demand `demand` its capacity serves today. */
@@ -125,34 +156,41 @@ static double served_fraction(double demand, double capacity)
 	return demand > capacity ? (capacity > 0 ? capacity / demand : 0) : 1.0;
 }
 
-/* Requests a congested model fails are re-sent, as a router's fallback
-   does: each segment's failed demand on model i goes to the segment's
-   other models that still have room, in proportion to its logit pull on
-   them (a paid model's pull taken at the segment's mean usage). What the
-   fallbacks cannot serve either is lost. */
+/* Requests a congested model fails get an error (HTTP 429 or 5xx). Only
+   developers who configured fallback models have them re-sent, as the
+   router's `models` fallback does: the fallback part of each segment's
+   failed demand on model i goes to the paid models that still have room,
+   in proportion to the segment's logit pull on them (a paid model's pull
+   taken at the segment's mean usage); the rest is lost. So is what the
+   fallbacks cannot serve either. */
 static void fall_back(mkt_state *s, const double *first_served)
 {
 	size_t n = s->model_count;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		s->fallback[i] = (mkt_demand){ 0 };
+		s->rerouted[i] = 0;
+	}
 	for (size_t k = 0; k < s->segment_count; k++) {
 		const mkt_segment_state *seg = &s->segments[k];
 		double paid = pow(seg->p->tasks_mean, -seg->p->beta_price / s->p->mu);
 		double room = 0;
 		for (size_t j = 0; j < n; j++)
-			if (first_served[j] >= 1.0)
-				room += seg->pull[j] * (seg->paid[j] ? paid : 1.0);
+			if (first_served[j] >= 1.0 && seg->paid[j])
+				room += seg->pull[j] * paid;
 		if (!(room > 0))
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			const mkt_demand *d = &s->demand[k * n + i];
-			double failed = 1.0 - first_served[i];
+			double configured = seg->load[i] > 0 ?
+					    fmin(1.0, seg->fallback_load[i] / seg->load[i]) : 0;
+			double failed = (1.0 - first_served[i]) * configured;
 			if (!(failed > 0) || !(d->in + d->out > 0))
 				continue;
+			s->rerouted[i] += failed * (d->in + d->out);
 			for (size_t j = 0; j < n; j++) {
-				if (first_served[j] < 1.0)
+				if (first_served[j] < 1.0 || !seg->paid[j])
 					continue;
-				double w = failed * seg->pull[j] * (seg->paid[j] ? paid : 1.0) / room;
+				double w = failed * seg->pull[j] * paid / room;
 				s->fallback[j].in += w * d->in;
 				s->fallback[j].out += w * d->out;
 				s->fallback[j].requests += w * d->requests;
@@ -162,8 +200,8 @@ static void fall_back(mkt_state *s, const double *first_served)
 }
 
 /* Leaderboard of the week just closed: ranks the ranked models that
-   processed tokens, by tokens; the top `leaderboard_size` get their token share as
-   visibility for the next week's choices. */
+   processed tokens, by tokens; the top `leaderboard_size` show their token
+   share, which developers remember as visibility for their next choices. */
 static void close_week(mkt_state *s, size_t week)
 {
 	size_t n = s->model_count;
@@ -174,19 +212,26 @@ static void close_week(mkt_state *s, size_t week)
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < s->segment_count; k++)
 			rows[i].active_devs += (double)s->segments[k].members[i] * s->p->scale;
+		const mkt_model_state *m = &s->models[i];
+		if (!(m->price_in > 0 || m->price_out > 0))
+			rows[i].free_users = rows[i].active_devs;
 		if (s->models[i].p->ranked && rows[i].tokens_in + rows[i].tokens_out > 0) {
 			listed[count] = i;
 			tokens[count++] = rows[i].tokens_in + rows[i].tokens_out;
 		}
 	}
 	mkt_leaderboard(tokens, count, rank, share, scratch);
-	for (size_t i = 0; i < n; i++)
-		s->models[i].visibility = 0;
+	/* The shares developers remember: last week's weighs most, earlier
+	   ones fade over visibility_weeks, so one week's swing of a model
+	   near a rival moves its visibility a little, not all at once. */
+	double keep = exp(-1.0 / s->p->visibility_weeks), shown[256] = { 0 };
 	for (size_t j = 0; j < count; j++) {
 		rows[listed[j]].rank = rank[j];
 		if (rank[j] <= s->p->leaderboard_size)
-			s->models[listed[j]].visibility = share[j];
+			shown[listed[j]] = share[j];
 	}
+	for (size_t i = 0; i < n; i++)
+		s->models[i].visibility = keep * s->models[i].visibility + (1 - keep) * shown[i];
 }
 
 #ifdef SIM_TEST_HOOKS
@@ -208,6 +253,63 @@ static void drop_tokens(const mkt_state *s, size_t week, size_t model, double *i
 	}
 }
 #endif
+
+/* Developers remember what they saw over about perception_days: today's
+   error rate and latency move their impression by this much. A memory
+   damps the cycle a crowded model would otherwise run (full one day,
+   deserted the next), so a price rise cannot raise its demand by
+   relieving congestion more than it loses. */
+static double perceive(const mkt_state *s, double seen, double today)
+{
+	double keep = exp(-1.0 / s->p->perception_days);
+	return keep * seen + (1 - keep) * today;
+}
+
+/* Books model i's day: served tokens and money into its week row. `first`
+   is the share of its own demand its capacity served before fallback. */
+static void serve_model(mkt_state *s, size_t week, size_t i, const mkt_demand *own,
+			double capacity)
+{
+	mkt_model_state *m = &s->models[i];
+	mkt_week_row *r = &s->rows[week * s->model_count + i];
+	const mkt_demand *refused = &s->refused[i];
+	double in_all = own->in + s->fallback[i].in;
+	double out_all = own->out + s->fallback[i].out;
+	double demand = in_all + out_all;
+	mkt_latency_curve curve = { m->p->latency, s->p->latency_slope, s->p->latency_power };
+	mkt_congestion c = mkt_congest(demand, capacity, &curve);
+	double served = demand > 0 ? c.served / demand : 1.0;
+	double in = in_all * served, out = out_all * served;
+	double spend = mkt_spend(in, out, m->price_in, m->price_out);
+	double cost = (in + out) * m->cost / 1e6;
+	double quota = refused->in + refused->out;
+	r->cost += cost;
+	if (!(m->price_in > 0 || m->price_out > 0))
+		r->free_cost += cost;
+#ifdef SIM_TEST_HOOKS
+	drop_tokens(s, week, i, &in, &out);
+#endif
+	r->tokens_in += in;
+	r->tokens_out += out;
+	r->demanded += demand + quota;
+	r->failed += c.failed + quota;
+	r->refused_quota += quota;
+	r->lost += c.failed + quota - s->rerouted[i];
+	r->fallback += s->fallback[i].in + s->fallback[i].out;
+	r->requests += (own->requests + s->fallback[i].requests) * served;
+	r->spend += spend;
+	r->fee += s->p->fee * spend;
+	r->revenue += spend;
+	r->converted_revenue += spend * s->converted_share[i];
+	r->price_in = m->price_in;
+	r->price_out = m->price_out;
+	r->capacity += capacity;
+	/* What its developers see: the share of requests it failed, whether
+	   its own demand or other models' fallback overloaded it (the quota's
+	   refusals each developer weighs for itself, demand.c). */
+	m->error_rate = perceive(s, m->error_rate, c.error_rate);
+	m->latency = perceive(s, m->latency, c.latency_seconds);
+}
 
 void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 {
@@ -231,40 +333,8 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 		first[i] = served_fraction(own[i].in + own[i].out, capacity[i]);
 	}
 	fall_back(s, first);
-	for (size_t i = 0; i < n; i++) {
-		mkt_model_state *m = &s->models[i];
-		mkt_week_row *r = &s->rows[week * n + i];
-		double in_all = own[i].in + s->fallback[i].in;
-		double out_all = own[i].out + s->fallback[i].out;
-		double demand = in_all + out_all;
-		mkt_latency_curve curve = { m->p->latency, s->p->latency_slope,
-					    s->p->latency_power };
-		mkt_congestion c = mkt_congest(demand, capacity[i], &curve);
-		double served = demand > 0 ? c.served / demand : 1.0;
-		double in = in_all * served, out = out_all * served;
-		double spend = mkt_spend(in, out, m->price_in, m->price_out);
-		r->cost += (in + out) * m->cost / 1e6;
-#ifdef SIM_TEST_HOOKS
-		drop_tokens(s, week, i, &in, &out);
-#endif
-		r->tokens_in += in;
-		r->tokens_out += out;
-		r->demanded += demand;
-		r->failed += c.failed;
-		r->fallback += s->fallback[i].in + s->fallback[i].out;
-		r->requests += (own[i].requests + s->fallback[i].requests) * served;
-		r->spend += spend;
-		r->fee += s->p->fee * spend;
-		r->revenue += spend;
-		r->price_in = m->price_in;
-		r->price_out = m->price_out;
-		r->capacity += capacity[i];
-		/* What its developers see: the share of requests it failed,
-		   whether its own demand or other models' fallback overloaded
-		   it. */
-		m->error_rate = c.error_rate;
-		m->latency = c.latency_seconds;
-	}
+	for (size_t i = 0; i < n; i++)
+		serve_model(s, week, i, &own[i], capacity[i]);
 	bool week_ends = ((long)day + 1) % 7 == 0 || (long)day + 1 == s->p->days;
 	if (week_ends)
 		close_week(s, week);
@@ -279,14 +349,10 @@ static void expected_demand(const mkt_state *s, double t, double *demand)
 		demand[i] = 0;
 	for (size_t k = 0; k < s->segment_count; k++) {
 		const mkt_segment_state *seg = &s->segments[k];
-		double share = mkt_agentic_share(seg, t);
 		double growth = exp(seg->growth_per_day * t) * s->p->scale;
-		for (size_t i = 0; i < n; i++) {
-			const mkt_model_state *m = &s->models[i];
-			double per_task = (1 - share) * (m->chat.in + m->chat.out) +
-					  share * (m->agentic.in + m->agentic.out);
-			demand[i] += seg->load[i] * growth * per_task;
-		}
+		for (size_t i = 0; i < n; i++)
+			demand[i] += seg->load[i] * growth * seg->intensity[i] *
+				     tokens_per_task(s, k, i, t);
 	}
 }
 
@@ -377,6 +443,14 @@ static void model_values(const mkt_week_row *r, double total, double v[MKT_MODEL
 		[MKT_M_CAPACITY] = r->capacity,
 		[MKT_M_UTILISATION] = r->capacity > 0 ? r->demanded / r->capacity : 0,
 		[MKT_M_ERRORS] = r->demanded > 0 ? r->failed / r->demanded : 0,
+		[MKT_M_REFUSED_QUOTA] = r->refused_quota,
+		[MKT_M_LOST] = r->lost,
+		[MKT_M_FREE_USERS] = r->free_users,
+		[MKT_M_CREDIT_BUYERS] = r->credit_buyers,
+		[MKT_M_CONVERSIONS] = r->conversions,
+		[MKT_M_CONVERSIONS_AWAY] = r->conversions_away,
+		[MKT_M_CONVERTED_REVENUE] = r->converted_revenue,
+		[MKT_M_FREE_COST] = r->free_cost,
 	};
 	memcpy(v, row, sizeof row);
 }
@@ -440,6 +514,14 @@ static void group_sums(const mkt_state *s, const mkt_week_row *rows, int by, siz
 		v[MKT_G_REQUESTS] += r->requests;
 		v[MKT_G_NEW] += r->new_devs;
 		v[MKT_G_CAPACITY] += r->capacity;
+		v[MKT_G_REFUSED_QUOTA] += r->refused_quota;
+		v[MKT_G_LOST] += r->lost;
+		v[MKT_G_FREE_USERS] += r->free_users;
+		v[MKT_G_CREDIT_BUYERS] += r->credit_buyers;
+		v[MKT_G_CONVERSIONS] += r->conversions;
+		v[MKT_G_CONVERSIONS_AWAY] += r->conversions_away;
+		v[MKT_G_CONVERTED_REVENUE] += r->converted_revenue;
+		v[MKT_G_FREE_COST] += r->free_cost;
 	}
 }
 
@@ -454,7 +536,7 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 	const char **names = by ? s->origin_names : s->provider_names;
 	sim_table *t = sim_table_begin(tables, by ? "origins_weekly.csv" : "providers_weekly.csv",
 				       keys_names, 3, mkt_group_columns, MKT_GROUP_VALUES, err);
-	double *cum = calloc(2 * groups, sizeof *cum);
+	double *cum = calloc(4 * groups, sizeof *cum);
 	if (!t || !cum) {
 		free(cum);
 		return t ? sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory") : -1;
@@ -471,10 +553,15 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 			group_sums(s, rows, by, g, v);
 			v[MKT_G_SHARE] = total > 0 ? v[MKT_G_TOKENS] / total : 0;
 			v[MKT_G_PROFIT] = v[MKT_G_REVENUE] - v[MKT_G_COST];
-			cum[2 * g] += v[MKT_G_REVENUE];
-			cum[2 * g + 1] += v[MKT_G_PROFIT];
-			v[MKT_G_CUM_REVENUE] = cum[2 * g];
-			v[MKT_G_CUM_PROFIT] = cum[2 * g + 1];
+			double *c = cum + 4 * g;
+			c[0] += v[MKT_G_REVENUE];
+			c[1] += v[MKT_G_PROFIT];
+			c[2] += v[MKT_G_CONVERTED_REVENUE];
+			c[3] += v[MKT_G_FREE_COST];
+			v[MKT_G_CUM_REVENUE] = c[0];
+			v[MKT_G_CUM_PROFIT] = c[1];
+			v[MKT_G_CUM_CONVERTED_REVENUE] = c[2];
+			v[MKT_G_CUM_FREE_COST] = c[3];
 			double demanded = v[MKT_G_DEMANDED], capacity = v[MKT_G_CAPACITY];
 			v[MKT_G_UTILISATION] = capacity > 0 ? demanded / capacity : 0;
 			v[MKT_G_ERRORS] = demanded > 0 ? v[MKT_G_FAILED] / demanded : 0;
@@ -575,6 +662,38 @@ static int record_origins_end(const mkt_state *s, sim_table *t, sim_error *err)
 	return 0;
 }
 
+/* The conversion funnel per provider over the run: developers who
+   started on its free models and later paid (anyone), credits bought
+   while on its models, the revenue it earned from its own free starters,
+   the cost of the tokens it served free, and the payback: that revenue
+   less that cost (a difference, not a ratio, so that a provider serving
+   nothing free has a number, 0 - 0, that compares and averages). */
+static int record_funnel(const mkt_state *s, sim_table *t, sim_error *err)
+{
+	size_t n = s->model_count;
+	for (size_t g = 0; g < s->provider_count; g++) {
+		double conv = 0, buyers = 0, revenue = 0, cost = 0;
+		for (size_t w = 0; w < s->weeks; w++)
+			for (size_t i = 0; i < n; i++) {
+				const mkt_week_row *r = &s->rows[w * n + i];
+				if ((size_t)s->models[i].provider != g)
+					continue;
+				conv += r->conversions;
+				buyers += r->credit_buyers;
+				revenue += r->converted_revenue;
+				cost += r->free_cost;
+			}
+		const char *name = s->provider_names[g];
+		if (summary_row(t, "conversions", name, conv, err) != 0 ||
+		    summary_row(t, "credit_buyers", name, buyers, err) != 0 ||
+		    summary_row(t, "converted_revenue", name, revenue, err) != 0 ||
+		    summary_row(t, "free_cost", name, cost, err) != 0 ||
+		    summary_row(t, "payback", name, revenue - cost, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *err)
 {
 	static const char *const keys[] = { "metric", "subject" };
@@ -633,7 +752,13 @@ static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *
 	double active = 0;
 	for (size_t i = 0; i < n; i++)
 		active += s->rows[(s->weeks - 1) * n + i].active_devs;
-	if (summary_row(t, "free_to_paid_switches", "all", s->free_to_paid, err) != 0 ||
+	double conversions = 0, buyers = 0;
+	for (size_t j = 0; j < s->weeks * n; j++) {
+		conversions += s->rows[j].conversions;
+		buyers += s->rows[j].credit_buyers;
+	}
+	if (summary_row(t, "conversions", "all", conversions, err) != 0 ||
+	    summary_row(t, "credit_buyers", "all", buyers, err) != 0 ||
 	    summary_row(t, "agentic_token_multiplier", "all", agent / chat, err) != 0 ||
 	    summary_row(t, "tokens_total", "all", tokens, err) != 0 ||
 	    summary_row(t, "active_devs_end", "all", active, err) != 0 ||
@@ -641,7 +766,9 @@ static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *
 			(double)s->agent_count * s->p->scale, err) != 0)
 		return -1;
 	/* Added after the rows above, which keep their order. */
-	return record_window(s, t, err) != 0 ? -1 : record_origins_end(s, t, err);
+	if (record_window(s, t, err) != 0 || record_origins_end(s, t, err) != 0)
+		return -1;
+	return record_funnel(s, t, err);
 }
 
 int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,

@@ -49,7 +49,11 @@ typedef struct mkt_segment_params {
 	double share;          /* of arrivals; the shares sum to 1 */
 	double tasks_mean, tasks_sd; /* tasks per developer-day at arrival */
 	double app_growth;     /* growth of each developer's tasks, per year */
-	double free_usage_boost; /* extra share of tasks run on a free model */
+	double free_usage_boost; /* extra tasks run on a free model (zero-price effect) */
+	double price_elasticity; /* of tasks per day to the cost of a task (>= 0) */
+	double task_price_ref;   /* $ per task where that response is halfway */
+	double fallback_share;   /* share of developers who configured fallback models */
+	double credit_barrier;   /* utility cost of buying the first credits */
 	double agentic_start, agentic_end; /* agentic share of tasks */
 	char *agentic_midpoint;/* date of the S-curve's midpoint */
 	double agentic_width;  /* days: the logistic's scale */
@@ -109,6 +113,9 @@ typedef struct mkt_market_params {
 	double fee;            /* platform fee on spend */
 	int64_t leaderboard_size; /* ranks shown, for visibility */
 	double latency_slope, latency_power; /* latency = base (1 + slope rho^power) */
+	double free_quota, free_quota_credited; /* free requests per account-day */
+	double perception_days; /* developers' memory of errors and latency */
+	double visibility_weeks; /* the leaderboard's memory */
 	mkt_arrival_params arrivals;
 	mkt_task_shape workload;
 	sim_map models;        /* mkt_model_params */
