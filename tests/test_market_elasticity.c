@@ -1,0 +1,95 @@
+/*
+ * test_market_elasticity.c - price moves quantity, and never the wrong
+ * way: the own-price elasticity of a paid model's tokens in the baseline
+ * (experiments/openrouter_2026.cfg), measured under common random numbers
+ * for +-5% and +-10% on both its prices, lies in [-1.5, -0.8] for two
+ * demand-bound models and two near their capacity (the literature's figure
+ * between close substitutes is -1.11: calibration.md). Near capacity a
+ * dearer model is less congested, which developers like; that relief must
+ * never outweigh the price (docs/MODEL.md, "Intensive margin").
+ *
+ * Tokens are those of the last 8 weeks, summed over REPLICATIONS
+ * replications; the arc elasticity is ln(Q+/Q-) / ln(p+/p-). The market
+ * runs in this process at a coarse scale (SCALE developers per agent), one
+ * replication at a time, the same replications for every price (common
+ * random numbers). Must run from the repository root (make test does).
+ */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "market_internal.h"
+#include "test_market.h"
+
+#define BASELINE "../../experiments/openrouter_2026.cfg"
+#define SCALE "market.scale=50"
+#define REPLICATIONS 2
+#define WEEKS 8
+
+/* The models and whether their capacity binds nearly (utilisation over
+   the last weeks, printed). */
+static const char *const models[] = { "claude_sonnet_4_5", "deepseek_v3_2", "mimo_v2_pro",
+				      "qwen3_6_plus" };
+
+/* Tokens of `model` over the last WEEKS weeks of replication rep with both
+   its prices times `factor`; *utilisation gets its mean utilisation. */
+static double tokens_at(const char *model, double factor, uint64_t rep, double *utilisation)
+{
+	market m;
+	static const char *const base[] = { SCALE, NULL };
+	market_open(&m, BASELINE, base, 0);
+	const mkt_model_params *mp = m.p->models.items;
+	size_t i = model_index(&m, model);
+	char in[128], out[128];
+	snprintf(in, sizeof in, "market.models.%s.price_in=%.17g", model, mp[i].price_in * factor);
+	snprintf(out, sizeof out, "market.models.%s.price_out=%.17g", model,
+		 mp[i].price_out * factor);
+	market_close(&m);
+	const char *const set[] = { SCALE, in, out, NULL };
+	market_open(&m, BASELINE, set, rep);
+	market_run(&m, (double)m.p->days + 0.5);
+	const mkt_state *s = m.s;
+	double tokens = 0, used = 0;
+	for (size_t w = s->weeks - WEEKS; w < s->weeks; w++) {
+		const mkt_week_row *r = &s->rows[w * s->model_count + i];
+		tokens += r->tokens_in + r->tokens_out;
+		used += r->capacity > 0 ? r->demanded / r->capacity : 0;
+	}
+	*utilisation = used / WEEKS;
+	market_close(&m);
+	return tokens;
+}
+
+/* Ensure each model's arc elasticity for +-5% and +-10% lies in
+   [-1.5, -0.8]. */
+static void test_own_price_elasticity(void **unused)
+{
+	(void)unused;
+	static const double steps[] = { 0.05, 0.10 };
+	for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
+		for (size_t j = 0; j < 2; j++) {
+			double lo = 0, hi = 0, u_lo = 0, u_hi = 0, u;
+			for (uint64_t rep = 0; rep < REPLICATIONS; rep++) {
+				lo += tokens_at(models[k], 1 - steps[j], rep, &u);
+				u_lo += u / REPLICATIONS;
+				hi += tokens_at(models[k], 1 + steps[j], rep, &u);
+				u_hi += u / REPLICATIONS;
+			}
+			double e = log(hi / lo) / log((1 + steps[j]) / (1 - steps[j]));
+			print_message("%-18s +-%2.0f%%: elasticity %.3f (tokens %.4g -> %.4g; "
+				      "utilisation %.2f -> %.2f)\n", models[k], 100 * steps[j], e,
+				      lo, hi, u_lo, u_hi);
+			if (!(e >= -1.5 && e <= -0.8))
+				fail_msg("%s: elasticity %.3f for +-%.0f%%, expected -1.5 to -0.8",
+					 models[k], e, 100 * steps[j]);
+		}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_own_price_elasticity),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
