@@ -233,8 +233,13 @@ static void test_targets(void **unused)
 /* ---- estimates ---- */
 
 /* Ensure the market's estimate: agents = arrivals.potential / scale, each
-   12 bytes with its 32-byte pending event, plus the ticks, events and
-   weekly tables; events = ticks + arrivals + reviews and departures. */
+   16 bytes with its 32-byte pending event, plus the ticks, events, weekly
+   tables (the state's row, 16 bytes per value of the three tables' 29 +
+   29 + 29 columns, 160 bytes of keys per table row) and the per-segment
+   arrays (7 doubles: pull, spend_unit, intensity, load, fallback_load,
+   refused_load, converted_load; paid, members, the day's demand: 89
+   bytes per segment and model); events = ticks + arrivals + reviews and
+   departures. */
 static void test_market_estimate(void **unused)
 {
 	(void)unused;
@@ -250,8 +255,11 @@ static void test_market_estimate(void **unused)
 	mkt_market_model.estimate(&p, &e);
 	double agents = 1e15, per_agent = sizeof(mkt_agent) + SIM_EVENT_BYTES;
 	assert_int_equal(sizeof(mkt_agent), 16);
-	double tables = (70 + 0 + 1) * 32.0 + 10 * 3 * (sizeof(mkt_week_row) + 3 * 512.0) +
-			2 * 3 * 64.0;
+	assert_int_equal(MKT_MODEL_VALUES, 29);
+	assert_int_equal(MKT_GROUP_VALUES, 29);
+	assert_int_equal(sizeof(mkt_demand), 24);
+	double row = sizeof(mkt_week_row) + 16.0 * (29 + 2 * 29) + 3 * 160.0;
+	double tables = (70 + 0 + 1) * 32.0 + 10 * 3 * row + 2 * 3 * 89.0;
 	assert_double_near(e.bytes, agents * per_agent + tables, 1e-6 * e.bytes);
 	assert_string_equal(e.memory_setting, "scale");
 	assert_non_null(strstr(e.memory, "about 1.0e+15 developer agents (arrivals.potential "
@@ -363,7 +371,7 @@ static void test_resource_limits(void **unused)
 	const char *twice = "tests/data/market_ok.cfg:9: market.scale: the market would hold "
 			    "about 2.0e+02 developer agents (arrivals.potential 20000 / scale "
 			    "100), 48 bytes each with its pending event, and its weekly tables: "
-			    "5.7e+04 bytes per replication, 1.1e+05 bytes with 2 replications at "
+			    "6.8e+04 bytes per replication, 1.4e+05 bytes with 2 replications at "
 			    "once, beyond the memory limit of 80.0 KB (set by --max-memory)";
 	expect_run_and_check_refuse(M, "--set replications=2 -j 2 --max-memory 80K", twice);
 	expect_run_and_check_refuse(M, "--set replications=2 -j 4 --max-memory 80K", twice);

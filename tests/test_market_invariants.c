@@ -14,8 +14,11 @@
  *   (rounding-sized gaps too), and each kind of violation is caught and
  *   named: served + failed != demanded, tokens != in + out, revenue !=
  *   spend, fee != rate x spend, profit != revenue - cost, re-routed >
- *   demanded, a negative count, NaN, inf, a share above 1; the week's
- *   shares not summing to 1 (or to 0 with no tokens), re-routed > failed;
+ *   demanded, quota-refused > failed, lost > failed, lost < 0 (beyond
+ *   rounding), conversions away > conversions, converted revenue >
+ *   revenue, free cost > cost (in model and group rows), a negative
+ *   count, NaN, inf, a share above 1; the week's shares not summing to 1
+ *   (or to 0 with no tokens), re-routed > failed;
  * - end to end: the test program with MARKETSIM_DROP_TOKENS (1% of one
  *   model's served tokens lost from one week's row) exits 1 naming that
  *   week, model and identity, in this process and in a worker; the release
@@ -39,7 +42,10 @@ static const double fee_rate = 0.055;
 
 /* A consistent model-week: 6e11 in and 2e11 out served at $0.30 / $1.80
    per million, 5e10 failed of 8.5e11 demanded (1e10 of it re-routed
-   here), $0.20 per million to serve. */
+   here, 2e10 refused by the free quota, 3e10 lost), $0.20 per million to
+   serve; 12 developers converted from it, 5 of them to another
+   provider; $90 000 of its revenue from its provider's free starters,
+   $40 000 of its cost at zero price (before a price change). */
 static void model_row(double v[MKT_MODEL_VALUES])
 {
 	for (size_t c = 0; c < MKT_MODEL_VALUES; c++)
@@ -65,6 +71,14 @@ static void model_row(double v[MKT_MODEL_VALUES])
 	v[MKT_M_CAPACITY] = 7 * 1.2e11;
 	v[MKT_M_UTILISATION] = v[MKT_M_DEMANDED] / v[MKT_M_CAPACITY];
 	v[MKT_M_ERRORS] = v[MKT_M_FAILED] / v[MKT_M_DEMANDED];
+	v[MKT_M_REFUSED_QUOTA] = 2e10;
+	v[MKT_M_LOST] = 3e10;
+	v[MKT_M_FREE_USERS] = 0;
+	v[MKT_M_CREDIT_BUYERS] = 30;
+	v[MKT_M_CONVERSIONS] = 12;
+	v[MKT_M_CONVERSIONS_AWAY] = 5;
+	v[MKT_M_CONVERTED_REVENUE] = 9e4;
+	v[MKT_M_FREE_COST] = 4e4;
 }
 
 /* Checks v as week 14 of qwen3_6_plus; returns the error message, "" when
@@ -98,14 +112,26 @@ static void test_clean_model_row(void **unused)
 	assert_string_equal(check_model(v), "");
 	/* A free model: no spend, so no fee or revenue, and a negative profit. */
 	v[MKT_M_PRICE_IN] = v[MKT_M_PRICE_OUT] = 0;
-	v[MKT_M_SPEND] = v[MKT_M_REVENUE] = v[MKT_M_FEE] = 0;
+	v[MKT_M_SPEND] = v[MKT_M_REVENUE] = v[MKT_M_FEE] = v[MKT_M_CONVERTED_REVENUE] = 0;
 	v[MKT_M_PROFIT] = -v[MKT_M_COST];
+	v[MKT_M_FREE_COST] = v[MKT_M_COST];
 	assert_string_equal(check_model(v), "");
 	/* Rounding-sized gaps (1e-12 relative) pass. */
 	model_row(v);
 	v[MKT_M_DEMANDED] *= 1 + 1e-12;
 	v[MKT_M_FEE] *= 1 - 1e-12;
 	v[MKT_M_PROFIT] += 1e-12 * v[MKT_M_REVENUE];
+	assert_string_equal(check_model(v), "");
+	/* The bounds reached: all failed tokens refused by the quota and
+	   lost, every conversion away, all revenue converted, all cost free;
+	   and lost a rounding below 0 (all failures re-sent). */
+	model_row(v);
+	v[MKT_M_REFUSED_QUOTA] = v[MKT_M_LOST] = v[MKT_M_FAILED];
+	v[MKT_M_CONVERSIONS_AWAY] = v[MKT_M_CONVERSIONS];
+	v[MKT_M_CONVERTED_REVENUE] = v[MKT_M_REVENUE] * (1 + 1e-12);
+	v[MKT_M_FREE_COST] = v[MKT_M_COST];
+	assert_string_equal(check_model(v), "");
+	v[MKT_M_LOST] = -1e-12 * v[MKT_M_DEMANDED];
 	assert_string_equal(check_model(v), "");
 	/* A model that served nothing, demanded nothing. */
 	for (size_t c = 0; c < MKT_MODEL_VALUES; c++)
@@ -138,6 +164,43 @@ static void test_model_identities(void **unused)
 	model_row(v);
 	v[MKT_M_FALLBACK] = 9e11;
 	expect_violation(check_model(v), "tokens re-routed here 9e+11 > demanded 8.5e+11");
+}
+
+/* Ensure each part above its whole is caught and named: tokens refused
+   by the quota or lost beyond those failed, a negative loss beyond
+   rounding, conversions away beyond conversions, converted revenue
+   beyond revenue, free cost beyond cost. */
+static void test_model_parts(void **unused)
+{
+	(void)unused;
+	double v[MKT_MODEL_VALUES];
+	model_row(v);
+	v[MKT_M_REFUSED_QUOTA] = 6e10;
+	expect_violation(check_model(v), "tokens_refused_quota 6e+10 > tokens_failed 5e+10, "
+			 "which includes it (excess 1e+10, relative 0.17)");
+	model_row(v);
+	v[MKT_M_LOST] = 5.5e10;
+	expect_violation(check_model(v), "tokens_lost 5.5e+10 > tokens_failed 5e+10, which "
+			 "includes it (excess 5e+09, relative 0.091)");
+	model_row(v);
+	v[MKT_M_LOST] = -1e3;
+	expect_violation(check_model(v), "tokens_lost is -1000, expected a non-negative number "
+			 "(tokens demanded 8.5e+11)");
+	model_row(v);
+	v[MKT_M_LOST] = NAN;
+	expect_violation(check_model(v), "tokens_lost is nan, expected a finite number");
+	model_row(v);
+	v[MKT_M_CONVERSIONS_AWAY] = 13;
+	expect_violation(check_model(v), "conversions_away 13 > conversions 12, which includes "
+			 "it (excess 1, relative 0.077)");
+	model_row(v);
+	v[MKT_M_CONVERTED_REVENUE] = 5.5e5;
+	expect_violation(check_model(v), "converted_revenue 550000 > revenue 540000, which "
+			 "includes it (excess 10000, relative 0.018)");
+	model_row(v);
+	v[MKT_M_FREE_COST] = 1.6e5 * 1.01;
+	expect_violation(check_model(v), "free_cost 161600 > cost 160000, which includes it "
+			 "(excess 1600, relative 0.0099)");
 }
 
 static void test_model_ranges(void **unused)
@@ -191,6 +254,38 @@ static void test_group_row(void **unused)
 	assert_int_equal(mkt_check_group_row(5, "CN", v, fee_rate, &err), -1);
 	assert_string_equal(err.message, "invariant violated: week 5, CN: cum_revenue is -1, "
 			    "expected a non-negative number");
+	/* The parts of a group's sums: lost and refused within failed, the
+	   funnel within its wholes. */
+	v[MKT_G_CUM_REVENUE] = 1000;
+	v[MKT_G_REFUSED_QUOTA] = 2e10;
+	v[MKT_G_LOST] = 8e10;
+	v[MKT_G_CONVERSIONS] = 4;
+	v[MKT_G_CONVERSIONS_AWAY] = 1;
+	v[MKT_G_CONVERTED_REVENUE] = 60;
+	v[MKT_G_FREE_COST] = 500;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), 0);
+	v[MKT_G_LOST] = 1.2e11;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), -1);
+	assert_string_equal(err.message, "invariant violated: week 5, Alibaba: tokens_lost "
+			    "1.2e+11 > tokens_failed 1e+11, which includes it (excess 2e+10, "
+			    "relative 0.17)");
+	v[MKT_G_LOST] = -1e6;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), -1);
+	assert_string_equal(err.message, "invariant violated: week 5, Alibaba: tokens_lost is "
+			    "-1e+06, expected a non-negative number (tokens demanded 4.1e+12)");
+	v[MKT_G_LOST] = 8e10;
+	v[MKT_G_FREE_COST] = 900;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), -1);
+	assert_string_equal(err.message, "invariant violated: week 5, Alibaba: free_cost 900 > "
+			    "cost 800, which includes it (excess 100, relative 0.11)");
+	v[MKT_G_FREE_COST] = 500;
+	v[MKT_G_CONVERTED_REVENUE] = 101;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), -1);
+	assert_non_null(strstr(err.message, "converted_revenue 101 > revenue 100"));
+	v[MKT_G_CONVERTED_REVENUE] = 60;
+	v[MKT_G_CONVERSIONS_AWAY] = 5;
+	assert_int_equal(mkt_check_group_row(5, "Alibaba", v, fee_rate, &err), -1);
+	assert_non_null(strstr(err.message, "conversions_away 5 > conversions 4"));
 }
 
 static void test_week_totals(void **unused)
@@ -306,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_model_row),
 		cmocka_unit_test(test_model_identities),
+		cmocka_unit_test(test_model_parts),
 		cmocka_unit_test(test_model_ranges),
 		cmocka_unit_test(test_group_row),
 		cmocka_unit_test(test_week_totals),

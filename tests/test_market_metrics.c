@@ -15,16 +15,20 @@
  *   week's days (days 7w to 7w + 6, a last partial week its own), served
  *   in full when there is room, and of its daily capacities;
  * - congestion: above capacity a model serves exactly its capacity, in
- *   and out and requests in proportion, fails the rest, and its developers
- *   see the error rate and latency of that load;
+ *   and out and requests in proportion, fails the rest (and, counted as
+ *   demanded and failed besides, the tokens the free quota refused: the
+ *   refused load's expected tokens), loses what no fallback re-sends, and
+ *   its developers' impression of its error rate and latency moves
+ *   towards that day's by 1 - exp(-1/perception_days);
  * - money: each day's spend is its tokens times that day's prices (a
  *   price change mid-week included), revenue = spend, fee = rate x spend,
  *   cost = tokens x cost to serve; the table's profit = revenue - cost,
  *   its prices the week's last, each provider's cumulative revenue the sum
  *   of its models';
- * - leaderboard: ranked models by tokens, visibility for the top
- *   leaderboard_size as their share of the ranked tokens, an unranked
- *   model off it however much it serves, active developers the members;
+ * - leaderboard: ranked models by tokens, visibility an exponential
+ *   memory (visibility_weeks) of the shares of the ranked tokens the top
+ *   leaderboard_size show, an unranked model off it however much it
+ *   serves, active developers the members;
  *   token shares, long tail included, sum to 1.
  *
  * Must run from the repository root (make test does).
@@ -140,20 +144,46 @@ static void test_weekly_bins(void **unused)
 	market_close(&m);
 }
 
+/* The tokens the free quota refuses on model i on day `day`, from the
+   segments' refused loads as docs and metrics.c define them: refused
+   load x e^{g t} x scale x intensity x the tokens of the segment's task
+   mix at t = day + 1/2 (an expectation, not a draw). */
+static double quota_tokens(const mkt_state *s, size_t i, long day)
+{
+	const mkt_model_state *mo = &s->models[i];
+	double t = (double)day + 0.5, tokens = 0;
+	for (size_t k = 0; k < s->segment_count; k++) {
+		const mkt_segment_state *seg = &s->segments[k];
+		double share = mkt_agentic_share(seg, t);
+		double per_task = (1 - share) * (mo->chat.in + mo->chat.out) +
+				  share * (mo->agentic.in + mo->agentic.out);
+		tokens += seg->refused_load[i] * exp(seg->growth_per_day * t) * s->p->scale *
+			  seg->intensity[i] * per_task;
+	}
+	return tokens;
+}
+
 /* Ensure a model whose demand D exceeds its capacity C serves exactly C a
-   day, in, out and requests in proportion, fails D - C, and shows its
-   developers the error rate 1 - C/D and the latency of utilisation D/C. */
+   day, in, out and requests in proportion, fails D - C, counts the Q
+   tokens the free quota refused as demanded and failed too (D + Q, D - C
+   + Q), loses all it fails (no developer configured fallback), and moves
+   its developers' impression of its error rate and latency towards the
+   day's, 1 - C/D and the latency of utilisation D/C, by 1 - k with k =
+   exp(-1/perception_days). */
 static void test_congestion_serves_capacity(void **unused)
 {
 	(void)unused;
 	enum { DAYS = 14 };
 	static const double CAPACITY = 1e9, GROWTH = 1.0, LATENCY = 2.0, SLOPE = 0.5, POWER = 2.0;
-	/* One model: nowhere to fall back to. */
+	static const double PERCEPTION = 3.0;
+	/* One model: nowhere to fall back to. Its 50 tasks a day, half
+	   agentic, are more requests than the free quota of an account
+	   without credits. */
 	static const char *const set[] = {
 		"market.days=14", "market.arrivals.initial=2000", "market.arrivals.potential=2000",
 		"market.models.agent.capacity=1e9", "market.models.agent.capacity_growth=1.0",
 		"market.models.agent.latency=2.0", "market.latency_slope=0.5",
-		"market.latency_power=2.0", NULL
+		"market.latency_power=2.0", "market.perception_days=3.0", NULL
 	};
 	market m;
 	market_open(&m, "market_analytic_tokens.cfg", set, 0);
@@ -161,24 +191,36 @@ static void test_congestion_serves_capacity(void **unused)
 	assert_int_equal(s->model_count, 1);
 	const mkt_model_state *mo = &s->models[0];
 	const mkt_week_row *rows = s->rows;
+	double keep = exp(-1.0 / PERCEPTION), refused_days = 0;
 	for (int d = 1; d <= DAYS; d++) {
 		const mkt_week_row *r = &rows[(d - 1) / 7];
 		mkt_week_row was = *r;
+		double seen_errors = mo->error_rate, seen_latency = mo->latency;
+		/* No agent moves (no reviews, churn or arrivals): the refused
+		   load the day is drawn with is the one read after it. */
 		market_run(&m, d + 0.5);
 		double capacity = CAPACITY * pow(1 + GROWTH, (d - 1) / 365.0);
 		mkt_demand x = own_demand(s, 0);
 		double demand = x.in + x.out, served = capacity / demand;
+		double quota = quota_tokens(s, 0, d - 1);
 		assert_true(demand > 2 * capacity); /* congested */
+		refused_days += quota > 0;
 		assert_rel(r->tokens_in - was.tokens_in, x.in * served, 1e-9);
 		assert_rel(r->tokens_out - was.tokens_out, x.out * served, 1e-9);
 		assert_rel(r->tokens_in + r->tokens_out - was.tokens_in - was.tokens_out, capacity,
 			   1e-9);
 		assert_rel(r->requests - was.requests, x.requests * served, 1e-9);
-		assert_rel(r->failed - was.failed, demand - capacity, 1e-9);
-		assert_rel(r->demanded - was.demanded, demand, 1e-9);
-		assert_rel(mo->error_rate, 1 - capacity / demand, 1e-12);
-		assert_rel(mo->latency, LATENCY * (1 + SLOPE * pow(demand / capacity, POWER)), 1e-12);
+		assert_rel(r->refused_quota - was.refused_quota, quota, 1e-9);
+		assert_rel(r->failed - was.failed, demand - capacity + quota, 1e-9);
+		assert_rel(r->demanded - was.demanded, demand + quota, 1e-9);
+		assert_rel(r->lost - was.lost, demand - capacity + quota, 1e-9);
+		assert_double_near(r->fallback - was.fallback, 0, 0);
+		double errors = 1 - capacity / demand;
+		double latency = LATENCY * (1 + SLOPE * pow(demand / capacity, POWER));
+		assert_rel(mo->error_rate, keep * seen_errors + (1 - keep) * errors, 1e-12);
+		assert_rel(mo->latency, keep * seen_latency + (1 - keep) * latency, 1e-12);
 	}
+	assert_true(refused_days == DAYS); /* the quota refused some tokens every day */
 	market_close(&m);
 }
 
@@ -286,11 +328,13 @@ static void test_money(void **unused)
 	market_close(&m);
 }
 
-/* Ensure a closed week ranks the ranked models by tokens, gives the top
-   leaderboard_size their share of the ranked tokens as visibility and the
-   others none, leaves an unranked model off (rank 0) however much it
-   served, counts its active developers, and that token shares, long tail
-   included, sum to 1 every week. */
+/* Ensure a closed week ranks the ranked models by tokens, shows the top
+   leaderboard_size's share of the ranked tokens and the others' as 0,
+   and moves each model's visibility towards what it showed by 1 - k, k =
+   exp(-1/visibility_weeks) (visibility = k x before + (1 - k) x shown),
+   in the first two weeks; leaves an unranked model off (rank 0, never
+   visible) however much it served, counts its active developers, and that
+   token shares, long tail included, sum to 1 every week. */
 static void test_shares_and_leaderboard(void **unused)
 {
 	(void)unused;
@@ -301,30 +345,40 @@ static void test_shares_and_leaderboard(void **unused)
 		"market.arrivals.potential=4000", "market.leaderboard_size=2",
 		"market.models.m3.ranked=false",
 		"market.models.m0.quality=1.0", "market.models.m1.quality=0.5",
-		"market.models.m2.quality=0.0", "market.models.m3.quality=2.0", NULL
+		"market.models.m2.quality=0.0", "market.models.m3.quality=2.0",
+		"market.visibility_weeks=2.0", NULL
 	};
+	static const double VISIBILITY_WEEKS = 2.0;
 	market m;
 	market_open(&m, "market_analytic_logit.cfg", set, 0);
 	mkt_state *s = m.s;
-	market_run(&m, 7 + 1e-9); /* the tick at 7 closes week 0 */
-	const mkt_week_row *r = s->rows;
-	double tokens[MODELS], ranked = 0;
-	for (size_t i = 0; i < MODELS; i++) {
-		tokens[i] = r[i].tokens_in + r[i].tokens_out;
-		if (i < 3)
-			ranked += tokens[i];
-		double members = 0;
-		for (size_t k = 0; k < s->segment_count; k++)
-			members += (double)s->segments[k].members[i];
-		assert_double_near(r[i].active_devs, members * m.p->scale, 0);
-	}
-	assert_true(tokens[3] > tokens[0] && tokens[0] > tokens[1] && tokens[1] > tokens[2]);
-	assert_int_equal(r[3].rank, 0);
-	assert_double_near(s->models[3].visibility, 0, 0);
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(r[i].rank, (int)i + 1);
-		double want = (size_t)r[i].rank <= SHOWN ? tokens[i] / ranked : 0;
-		assert_rel(s->models[i].visibility, want, 1e-12);
+	double keep = exp(-1.0 / VISIBILITY_WEEKS);
+	for (size_t w = 0; w < 2; w++) {
+		double before[MODELS];
+		for (size_t i = 0; i < MODELS; i++)
+			before[i] = s->models[i].visibility;
+		/* The tick at 7 (w + 1) closes week w. */
+		market_run(&m, 7.0 * (double)(w + 1) + 1e-9);
+		const mkt_week_row *r = s->rows + w * MODELS;
+		double tokens[MODELS], ranked = 0;
+		for (size_t i = 0; i < MODELS; i++) {
+			tokens[i] = r[i].tokens_in + r[i].tokens_out;
+			if (i < 3)
+				ranked += tokens[i];
+			double members = 0;
+			for (size_t k = 0; k < s->segment_count; k++)
+				members += (double)s->segments[k].members[i];
+			assert_double_near(r[i].active_devs, members * m.p->scale, 0);
+		}
+		assert_true(tokens[3] > tokens[0] && tokens[0] > tokens[1] && tokens[1] > tokens[2]);
+		assert_int_equal(r[3].rank, 0);
+		assert_double_near(s->models[3].visibility, 0, 0);
+		for (size_t i = 0; i < 3; i++) {
+			assert_int_equal(r[i].rank, (int)i + 1);
+			double shown = (size_t)r[i].rank <= SHOWN ? tokens[i] / ranked : 0;
+			assert_rel(s->models[i].visibility, keep * before[i] + (1 - keep) * shown,
+				   1e-12);
+		}
 	}
 
 	market_run(&m, (double)m.p->days + 0.5);

@@ -18,13 +18,20 @@
  * 3. Tokens: the agentic token multiplier in summary.csv matches
  *    mkt_token_multiplier (the closed form) within 1%, both where daily
  *    totals are drawn as normals and where every task is drawn.
- * 4. Conservation: in a congested run with a price change and an outage,
- *    every model-week, provider-week and origin-week satisfies served +
- *    failed = demanded, fee = rate x spend, revenue = spend, profit =
- *    revenue - cost, spend = tokens x price, cost = tokens x cost to serve,
- *    served <= capacity, group rows = sums of their models, cumulative
- *    columns = running sums; per replication (several seeds) and for means.
- *    The same run twice gives byte-identical CSVs.
+ * 4. Conservation: in a congested run with a price change, an outage and
+ *    half the developers with fallback configured, every model-week,
+ *    provider-week and origin-week satisfies served + failed = demanded,
+ *    fee = rate x spend, revenue = spend, profit = revenue - cost, spend =
+ *    tokens x price, cost = tokens x cost to serve, served <= capacity,
+ *    quota-refused <= failed, 0 <= lost <= failed, conversions away <=
+ *    conversions, converted revenue <= revenue, free cost <= cost (= cost
+ *    in a week free throughout, 0 in one paid throughout), group rows =
+ *    sums of their models, cumulative columns = running sums; each week,
+ *    over the models, served + lost = demanded - re-routed (every token
+ *    demanded from a developer is served or refused once); summary.csv's
+ *    funnel = the weekly sums, payback = converted revenue - free cost;
+ *    per replication (several seeds) and for means. The same run twice
+ *    gives byte-identical CSVs.
  *
  * The test prints the measured errors of each check. Must run from the
  * repository root after `make` (make test does both).
@@ -352,6 +359,9 @@ enum { CONG_MODELS = 3 };
 static const char *const cong_ids[CONG_MODELS] = { "free_a", "paid_b", "paid_c" };
 static const double CONG_COST[CONG_MODELS] = { 0.25, 0.15, 1.0 }; /* $ per M tokens */
 static const double CONG_FEE = 0.055;
+/* Share of each segment's developers with fallback models configured:
+   without it nothing failed is re-routed. */
+static const double CONG_FALLBACK = 0.5;
 
 typedef struct residuals {
 	double worst;       /* largest relative residual of any identity */
@@ -380,6 +390,16 @@ static double amax(double a, double b)
 	return fmax(fabs(a), fabs(b));
 }
 
+/* a <= b, to IDENTITY_TOL of `scale` (the CSVs' rounding). */
+static void at_most(residuals *res, const csv *t, size_t row, const char *what, double a,
+		    double b, double scale)
+{
+	res->checked++;
+	if (!(a - b <= IDENTITY_TOL * scale))
+		fail_msg("%s row %zu (week %s): %s: %.10g > %.10g", t->path, row + 2,
+			 csv_str(t, row, "week"), what, a, b);
+}
+
 static size_t model_index(const csv *t, size_t row)
 {
 	const char *id = csv_str(t, row, "model");
@@ -395,20 +415,26 @@ static void check_groups(residuals *res, const csv *models, const char *dir,
 			 const char *file, const char *key)
 {
 	static const char *const summed[] = { "tokens", "active_devs", "spend", "fee",
-					      "revenue", "cost", "profit", "token_share" };
+					      "revenue", "cost", "profit", "token_share",
+					      "tokens_demanded", "tokens_failed",
+					      "tokens_refused_quota", "tokens_lost", "free_users",
+					      "credit_buyers", "conversions", "conversions_away",
+					      "converted_revenue", "free_cost" };
 	enum { SUMMED = sizeof summed / sizeof summed[0] };
 	csv *g = csv_load(dir, file);
 	size_t weeks = csv_weeks(models);
 	assert_int_equal(csv_weeks(g), weeks);
-	double cum_rev = 0, cum_profit = 0;
+	double cum_rev = 0, cum_profit = 0, cum_conv = 0, cum_free = 0;
 	for (size_t r = 0; r < g->rows; r++) {
 		const char *week = csv_str(g, r, "week"), *name = csv_str(g, r, key);
 		/* The running sums: this group's rows before this one. */
-		cum_rev = cum_profit = 0;
+		cum_rev = cum_profit = cum_conv = cum_free = 0;
 		for (size_t q = 0; q < r; q++)
 			if (strcmp(csv_str(g, q, key), name) == 0) {
 				cum_rev += csv_num(g, q, "revenue_mean");
 				cum_profit += csv_num(g, q, "profit_mean");
+				cum_conv += csv_num(g, q, "converted_revenue_mean");
+				cum_free += csv_num(g, q, "free_cost_mean");
 			}
 		double sum[SUMMED] = { 0 }, mag[SUMMED] = { 0 };
 		size_t members = 0;
@@ -444,22 +470,36 @@ static void check_groups(residuals *res, const csv *models, const char *dir,
 			 fmax(fabs(cr), fabs(cum_rev) + fabs(rev)));
 		identity(res, g, r, "cum_profit = running sum of profit", cp, cum_profit + profit,
 			 fmax(fabs(cp), fabs(cum_profit) + fabs(profit)));
+		double conv = csv_num(g, r, "converted_revenue_mean");
+		double free_cost = csv_num(g, r, "free_cost_mean");
+		double cc = csv_num(g, r, "cum_converted_revenue_mean");
+		double cf = csv_num(g, r, "cum_free_cost_mean");
+		identity(res, g, r, "cum_converted_revenue = running sum of converted_revenue", cc,
+			 cum_conv + conv, fmax(cc, cum_conv + conv));
+		identity(res, g, r, "cum_free_cost = running sum of free_cost", cf,
+			 cum_free + free_cost, fmax(cf, cum_free + free_cost));
+		at_most(res, g, r, "group converted_revenue <= revenue", conv, rev, fabs(rev));
+		at_most(res, g, r, "group free_cost <= cost", free_cost, cost, fabs(cost));
 	}
 	csv_free(g);
 }
 
 /* Checks every identity on the results in dir, recording residuals in
-   res, and that the run was congested (some tokens failed and were re-sent)
-   and had a free model burning money. With per_rep (one replication),
+   res, and that the run was congested (some tokens failed and were re-sent,
+   some lost, some refused by the free quota), had a free model burning
+   money and developers buying credits and converting. With per_rep (one replication),
    also the ratio columns, which their means need not satisfy. */
 static void check_conservation(const char *dir, bool per_rep, residuals *res)
 {
 	csv *t = csv_load(dir, "models_weekly.csv");
 	size_t weeks = csv_weeks(t);
 	assert_int_equal(t->rows, weeks * CONG_MODELS);
-	double failed_total = 0, fallback_total = 0;
+	double failed_total = 0, fallback_total = 0, refused_total = 0, lost_total = 0;
+	double conversions_total = 0, away_total = 0, converted_total = 0, buyers_total = 0;
 	size_t burn_weeks = 0;
 	double week_share[64] = { 0 }, week_spend[64] = { 0 }, week_spend_mag[64] = { 0 };
+	/* Per week over the models: served + lost and demanded - re-routed. */
+	double week_out[64] = { 0 }, week_in[64] = { 0 };
 	double prev_price[CONG_MODELS][2];
 	bool have_prev[CONG_MODELS] = { false };
 	assert_true(weeks <= 64);
@@ -489,15 +529,44 @@ static void check_conservation(const char *dir, bool per_rep, residuals *res)
 		if (!have_prev[i] || (prev_price[i][0] == pin && prev_price[i][1] == pout))
 			identity(res, t, r, "spend = tokens x price", spend,
 				 (in * pin + out * pout) / 1e6, fabs(spend));
-		prev_price[i][0] = pin;
-		prev_price[i][1] = pout;
-		have_prev[i] = true;
 		/* Served never exceeds capacity (both summed over the week). */
 		if (!(tokens <= capacity * (1 + IDENTITY_TOL)))
 			fail_msg("%s row %zu: %s served %.10g tokens, capacity %.10g", t->path, r + 2,
 				 cong_ids[i], tokens, capacity);
 		if (!(failed >= 0) || !(csv_num(t, r, "tokens_fallback_mean") >= 0))
 			fail_msg("%s row %zu: negative failed or fallback tokens", t->path, r + 2);
+		double fallback = csv_num(t, r, "tokens_fallback_mean");
+		double refused = csv_num(t, r, "tokens_refused_quota_mean");
+		double lost = csv_num(t, r, "tokens_lost_mean");
+		double conversions = csv_num(t, r, "conversions_mean");
+		double away = csv_num(t, r, "conversions_away_mean");
+		double converted = csv_num(t, r, "converted_revenue_mean");
+		double free_cost = csv_num(t, r, "free_cost_mean");
+		at_most(res, t, r, "tokens_refused_quota <= tokens_failed", refused, failed, demanded);
+		at_most(res, t, r, "0 <= tokens_lost", 0, lost, demanded);
+		at_most(res, t, r, "tokens_lost <= tokens_failed", lost, failed, demanded);
+		at_most(res, t, r, "conversions_away <= conversions", away, conversions, conversions);
+		at_most(res, t, r, "converted_revenue <= revenue", converted, revenue, revenue);
+		at_most(res, t, r, "free_cost <= cost", free_cost, cost, cost);
+		if (!(refused >= 0) || !(conversions >= 0) || !(converted >= 0) ||
+		    !(csv_num(t, r, "credit_buyers_mean") >= 0))
+			fail_msg("%s row %zu: negative refused tokens, conversions, converted "
+				 "revenue or credit buyers", t->path, r + 2);
+		/* Whose price held all week: all of its cost is free_cost when it
+		   was free, none when it was paid. */
+		bool held = !have_prev[i] || (prev_price[i][0] == pin && prev_price[i][1] == pout);
+		if (held && pin == 0 && pout == 0)
+			identity(res, t, r, "free_cost = cost (free all week)", free_cost, cost, cost);
+		else if (held)
+			identity(res, t, r, "free_cost = 0 (paid all week)", free_cost, 0, cost);
+		week_out[w] += tokens + lost;
+		week_in[w] += demanded - fallback;
+		refused_total += refused;
+		lost_total += lost;
+		conversions_total += conversions;
+		away_total += away;
+		converted_total += converted;
+		buyers_total += csv_num(t, r, "credit_buyers_mean");
 		if (per_rep) {
 			if (capacity > 0)
 				identity(res, t, r, "utilisation = demanded / capacity",
@@ -507,8 +576,11 @@ static void check_conservation(const char *dir, bool per_rep, residuals *res)
 				identity(res, t, r, "error_rate = failed / demanded",
 					 csv_num(t, r, "error_rate_mean"), failed / demanded, 1.0);
 		}
+		prev_price[i][0] = pin;
+		prev_price[i][1] = pout;
+		have_prev[i] = true;
 		failed_total += failed;
-		fallback_total += csv_num(t, r, "tokens_fallback_mean");
+		fallback_total += fallback;
 		/* A free model's provider loses money on every token it serves. */
 		if (pin == 0 && pout == 0 && tokens > 0) {
 			if (!(profit < 0))
@@ -520,13 +592,23 @@ static void check_conservation(const char *dir, bool per_rep, residuals *res)
 		week_spend[w] += spend;
 		week_spend_mag[w] += fabs(spend);
 	}
-	for (size_t w = 0; w < weeks; w++)
+	for (size_t w = 0; w < weeks; w++) {
 		identity(res, t, w * CONG_MODELS, "token shares sum to 1", week_share[w], 1.0, 1.0);
-	/* Not vacuous: the run was congested, re-sent failed requests, had a
-	   free model burning money and paid models earning it. */
+		identity(res, t, w * CONG_MODELS, "over the models, tokens served + lost = "
+			 "demanded - re-routed", week_out[w], week_in[w], week_in[w]);
+	}
+	/* Not vacuous: the run was congested, re-sent failed requests, lost
+	   others, refused some beyond the free quota, had a free model burning
+	   money and paid models earning it, and developers buying credits and
+	   converting, to the free model's provider and away from it. */
 	assert_true(failed_total > 0);
 	assert_true(fallback_total > 0);
+	assert_true(lost_total > 0);
+	assert_true(refused_total > 0);
 	assert_true(burn_weeks > 0);
+	assert_true(buyers_total > 0);
+	assert_true(away_total > 0 && conversions_total > away_total);
+	assert_true(converted_total > 0);
 
 	/* Developers' spend summed over models = providers' revenue. */
 	csv *p = csv_load(dir, "providers_weekly.csv");
@@ -570,6 +652,51 @@ static void check_conservation(const char *dir, bool per_rep, residuals *res)
 			fail_msg("%s: %s of %s = %.10g, weekly sum %.10g", s->path, metric,
 				 csv_str(s, r, "subject"), x, sum);
 	}
+	/* The funnel: over all models, and per provider its weekly sums. */
+	static const char *const funnel[] = { "conversions", "credit_buyers" };
+	for (size_t f = 0; f < 2; f++) {
+		char col[64];
+		snprintf(col, sizeof col, "%s_mean", funnel[f]);
+		double sum = 0;
+		for (size_t r = 0; r < t->rows; r++)
+			sum += csv_num(t, r, col);
+		double x = summary_value(s, funnel[f], "all", NULL);
+		res->checked++;
+		if (!(fabs(x - sum) <= IDENTITY_TOL * fmax(x, sum)))
+			fail_msg("%s: %s of all = %.10g, weekly sum %.10g", s->path, funnel[f], x,
+				 sum);
+	}
+	static const char *const per_provider[] = { "conversions", "credit_buyers",
+						    "converted_revenue", "free_cost" };
+	size_t provider_rows = 0;
+	for (size_t r = 0; r < g->rows; r++) {
+		const char *name = csv_str(g, r, "provider");
+		if (csv_num(g, r, "week") != 0)
+			continue;
+		provider_rows++;
+		double got[4];
+		for (size_t f = 0; f < 4; f++) {
+			char col[64];
+			snprintf(col, sizeof col, "%s_mean", per_provider[f]);
+			double sum = 0;
+			for (size_t q = 0; q < g->rows; q++)
+				if (strcmp(csv_str(g, q, "provider"), name) == 0)
+					sum += csv_num(g, q, col);
+			got[f] = summary_value(s, per_provider[f], name, NULL);
+			res->checked++;
+			if (!(fabs(got[f] - sum) <= IDENTITY_TOL * fmax(got[f], sum)))
+				fail_msg("%s: %s of %s = %.10g, weekly sum %.10g", s->path,
+					 per_provider[f], name, got[f], sum);
+		}
+		double payback = summary_value(s, "payback", name, NULL);
+		res->checked++;
+		if (!(fabs(payback - (got[2] - got[3])) <=
+		      IDENTITY_TOL * fmax(fabs(payback), got[2] + got[3])))
+			fail_msg("%s: payback of %s = %.10g, converted_revenue %.10g - free_cost "
+				 "%.10g", s->path, name, payback, got[2], got[3]);
+	}
+	assert_int_equal(provider_rows, 2);
+
 	double tokens = 0;
 	for (size_t r = 0; r < t->rows; r++)
 		tokens += csv_num(t, r, "tokens_mean");
@@ -584,16 +711,20 @@ static void check_conservation(const char *dir, bool per_rep, residuals *res)
 
 static void cong_args(char *args, size_t size, int reps, int seed)
 {
-	int n = snprintf(args, size, "--set replications=%d --seed %d --set market.fee=%g", reps,
-			 seed, CONG_FEE);
+	int n = snprintf(args, size, "--set replications=%d --seed %d --set market.fee=%g "
+			 "--set market.segments.[0].fallback_share=%g "
+			 "--set market.segments.[1].fallback_share=%g", reps, seed, CONG_FEE,
+			 CONG_FALLBACK, CONG_FALLBACK);
 	for (size_t i = 0; i < CONG_MODELS; i++)
 		n += snprintf(args + n, size - (size_t)n, " --set market.models.%s.cost=%g",
 			      cong_ids[i], CONG_COST[i]);
 }
 
-/* Ensure served + failed = demanded, the money identities and the group
-   sums hold in every week of a congested run, replication by replication
-   (three seeds) and for the means over replications. */
+/* Ensure served + failed = demanded, served + lost = demanded - re-routed
+   over the models, the bounds on refused, lost and the funnel, the money
+   identities and the group and summary sums hold in every week of a
+   congested run, replication by replication (three seeds) and for the
+   means over replications. */
 static void test_conservation(void **unused)
 {
 	(void)unused;

@@ -15,12 +15,16 @@
 #include <stdio.h>
 
 /* Bytes of the weekly rows of one model in one week: the state's row and
-   what the three weekly tables record of it (about 60 values with their
-   keys). */
-#define ROW_BYTES (sizeof(mkt_week_row) + 3 * 512)
-/* Bytes per segment and model: pulls, prices, loads, members, the day's
-   demand. */
-#define SEGMENT_MODEL_BYTES 64
+   what the three weekly tables record of it: each value of the models'
+   table and of the providers' and origins' (at most one group row per
+   model) as a double with room to grow (16 bytes), and each table row's
+   keys (160 bytes). */
+#define ROW_BYTES (sizeof(mkt_week_row) + 16 * (MKT_MODEL_VALUES + 2 * MKT_GROUP_VALUES) + 3 * 160)
+/* Bytes per segment and model: pull, spend_unit, intensity and the four
+   loads (all, fallback, refused, converted) as doubles, paid, members,
+   the day's demand. */
+#define SEGMENT_MODEL_BYTES \
+	(7 * sizeof(double) + sizeof(bool) + sizeof(uint64_t) + sizeof(mkt_demand))
 
 void mkt_estimate(const void *params, sim_resource_estimate *out)
 {

@@ -71,11 +71,47 @@ static int check_ranges(size_t week, const char *subject, const double *v, size_
 
 /* The identities a model row and a group row share, given the columns'
    places in v: tokens = in + out, served + failed = demanded, revenue =
-   spend, fee = rate x spend, profit = revenue - cost. */
+   spend, fee = rate x spend, profit = revenue - cost; and the bounds of
+   what is part of another: tokens refused by the free quota and tokens
+   lost are failed tokens (0 <= lost), conversions away are conversions,
+   converted revenue is revenue, the cost of free tokens is cost. */
 typedef struct money_cols {
 	int in, out, tokens, demanded, failed, spend, fee, revenue, cost, profit;
 	int fallback; /* -1: the table has no such column */
+	int refused, lost, conversions, away, converted, free_cost;
 } money_cols;
+
+/* part <= whole, to REL_TOL of the whole (each side a sum of the same
+   days' values, the part rounded from them once more). */
+static int check_part(size_t week, const char *subject, const char *const *names,
+		      const double *v, int part, int whole, sim_error *err)
+{
+	double excess = v[part] - v[whole];
+	if (excess > REL_TOL * fabs(v[whole]))
+		return violated(err, week, subject, "%s %.6g > %s %.6g, which includes it "
+				"(excess %.6g, relative %.2g)", names[part], v[part], names[whole],
+				v[whole], excess, excess / v[part]);
+	return 0;
+}
+
+/* The bounds above (names: the table's column names). Lost tokens are
+   failed ones less those re-sent, a difference that rounds: 0 <= lost to
+   REL_TOL of the tokens demanded, the volume both are taken from. */
+static int check_parts(size_t week, const char *subject, const double *v,
+		       const money_cols *k, const char *const *names, sim_error *err)
+{
+	if (!isfinite(v[k->lost]) || v[k->lost] < -REL_TOL * fabs(v[k->demanded]))
+		return violated(err, week, subject, "%s is %.6g, expected a non-negative "
+				"number (tokens demanded %.6g)", names[k->lost], v[k->lost],
+				v[k->demanded]);
+	if (check_part(week, subject, names, v, k->refused, k->failed, err) != 0 ||
+	    check_part(week, subject, names, v, k->lost, k->failed, err) != 0 ||
+	    check_part(week, subject, names, v, k->away, k->conversions, err) != 0 ||
+	    check_part(week, subject, names, v, k->converted, k->revenue, err) != 0 ||
+	    check_part(week, subject, names, v, k->free_cost, k->cost, err) != 0)
+		return -1;
+	return 0;
+}
 
 static int check_identities(size_t week, const char *subject, const double *v,
 			    const money_cols *k, double fee_rate, sim_error *err)
@@ -112,15 +148,21 @@ static int check_identities(size_t week, const char *subject, const double *v,
 int mkt_check_model_row(size_t week, const char *model, const double *v, double fee_rate,
 			sim_error *err)
 {
-	static const bool signed_cols[MKT_MODEL_VALUES] = { [MKT_M_PROFIT] = true };
+	/* tokens_lost: its own check, with its rounding (check_parts). */
+	static const bool signed_cols[MKT_MODEL_VALUES] = { [MKT_M_PROFIT] = true,
+							     [MKT_M_LOST] = true };
 	static const bool fractions[MKT_MODEL_VALUES] = { [MKT_M_SHARE] = true,
 							   [MKT_M_ERRORS] = true };
 	static const money_cols k = { MKT_M_IN, MKT_M_OUT, MKT_M_TOKENS, MKT_M_DEMANDED,
 				      MKT_M_FAILED, MKT_M_SPEND, MKT_M_FEE, MKT_M_REVENUE,
-				      MKT_M_COST, MKT_M_PROFIT, MKT_M_FALLBACK };
+				      MKT_M_COST, MKT_M_PROFIT, MKT_M_FALLBACK,
+				      MKT_M_REFUSED_QUOTA, MKT_M_LOST, MKT_M_CONVERSIONS,
+				      MKT_M_CONVERSIONS_AWAY, MKT_M_CONVERTED_REVENUE,
+				      MKT_M_FREE_COST };
 	if (check_ranges(week, model, v, MKT_MODEL_VALUES, mkt_model_columns, signed_cols,
 			 fractions, err) != 0 ||
-	    check_identities(week, model, v, &k, fee_rate, err) != 0)
+	    check_identities(week, model, v, &k, fee_rate, err) != 0 ||
+	    check_parts(week, model, v, &k, mkt_model_columns, err) != 0)
 		return -1;
 	/* Re-routed tokens are part of this model's demand (docs/MODEL.md):
 	   never more than all of it. */
@@ -137,16 +179,21 @@ int mkt_check_group_row(size_t week, const char *group, const double *v, double 
 			sim_error *err)
 {
 	static const bool signed_cols[MKT_GROUP_VALUES] = { [MKT_G_PROFIT] = true,
-							     [MKT_G_CUM_PROFIT] = true };
+							     [MKT_G_CUM_PROFIT] = true,
+							     [MKT_G_LOST] = true };
 	static const bool fractions[MKT_GROUP_VALUES] = { [MKT_G_SHARE] = true,
 							   [MKT_G_ERRORS] = true };
 	static const money_cols k = { MKT_G_IN, MKT_G_OUT, MKT_G_TOKENS, MKT_G_DEMANDED,
 				      MKT_G_FAILED, MKT_G_SPEND, MKT_G_FEE, MKT_G_REVENUE,
-				      MKT_G_COST, MKT_G_PROFIT, -1 };
+				      MKT_G_COST, MKT_G_PROFIT, -1,
+				      MKT_G_REFUSED_QUOTA, MKT_G_LOST, MKT_G_CONVERSIONS,
+				      MKT_G_CONVERSIONS_AWAY, MKT_G_CONVERTED_REVENUE,
+				      MKT_G_FREE_COST };
 	if (check_ranges(week, group, v, MKT_GROUP_VALUES, mkt_group_columns, signed_cols,
-			 fractions, err) != 0)
+			 fractions, err) != 0 ||
+	    check_identities(week, group, v, &k, fee_rate, err) != 0)
 		return -1;
-	return check_identities(week, group, v, &k, fee_rate, err);
+	return check_parts(week, group, v, &k, mkt_group_columns, err);
 }
 
 int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_error *err)
