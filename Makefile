@@ -165,7 +165,8 @@ run: $(PROG)
 # browser, start MPI ranks, kill sweeps on a timer, race two sweeps for a
 # folder or run the baseline experiment many times (they run in `make test`).
 SLOW_TESTS := $(addprefix $(BIN)/tests/,test_report test_sweep_mpi test_sweep_store \
-                test_market_validate test_market_whatif test_ownership test_hostile test_analysis)
+                test_market_validate test_market_whatif test_ownership test_hostile test_analysis \
+                test_market_elasticity)
 FAST_TESTS := $(filter-out $(SLOW_TESTS),$(TESTS))
 check: $(PROG) $(HOOKS_PROG) $(FAST_TESTS)
 	@failed=0; for t in $(FAST_TESTS); do \
