@@ -96,11 +96,12 @@ int sim_store_set_meta(sim_store *s, const char *key, const char *value, sim_err
 /* The file the draws are written to, in the output folder. */
 #define SIM_STORE_DRAWS_FILE "parameter_draws.csv"
 
-/* What a run with `uncertainty` drew: its k fitted settings (path, the
-   estimate, its se) and, for `rows` replications (replication[i]), their
-   values draws[i * k + j]; vectors redrawn and values clamped (out of a
-   setting's range). All heap (sim_store_draws_free). */
+/* A run's k fitted settings (path, the estimate, its se) and, when it
+   drew them (uncertainty), for `rows` replications (replication[i]),
+   their values draws[i * k + j]; vectors redrawn and values clamped (out
+   of a setting's range). All heap (sim_store_draws_free). */
 typedef struct sim_store_draws {
+	bool uncertainty;
 	size_t k, rows;
 	char **paths;
 	double *value, *se;

@@ -74,7 +74,9 @@ int sim_store_set_draws(sim_store *s, const sim_store_draws *d, sim_error *err)
 	int rc = sim__store_exec(s, "DELETE FROM fitted; DELETE FROM parameter_draws", err) == 0 &&
 			 insert_draws(s, d, err) == 0 &&
 			 sim_store_set_meta(s, "draws_redrawn", redrawn, err) == 0 &&
-			 sim_store_set_meta(s, "draws_clamped", clamped, err) == 0 ? 0 : -1;
+			 sim_store_set_meta(s, "draws_clamped", clamped, err) == 0 &&
+			 sim_store_set_meta(s, "uncertainty", d->uncertainty ? "true" : "false",
+					    err) == 0 ? 0 : -1;
 	if (sim__store_exec(s, rc == 0 ? "COMMIT" : "ROLLBACK", rc == 0 ? err : NULL) != 0)
 		rc = -1;
 	return rc;
@@ -140,20 +142,29 @@ static uint64_t meta_count(sim_store *s, const char *key, sim_error *err)
 
 int sim_store_drew(sim_store *s, sim_error *err)
 {
-	long long has = sim__store_query_count(s, "SELECT count(*) FROM sqlite_master WHERE "
-					       "name = 'fitted' AND ?1 = ?1", 0, err);
-	if (has <= 0)
-		return has < 0 ? -1 : 0;
-	long long k = sim__store_query_count(s, "SELECT count(*) FROM fitted WHERE ?1 = ?1", 0, err);
-	return k < 0 ? -1 : k > 0;
+	sim_error e;
+	sim_error_clear(&e);
+	char *v = sim_store_meta(s, "uncertainty", &e);
+	int drew = v && strcmp(v, "true") == 0;
+	free(v);
+	if (e.kind != SIM_ERROR_NONE) {
+		*err = e;
+		return -1;
+	}
+	return drew;
 }
 
 int sim_store_get_draws(sim_store *s, sim_store_draws *d, sim_error *err)
 {
 	memset(d, 0, sizeof *d);
-	int has = sim_store_drew(s, err);
+	long long has = sim__store_query_count(s, "SELECT count(*) FROM sqlite_master WHERE "
+					       "name = 'fitted' AND ?1 = ?1", 0, err);
 	if (has <= 0)
-		return has;
+		return has < 0 ? -1 : 0;
+	int drew = sim_store_drew(s, err);
+	if (drew < 0)
+		return -1;
+	d->uncertainty = drew == 1;
 	int rc = read_fitted(s, d, err);
 	if (rc == 0 && d->k)
 		rc = read_rows(s, d, err);
@@ -183,7 +194,7 @@ int sim_store_export_draws(sim_store *s, sim_results *out, sim_error *err)
 	sim_store_draws d;
 	if (sim_store_get_draws(s, &d, err) != 0)
 		return -1;
-	int rc = d.k ? sim_store_draws_write_csv(&d, out, err) : 0;
+	int rc = d.uncertainty ? sim_store_draws_write_csv(&d, out, err) : 0;
 	sim_store_draws_free(&d);
 	return rc;
 }

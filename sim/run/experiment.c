@@ -432,6 +432,11 @@ const sim_draws *sim_experiment_draws(const sim_experiment *x)
 	return x->drawing ? &x->draws : NULL;
 }
 
+const sim_draws *sim_experiment_fitted(const sim_experiment *x)
+{
+	return x->draws.k ? &x->draws : NULL;
+}
+
 const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
 {
 	return x->params;

@@ -119,6 +119,8 @@ void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop);
 /* The draws of the fitted settings when x has `uncertainty` and a
    non-empty `fitted` list, else NULL. */
 const sim_draws *sim_experiment_draws(const sim_experiment *x);
+/* The `fitted` list checked, drawn or not; NULL when empty. */
+const sim_draws *sim_experiment_fitted(const sim_experiment *x);
 
 /* Runs replication `replication` of x on a fresh engine and records its
    rows into tables (the model must have `record`); *events grows by the

@@ -110,8 +110,8 @@ static int fill_draws(const sim_draws *d, uint64_t seed, size_t reps, sim_store_
 	sd->paths = malloc(d->k * sizeof *sd->paths);
 	sd->value = malloc(d->k * sizeof *sd->value);
 	sd->se = malloc(d->k * sizeof *sd->se);
-	sd->replication = malloc(reps * sizeof *sd->replication);
-	sd->draws = malloc(reps * d->k * sizeof *sd->draws);
+	sd->replication = malloc((reps + 1) * sizeof *sd->replication);
+	sd->draws = malloc((reps + 1) * d->k * sizeof *sd->draws);
 	if (!sd->paths || !sd->value || !sd->se || !sd->replication || !sd->draws)
 		return oom(err);
 	for (size_t j = 0; j < d->k; j++) {
@@ -130,17 +130,20 @@ static int fill_draws(const sim_draws *d, uint64_t seed, size_t reps, sim_store_
 	return 0;
 }
 
-/* With `uncertainty`, the draws of every replication a point may run: a
-   function of the seed alone, so recorded here, whoever runs them. */
+/* The fitted settings and, with `uncertainty`, the draws of every
+   replication a point may run: a function of the seed alone, so recorded
+   here, whoever runs them. */
 static int record_draws(sim_store *st, const sim_experiment *x, sim_error *err)
 {
-	const sim_draws *d = sim_experiment_draws(x);
+	const sim_draws *d = sim_experiment_fitted(x);
 	const sim_experiment_params *ep = sim_experiment_settings(x);
 	if (!d)
 		return 0;
+	bool drawing = sim_experiment_draws(x) != NULL;
 	sim_store_draws sd;
-	int rc = fill_draws(d, (uint64_t)ep->seed, sim_replications_limit(&ep->replications), &sd,
-			    err);
+	int rc = fill_draws(d, (uint64_t)ep->seed,
+			    drawing ? sim_replications_limit(&ep->replications) : 0, &sd, err);
+	sd.uncertainty = drawing;
 	if (rc == 0)
 		rc = sim_store_set_draws(st, &sd, err);
 	free(sd.paths); /* the strings are the experiment's */
