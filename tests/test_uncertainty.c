@@ -14,6 +14,8 @@
  *     (the draws reach forked workers), the summary adds _p025/_p975 and
  *     the draws' band is wider than the CI of the mean; uncertainty off
  *     writes neither, and the fitted values apply as fixed settings;
+ *   - a run whose replication failed (MARKETSIM_FAULT), resumed, ends
+ *     with the draws and band of one that ran straight through;
  *   - a --set of a fitted path wins (that path not drawn);
  *   - bad input (a correlation not positive definite, of the wrong
  *     length, a path that is no setting) exits 2 with file:line and the
@@ -162,6 +164,23 @@ static void test_workers(void **state)
 	free(report);
 }
 
+/* Ensure a run whose replication failed, resumed, ends with the same
+   draws and band as one that ran straight through. */
+static void test_resume(void **state)
+{
+	(void)state;
+	assert_int_equal(system("rm -rf " OUT "/resumed"), 0);
+	setenv("MARKETSIM_FAULT", "0:5:error", 1);
+	test_result *r = test_run_hooks("run " CFG " -q --no-plots -o " OUT "/resumed");
+	unsetenv("MARKETSIM_FAULT");
+	assert_int_equal(r->status, 1);
+	free(r);
+	test_run_ok("run " CFG " -q --no-plots --resume -o " OUT "/resumed");
+	test_run_ok("run " CFG " -q --no-plots --force -j 1 -o " OUT "/straight");
+	test_same_file(OUT "/resumed/parameter_draws.csv", OUT "/straight/parameter_draws.csv");
+	test_same_file(OUT "/resumed/summary.csv", OUT "/straight/summary.csv");
+}
+
 /* Ensure uncertainty off writes the outputs as before, the fitted values
    fixed, and that a --set of a fitted path wins over its draw. */
 static void test_off_and_set(void **state)
@@ -221,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_reproducible),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_off_and_set),
 		cmocka_unit_test(test_bad_input),
 	};
