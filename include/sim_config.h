@@ -398,6 +398,10 @@ int sim_config_write(const sim_config *cfg, FILE *f);
 /* The string value at path, or NULL when absent or not a string. Lets the
    runner read `model` before it knows the rest of the schema. */
 const char *sim_config_get_string(const sim_config *cfg, const char *path);
+/* The number (int or float) at path into *out; false, *out untouched,
+   when absent or not a number. Lets the runner read the `fitted` list
+   before the settings it names are checked. */
+bool sim_config_get_number(const sim_config *cfg, const char *path, double *out);
 /* Whether the tree has a setting at path, whatever its type. */
 bool sim_config_has(const sim_config *cfg, const char *path);
 

@@ -20,6 +20,7 @@
 #ifndef SIM_TABLE_H
 #define SIM_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sim_error.h"
@@ -115,6 +116,17 @@ void sim_table_put_number(FILE *f, double v);
    mean_b, diff_mean, diff_lo, diff_hi, diff_sd, sd_independent,
    variance_reduction. */
 void sim_table_put_paired(FILE *f, const sim_paired_stats *ps);
+
+/* The 2.5th and 97.5th percentiles of the finite ones of n values (GSL's
+   quantile: linear interpolation between order statistics), NaN when none
+   is finite: the 95% band across replications. Reorders x. */
+void sim_table_band(double *x, size_t n, double *p025, double *p975);
+
+/* With bands on, every value column of the CSVs also gets <name>_p025 and
+   <name>_p975 after <name>_hi: the 95% band across replications (a run
+   with parameter uncertainty, whose charts draw it). Off by default, and
+   then the CSVs are as they were. */
+void sim_table_set_bands(sim_table_set *set, bool on);
 
 /* Writes every table of the set into out, aggregated as described above. */
 int sim_table_set_write(const sim_table_set *set, sim_results *out,

@@ -6,7 +6,8 @@
 # .svg. Two panels sharing the week axis and the legend: revenue earned
 # since week 0 above, profit since week 0 below.
 # A provider giving a model away for free burns money, so its profit runs
-# below the zero line, which is drawn heavier. Bands are 95% CIs.
+# below the zero line, which is drawn heavier. Bands are 95% CIs of the mean, or with parameter
+# uncertainty the 95% band across replications (see below).
 
 if (!exists("datadir") || !exists("outdir")) {
 	exit error "set datadir and outdir: gnuplot -e \"datadir='DIR'; outdir='OUTDIR'\" market_revenue.gp"
@@ -72,13 +73,21 @@ providers = keys(file, "provider")
 n = words(providers)
 is(i) = strcol("provider") eq word(providers, i)
 val(i, c) = is(i) ? column(c) : NaN
+# Which band: a run that drew its fitted settings (parameter_draws.csv
+# beside the CSVs) draws the 2.5-97.5 percentiles of the replications'
+# values, which include parameter uncertainty; any other, the 95% CI of
+# the mean, which includes only the simulation's noise.
+unc = system("test -r '" . datadir . "/parameter_draws.csv' && echo ok") eq "ok"
+LO = unc ? "_p025" : "_lo"
+HI = unc ? "_p975" : "_hi"
+BAND = unc ? "95% band across replications: Monte Carlo noise + parameter uncertainty" : "95% CI"
 
 # Ranges over every provider's band, in dollars.
 # (stats refuses to run on a time axis, hence the switch.)
 set xdata
-stats file using (column("cum_revenue_hi")) name "REV" nooutput
-stats file using (column("cum_profit_lo")) name "PLO" nooutput
-stats file using (column("cum_profit_hi")) name "PHI" nooutput
+stats file using (column("cum_revenue" . HI)) name "REV" nooutput
+stats file using (column("cum_profit" . LO)) name "PLO" nooutput
+stats file using (column("cum_profit" . HI)) name "PHI" nooutput
 set xdata time
 big(a, b) = a > b ? a : b
 rev_hi = big(REV_max, 1)
@@ -114,7 +123,7 @@ do for [fmt in "png svg"] {
 		set terminal svg size 1200,700 enhanced font 'DejaVu Sans,11' background rgb "white"
 	}
 	set output outdir . "/market_revenue." . fmt
-	set multiplot title "Cumulative revenue and profit by provider since week 0 (mean and 95% CI over replications)" font ",13"
+	set multiplot title "Cumulative revenue and profit by provider since week 0 " . (unc ? "\n(mean and " . BAND . ")" : "(mean and 95% CI over replications)") font ",13"
 
 	set tmargin at screen 0.90
 	set bmargin at screen 0.55
@@ -125,7 +134,7 @@ do for [fmt in "png svg"] {
 	hi = rev_hi
 	set yrange [0:pad(hi, 0.1)]
 	@MONEY_TICS
-	plot for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_revenue_lo")):(val(i, "cum_revenue_hi")) \
+	plot for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_revenue" . LO)):(val(i, "cum_revenue" . HI)) \
 		with filledcurves fc rgb pal(i) notitle, \
 	     for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_revenue_mean")) \
 		with lines lw 2 lc rgb pal(i) dt dash(i) title word(providers, i)
@@ -141,7 +150,7 @@ do for [fmt in "png svg"] {
 	hi = p_hi
 	set yrange [pad(lo, -0.1):pad(hi, 0.1)]
 	@MONEY_TICS
-	plot for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_profit_lo")):(val(i, "cum_profit_hi")) \
+	plot for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_profit" . LO)):(val(i, "cum_profit" . HI)) \
 		with filledcurves fc rgb pal(i) notitle, \
 	     for [i=1:n] file using (timecolumn(2, TF)):(val(i, "cum_profit_mean")) \
 		with lines lw 2 lc rgb pal(i) dt dash(i) notitle, \

@@ -74,8 +74,16 @@ ocolor(i) = word(origins, i) eq "CN" ? "#d62728" : word(origins, i) eq "US" ? "#
 	    word(origins, i) eq "EU" ? "#2ca02c" : pal(i + 3)
 is(i) = strcol("origin") eq word(origins, i)
 pct(i, c) = is(i) ? 100 * column(c) : NaN
+# Which band: a run that drew its fitted settings (parameter_draws.csv
+# beside the CSVs) draws the 2.5-97.5 percentiles of the replications'
+# values, which include parameter uncertainty; any other, the 95% CI of
+# the mean, which includes only the simulation's noise.
+unc = system("test -r '" . datadir . "/parameter_draws.csv' && echo ok") eq "ok"
+LO = unc ? "_p025" : "_lo"
+HI = unc ? "_p975" : "_hi"
+BAND = unc ? "95% band across replications: Monte Carlo noise + parameter uncertainty" : "95% CI"
 
-set title "Share of weekly tokens by model origin (mean and 95% CI over replications)"
+set title "Share of weekly tokens by model origin " . (unc ? "\n(mean and " . BAND . ")" : "(mean and 95% CI over replications)")
 set ylabel "share of tokens (%)"
 set yrange [0:100]
 set format y "%g%%"
@@ -88,10 +96,10 @@ do for [fmt in "png svg"] {
 		set terminal svg size 1200,700 enhanced font 'DejaVu Sans,11' background rgb "white"
 	}
 	set output outdir . "/market_token_share." . fmt
-	plot for [i=1:n] file using (timecolumn(2, TF)):(pct(i, "token_share_lo")):(pct(i, "token_share_hi")) \
+	plot for [i=1:n] file using (timecolumn(2, TF)):(pct(i, "token_share" . LO)):(pct(i, "token_share" . HI)) \
 		with filledcurves fc rgb ocolor(i) notitle, \
 	     for [i=1:n] file using (timecolumn(2, TF)):(pct(i, "token_share_mean")) \
 		with lines lw 2.5 lc rgb ocolor(i) title word(origins, i), \
-	     keyentry with filledcurves fc rgb "#888888" title "95% CI"
+	     keyentry with filledcurves fc rgb "#888888" title (unc ? "95% band" : "95% CI")
 	unset output
 }

@@ -222,9 +222,46 @@ static int correlation_table(const sim_analysis *a, const sim_calib_result *r,
 	return rc;
 }
 
-/* The fitted settings as an experiment file's `set` list (DIR/<fragment>),
-   to @include at the top level of an experiment file: its settings then
-   take the fitted values, exactly (17 digits), before any --set. */
+/* v in 17 digits as a libconfig float: with a '.' or exponent always (an
+   array's elements must all be floats, and "1" would be an int). */
+static void put_float(FILE *fp, const char *before, double v)
+{
+	char b[40];
+	snprintf(b, sizeof b, "%.17g", v);
+	fprintf(fp, "%s%s%s", before, b, strpbrk(b, ".eEni") ? "" : ".0");
+}
+
+/* The fitted settings as `fitted` (value, se) and `fitted_correlation`,
+   what `uncertainty = true` draws from; NaN (not identified) becomes se 0
+   and an independent correlation, so the file still loads. */
+static void put_fitted(FILE *fp, const sim_analysis *a, const sim_calib_result *r)
+{
+	bool known = true;
+	for (size_t j = 0; j < a->dim * a->dim; j++)
+		known = known && isfinite(r->corr[j]);
+	fputs("fitted = (\n", fp);
+	for (size_t j = 0; j < a->dim; j++) {
+		fprintf(fp, "  { path = \"%s\";", a->paths[j]);
+		put_float(fp, " value = ", r->x[j]);
+		put_float(fp, "; se = ", isfinite(r->se[j]) ? r->se[j] : 0.0);
+		fprintf(fp, "; }%s\n", j + 1 < a->dim ? "," : "");
+	}
+	/* Symmetric with a unit diagonal exactly, as the loader checks (the
+	   estimate's differ in the last digits). */
+	fputs(");\nfitted_correlation = [", fp);
+	for (size_t i = 0; i < a->dim; i++)
+		for (size_t j = 0; j < a->dim; j++) {
+			double c = i == j || !known ? (double)(i == j) :
+				   0.5 * (r->corr[i * a->dim + j] + r->corr[j * a->dim + i]);
+			put_float(fp, j ? ", " : i ? ",\n  " : " ", c);
+		}
+	fputs(" ];\n", fp);
+}
+
+/* The fitted settings (DIR/<fragment>), to @include at the top level of
+   an experiment file: a `set` list, which older files rely on, and the
+   `fitted` list with its correlation (docs/ANALYSIS.md), which carries the
+   standard errors `uncertainty = true` draws with. */
 static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *err)
 {
 	const sim_analysis *a = f->a;
@@ -237,12 +274,16 @@ static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *er
 	}
 	fprintf(fp, "# Settings fitted by `marketsim calibrate %s` (loss %.6g over the fit\n"
 		"# targets). @include this file at the top level of an experiment file\n"
-		"# (one that has no `set` list of its own): each setting below then takes\n"
-		"# the fitted value, before any --set.\nset = (\n", a->opt->config_path, r->loss);
+		"# (one that has no `set` or `fitted` list of its own): each setting below\n"
+		"# then takes the fitted value, before any --set; with `uncertainty = true`\n"
+		"# each replication draws them from N(value, D C D), D = diag(se), C =\n"
+		"# fitted_correlation (docs/ANALYSIS.md).\nset = (\n", a->opt->config_path,
+		r->loss);
 	for (size_t j = 0; j < a->dim; j++)
 		fprintf(fp, "  { path = \"%s\"; value = \"%.17g\"; }%s  # se %.6g\n", a->paths[j],
 			r->x[j], j + 1 < a->dim ? "," : "", r->se[j]);
 	fputs(");\n", fp);
+	put_fitted(fp, a, r);
 	if (sim_results_close_file(out, fp, err) != 0) {
 		sim_results_abort(out);
 		return -1;

@@ -504,6 +504,19 @@ const char *sim_config_get_string(const sim_config *cfg, const char *path)
 		       : NULL;
 }
 
+bool sim_config_get_number(const sim_config *cfg, const char *path, double *out)
+{
+	const config_setting_t *s = config_lookup(&cfg->lc, path);
+	int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+	if (type == CONFIG_TYPE_FLOAT)
+		*out = config_setting_get_float(s);
+	else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		*out = (double)config_setting_get_int64(s);
+	else
+		return false;
+	return true;
+}
+
 bool sim_config_has(const sim_config *cfg, const char *path)
 {
 	return config_lookup(&cfg->lc, path) != NULL;

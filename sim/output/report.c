@@ -165,7 +165,7 @@ static void meta_item(FILE *f, const sim__report_data *d, const char *key, const
 }
 
 typedef struct present {
-	bool notes, validation, sweep, results, charts, files, config;
+	bool notes, validation, sweep, results, uncertainty, charts, files, config;
 } present;
 
 static void write_title(FILE *f, const char *title, const sim__report_data *d,
@@ -180,11 +180,12 @@ static void write_title(FILE *f, const char *title, const sim__report_data *d,
 	};
 	static const char *const anchors[][2] = {
 		{ "notes", "Notes" }, { "validation", "Validation" }, { "sweep", "Sweep" },
-		{ "results", "Results" }, { "charts", "Charts" }, { "files", "Files" },
+		{ "results", "Results" }, { "uncertainty", "Parameter uncertainty" },
+		{ "charts", "Charts" }, { "files", "Files" },
 		{ "configuration", "Resolved configuration" },
 	};
 	const bool shown[] = { has->notes, has->validation, has->sweep, has->results,
-			       has->charts, has->files, has->config };
+			       has->uncertainty, has->charts, has->files, has->config };
 	fputs("<header class=\"top\">\n<p class=\"kicker\">marketsim report</p>\n<h1>", f);
 	sim__html(f, title);
 	fputs("</h1>\n<ul class=\"meta\">", f);
@@ -265,7 +266,7 @@ static int write_page(FILE *f, const char *dir, inputs *in, sim_error *err)
 	const sim__report_data *d = &in->data;
 	present has = {
 		.notes = in->notes, .validation = d->validated, .sweep = d->sweep,
-		.results = d->nresults > 0,
+		.results = d->nresults > 0, .uncertainty = d->draws.k > 0,
 		.charts = in->png_count > 0, .files = in->csv_count > 0, .config = d->stored,
 	};
 	const char *title = title_of(dir, d);
@@ -280,6 +281,8 @@ static int write_page(FILE *f, const char *dir, inputs *in, sim_error *err)
 		sim__report_tables_sweep(f, &d->table);
 	if (has.results)
 		sim__report_tables_results(f, d->results, d->nresults);
+	if (has.uncertainty)
+		sim__report_tables_uncertainty(f, &d->draws);
 	if (has.charts &&
 	    sim__report_sections_charts(f, in->plots_dir, in->pngs, in->png_count, err) != 0)
 		return -1;

@@ -14,6 +14,7 @@
 #include "html.h"
 #include "sim_validation.h"
 #include "result_table.h"
+#include "store.h"
 
 /* A sweep's points with the metrics its `plot` setting names: each
    point's mean and 95% CI over its replications. */
@@ -41,6 +42,7 @@ typedef struct sim__report_data {
 	sim__report_sweep table;
 	sim_result_table *results; /* an analysis's derived tables */
 	size_t nresults;
+	sim_store_draws draws;  /* the fitted settings (k 0: none), drawn or not */
 } sim__report_data;
 
 /* report_store.c: reads DIR/results.sqlite into *d (all empty when there
@@ -61,6 +63,10 @@ void sim__report_tables_results(FILE *f, const sim_result_table *t, size_t n);
 /* The Resolved configuration section: the facts, the model's notes and
    the settings. */
 void sim__report_tables_configuration(FILE *f, const sim__report_data *d);
+/* The fitted settings (value, se; the draws' mean and sd) and which band
+   the charts draw: across replications with parameter uncertainty, else
+   the CI of the mean. */
+void sim__report_tables_uncertainty(FILE *f, const sim_store_draws *d);
 
 /* report_sections.c: the Question section from the experiment file's
    text (its header comment; modifies config). */

@@ -244,7 +244,8 @@ int sim__report_store_load(const char *dir, sim__report_data *d, sim_error *err)
 	if (load_experiment(s, d, &e) != 0 || load_provenance(s, d, &e) != 0 ||
 	    (validated = sim_store_load_validation(s, &d->validation, &e)) < 0 ||
 	    (d->sweep && load_sweep(s, &d->table, &e) != 0) ||
-	    sim_store_result_tables(s, &d->results, &d->nresults, &e) != 0)
+	    sim_store_result_tables(s, &d->results, &d->nresults, &e) != 0 ||
+	    sim_store_get_draws(s, &d->draws, &e) != 0)
 		goto done;
 	d->validated = validated == 1;
 	rc = 0;
@@ -264,5 +265,6 @@ void sim__report_store_free(sim__report_data *d)
 	sim_validation_free(&d->validation);
 	free_sweep(&d->table);
 	sim_store_free_result_tables(d->results, d->nresults);
+	sim_store_draws_free(&d->draws);
 	memset(d, 0, sizeof *d);
 }

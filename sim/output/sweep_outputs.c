@@ -492,7 +492,7 @@ static int write_sweep_files(sim_store *s, const sweep_meta *m, const sweep_poin
 	    write_reference(p, (size_t)atol(m->reference), out, w.x, w.y, w.work, notes,
 			    err) != 0 ||
 	    write_failures(s, p, out, notes, failed, err) != 0 ||
-	    write_replications(s, out, err) != 0 ||
+	    write_replications(s, out, err) != 0 || sim_store_export_draws(s, out, err) != 0 ||
 	    (m->plot[0] &&
 	     write_plot_list(m->plot, strcmp(m->mode, "grid") == 0, p, out, err) != 0))
 		goto done;
@@ -524,8 +524,14 @@ int sim_sweep_outputs_write(const char *dir, const char *out_dir, const sim_mode
 	sweep_points p = { 0 };
 	size_t nfailed = 0;
 	int rc = -1;
-	if (read_meta(s, &m, err) != 0 || load_points(s, &p, err) != 0)
+	int drew = -1;
+	if (read_meta(s, &m, err) != 0 || load_points(s, &p, err) != 0 ||
+	    (drew = sim_store_drew(s, err)) < 0)
 		goto done;
+	/* Parameter uncertainty: the CSVs add the band the charts draw. */
+	for (size_t i = 0; i < p.count; i++)
+		if (p.tables[i])
+			sim_table_set_bands(p.tables[i], drew == 1);
 	for (size_t i = 0; i < p.count; i++)
 		if (p.tables[i] && write_point(&p, i, model, out_dir, m.name, err) != 0)
 			goto done;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 struct sim_table {
 	char *file;
@@ -26,6 +28,7 @@ struct sim_table {
 struct sim_table_set {
 	size_t count, capacity;
 	sim_table **tables;
+	bool bands; /* the CSVs add each value's 95% band (sim_table_set_bands) */
 };
 
 sim_table_set *sim_table_set_new(void)
@@ -310,8 +313,61 @@ long sim_table_find_row(const sim_table *t, const char *k0, const char *k1)
 	return -1;
 }
 
+void sim_table_band(double *x, size_t n, double *p025, double *p975)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(x[i]))
+			x[k++] = x[i];
+	if (k == 0) {
+		*p025 = *p975 = NAN;
+		return;
+	}
+	gsl_sort(x, 1, k);
+	*p025 = gsl_stats_quantile_from_sorted_data(x, 1, k, 0.025);
+	*p975 = gsl_stats_quantile_from_sorted_data(x, 1, k, 0.975);
+}
+
+/* The header: labels, keys, then each value's mean, sd, lo, hi (and its
+   band's p025, p975). */
+static void put_header(FILE *f, const sim_table *t, const char *const *labels, size_t nlabels,
+		       bool bands)
+{
+	for (size_t i = 0; i < nlabels; i++)
+		fprintf(f, "%s,", labels[i]);
+	for (size_t k = 0; k < t->key_count; k++)
+		fprintf(f, "%s%s", k ? "," : "", t->key_names[k]);
+	for (size_t c = 0; c < t->value_count; c++) {
+		const char *n = t->value_names[c];
+		fprintf(f, "%s%s_mean,%s_sd,%s_lo,%s_hi", t->key_count || c ? "," : "",
+			n, n, n, n);
+		if (bands)
+			fprintf(f, ",%s_p025,%s_p975", n, n);
+	}
+	fputc('\n', f);
+}
+
+/* Row r's aggregates of value column c over the replications (column:
+   scratch for t->reps values). */
+static void put_stats(FILE *f, const sim_table *t, size_t r, size_t c, double *column,
+		      bool bands)
+{
+	for (size_t rep = 0; rep < t->reps; rep++)
+		column[rep] = sim_table_value(t, rep, r, c);
+	double s[6];
+	sim_table_stats(column, t->reps, &s[0], &s[1], &s[2], &s[3]);
+	if (bands)
+		sim_table_band(column, t->reps, &s[4], &s[5]);
+	for (int i = 0; i < (bands ? 6 : 4); i++) {
+		if (t->key_count || c || i)
+			fputc(',', f);
+		put_number(f, s[i]);
+	}
+}
+
 static int write_table(const sim_table *t, sim_results *out, const char *const *labels,
-		       const char *const *label_values, size_t nlabels, sim_error *err)
+		       const char *const *label_values, size_t nlabels, bool bands,
+		       sim_error *err)
 {
 	FILE *f = sim_results_create(out, t->file, err);
 	if (!f)
@@ -321,36 +377,23 @@ static int write_table(const sim_table *t, sim_results *out, const char *const *
 		sim_results_close_file(out, f, NULL);
 		return oom(err);
 	}
-	for (size_t i = 0; i < nlabels; i++)
-		fprintf(f, "%s,", labels[i]);
-	for (size_t k = 0; k < t->key_count; k++)
-		fprintf(f, "%s%s", k ? "," : "", t->key_names[k]);
-	for (size_t c = 0; c < t->value_count; c++) {
-		const char *n = t->value_names[c];
-		fprintf(f, "%s%s_mean,%s_sd,%s_lo,%s_hi", t->key_count || c ? "," : "",
-			n, n, n, n);
-	}
-	fputc('\n', f);
+	put_header(f, t, labels, nlabels, bands);
 	for (size_t r = 0; r < t->rows; r++) {
 		for (size_t i = 0; i < nlabels; i++)
 			fprintf(f, "%s,", label_values[i]);
 		for (size_t k = 0; k < t->key_count; k++)
 			fprintf(f, "%s%s", k ? "," : "", sim_table_key(t, r, k));
-		for (size_t c = 0; c < t->value_count; c++) {
-			for (size_t rep = 0; rep < t->reps; rep++)
-				column[rep] = sim_table_value(t, rep, r, c);
-			double s[4];
-			sim_table_stats(column, t->reps, &s[0], &s[1], &s[2], &s[3]);
-			for (int i = 0; i < 4; i++) {
-				if (t->key_count || c || i)
-					fputc(',', f);
-				put_number(f, s[i]);
-			}
-		}
+		for (size_t c = 0; c < t->value_count; c++)
+			put_stats(f, t, r, c, column, bands);
 		fputc('\n', f);
 	}
 	free(column);
 	return sim_results_close_file(out, f, err);
+}
+
+void sim_table_set_bands(sim_table_set *set, bool on)
+{
+	set->bands = on;
 }
 
 int sim_table_set_write_labelled(const sim_table_set *set, sim_results *out,
@@ -358,7 +401,7 @@ int sim_table_set_write_labelled(const sim_table_set *set, sim_results *out,
 				 size_t n, sim_error *err)
 {
 	for (size_t i = 0; i < set->count; i++)
-		if (write_table(set->tables[i], out, names, values, n, err) != 0)
+		if (write_table(set->tables[i], out, names, values, n, set->bands, err) != 0)
 			return -1;
 	return 0;
 }

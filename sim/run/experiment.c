@@ -27,6 +27,18 @@ static const sim_setting assignment_rows[] = {
 static const sim_schema assignment_schema =
 	SIM_SCHEMA("assignment", assignment_rows, sim_assignment, NULL);
 
+static const sim_setting fitted_rows[] = {
+	SIM_STRING("path", sim_fitted, path, NULL,
+		   "The setting, as --set names it (a number setting of the model)"),
+	SIM_FLOAT("value", sim_fitted, value, NULL, -1e300, 1e300,
+		  "Its estimate: the value it takes, or the mean of its draws (uncertainty)"),
+	SIM_FLOAT("se", sim_fitted, se, "0", 0, 1e300,
+		  "The estimate's standard error: the sd of its draws (0: not drawn)"),
+};
+
+static const sim_schema fitted_schema =
+	SIM_SCHEMA("fitted setting", fitted_rows, sim_fitted, NULL);
+
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
 		   "Which model runs this experiment (see `marketsim config-doc`)"),
@@ -49,6 +61,17 @@ static const sim_setting experiment_settings[] = {
 	SIM_LIST("set", sim_experiment_params, set, &assignment_schema, 0, 10000,
 		 "Settings changed by path, applied before --set: ( { path = \"market.fee\"; "
 		 "value = \"0.05\"; } ); what `marketsim calibrate` writes to @include"),
+	SIM_LIST("fitted", sim_experiment_params, fitted, &fitted_schema, 0, 1000,
+		 "Settings fitted by `marketsim calibrate`, each taking its value after `set` "
+		 "and before --set: ( { path = \"m.a\"; value = 1.5; se = 0.1; } ); a "
+		 "--set of the same path wins (its se becomes 0)"),
+	SIM_NUMBERS("fitted_correlation", sim_experiment_params, fitted_correlation, "[]", -1, 1,
+		    0, 0, "Correlation of the `fitted` estimates, k x k row by row, positive "
+		    "definite; empty: independent"),
+	SIM_BOOL("uncertainty", sim_experiment_params, uncertainty, "false",
+		 "Replication r draws the `fitted` settings from N(value, D C D), D = diag(se), "
+		 "C = fitted_correlation, from its own stream of (seed, r): the charts then "
+		 "show the 95% band across replications, parameter uncertainty included"),
 	SIM_GROUP("optimize", sim_experiment_params, optimize, &sim_optimize_schema,
 		  "`marketsim optimize`: the metric to maximise or minimise and the settings to vary"),
 	SIM_GROUP("calibrate", sim_experiment_params, calibrate, &sim_calibrate_schema,
@@ -97,12 +120,15 @@ struct sim_experiment {
 	void *params; /* experiment params, then the model's at model_offset() */
 	const volatile sig_atomic_t *stop; /* watched by every replication */
 	bool check; /* the models check their invariants (--check) */
+	sim_draws draws; /* the `fitted` list checked (k 0 when empty) */
+	bool drawing;    /* `uncertainty`: each replication draws them */
 };
 
 void sim_experiment_free(sim_experiment *x)
 {
 	if (!x)
 		return;
+	sim_draws_free(&x->draws);
 	if (x->params)
 		sim_params_free(&x->root, x->params);
 	free(x->params);
@@ -279,6 +305,82 @@ static int apply_set_list(sim_experiment *x, sim_error *err)
 	}
 }
 
+/* Applies the `fitted` list's values (after `set`, before --set), as
+   --set would; an error is reported at the entry. Entries the tree lacks
+   parts of are left to the schema check, which names what is missing. */
+static int apply_fitted_list(sim_experiment *x, sim_error *err)
+{
+	for (size_t i = 0;; i++) {
+		char at[64], assignment[1200];
+		snprintf(at, sizeof at, "fitted.[%zu]", i);
+		if (!sim_config_has(x->cfg, at))
+			return 0;
+		snprintf(at, sizeof at, "fitted.[%zu].path", i);
+		const char *path = sim_config_get_string(x->cfg, at);
+		double value;
+		snprintf(at, sizeof at, "fitted.[%zu].value", i);
+		if (!path || !sim_config_get_number(x->cfg, at, &value))
+			continue;
+		snprintf(assignment, sizeof assignment, "%.1000s=%.17g", path, value);
+		sim_error e;
+		sim_error_clear(&e);
+		if (sim_config_set(x->cfg, &x->root, assignment, &e) != 0) {
+			snprintf(at, sizeof at, "fitted.[%zu]", i);
+			return sim_config_error_at(x->cfg, at, err, "%s%s%s", e.path,
+						   e.path[0] ? ": " : "", e.message);
+		}
+	}
+}
+
+/* Whether one of the n assignments ("path=value") sets `path`. */
+static bool assigns(const char *const *a, size_t n, const char *path)
+{
+	size_t len = strlen(path);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(a[i], path, len) == 0 && a[i][len] == '=')
+			return true;
+	return false;
+}
+
+/* A fitted entry whose path a --set or the point's own assignments name
+   takes the value they gave, with se 0: it is not drawn, and the resolved
+   configuration says so (a rerun from it draws the same). */
+static int pin_assigned(sim_experiment *x, const sim_run_options *opt,
+			const char *const *extra, size_t n, sim_error *err)
+{
+	for (size_t i = 0;; i++) {
+		char at[64], assignment[128];
+		snprintf(at, sizeof at, "fitted.[%zu].path", i);
+		const char *path = sim_config_get_string(x->cfg, at);
+		double value;
+		if (!sim_config_has(x->cfg, at))
+			return 0;
+		if (!path || !(assigns(opt->overrides, opt->override_count, path) ||
+			       assigns(extra, n, path)) || !sim_config_get_number(x->cfg, path, &value))
+			continue;
+		snprintf(assignment, sizeof assignment, "fitted.[%zu].value=%.17g", i, value);
+		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
+			return -1;
+		snprintf(assignment, sizeof assignment, "fitted.[%zu].se=0", i);
+		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
+			return -1;
+	}
+}
+
+/* Checks the `fitted` list against the schema, once resolved: the draws'
+   plan, kept when `uncertainty` asks for draws. */
+static int plan_draws(sim_experiment *x, sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	if (ep->fitted.count == 0 && ep->fitted_correlation.count == 0)
+		return 0;
+	if (sim_draws_plan(&x->draws, &x->root, x->params, x->model->name, &ep->fitted,
+			   &ep->fitted_correlation, x->cfg, err) != 0)
+		return -1;
+	x->drawing = ep->uncertainty && x->draws.k > 0;
+	return 0;
+}
+
 sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 				    const sim_run_options *opt, const char *const *extra,
 				    size_t n, sim_error *err)
@@ -296,7 +398,7 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	if (apply_set_list(x, err) != 0)
+	if (apply_set_list(x, err) != 0 || apply_fitted_list(x, err) != 0)
 		goto done;
 	for (size_t i = 0; i < opt->override_count; i++)
 		if (sim_config_set(x->cfg, &x->root, opt->overrides[i], err) != 0)
@@ -304,8 +406,12 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 	for (size_t i = 0; i < n; i++)
 		if (sim_config_set(x->cfg, &x->root, extra[i], err) != 0)
 			goto done;
+	if (pin_assigned(x, opt, extra, n, err) != 0)
+		goto done;
 	rc = sim_config_resolve(x->cfg, &x->root, x->params, err);
 	x->check = opt->check || CHECK_ALWAYS;
+	if (rc == 0)
+		rc = plan_draws(x, err);
 	if (rc == 0)
 		rc = check_name(x, opt->config_path, err);
 done:
@@ -319,6 +425,16 @@ done:
 void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop)
 {
 	x->stop = stop;
+}
+
+const sim_draws *sim_experiment_draws(const sim_experiment *x)
+{
+	return x->drawing ? &x->draws : NULL;
+}
+
+const sim_draws *sim_experiment_fitted(const sim_experiment *x)
+{
+	return x->draws.k ? &x->draws : NULL;
 }
 
 const sim_experiment_params *sim_experiment_settings(const sim_experiment *x)
@@ -449,7 +565,31 @@ static int run_on_fresh_engine(const sim_experiment *x, uint64_t replication,
 	return rc;
 }
 
-int sim_experiment_run_replication(const sim_experiment *x, const char *name,
+/* The replication with its draw of the fitted settings written into x's
+   params (their cross-setting checks run again), then put back. */
+static int run_drawn(sim_experiment *x, uint64_t replication, const char *name,
+		     sim_table_set *tables, sim_engine **eng, void **state, uint64_t *events,
+		     sim_error *err)
+{
+	const sim_experiment_params *ep = x->params;
+	size_t k = x->draws.k;
+	double *v = malloc(2 * k * sizeof *v);
+	if (!v)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
+	int rc = sim_draws_draw(&x->draws, (uint64_t)ep->seed, replication, v, NULL, err);
+	if (rc == 0) {
+		sim_draws_apply(&x->draws, &x->root, x->params, v, v + k);
+		rc = sim_params_check(&x->root, x->params, x->cfg, err);
+		if (rc == 0)
+			rc = run_on_fresh_engine(x, replication, name, tables, eng, state, events,
+						 err);
+		sim_draws_restore(&x->draws, &x->root, x->params, v + k);
+	}
+	free(v);
+	return rc;
+}
+
+int sim_experiment_run_replication(sim_experiment *x, const char *name,
 				   uint64_t replication, sim_table_set *tables,
 				   uint64_t *events, char **notes, sim_error *err)
 {
@@ -461,7 +601,9 @@ int sim_experiment_run_replication(const sim_experiment *x, const char *name,
 				     x->model->name);
 	sim_engine *eng = NULL;
 	void *state = NULL;
-	int rc = run_on_fresh_engine(x, replication, name, tables, &eng, &state, events, err);
+	int rc = x->drawing ? run_drawn(x, replication, name, tables, &eng, &state, events, err)
+			    : run_on_fresh_engine(x, replication, name, tables, &eng, &state, events,
+						  err);
 	if (rc == 0 && notes && x->model->summarize) {
 		size_t len = 0;
 		FILE *f = open_memstream(notes, &len);

@@ -20,6 +20,7 @@
 #include "replications.h"
 #include "sweep_points.h"
 #include "analysis_params.h"
+#include "draws.h"
 
 /* The settings every experiment file has besides the model's group. */
 /* One assignment of the experiment file's `set` list: the setting at
@@ -42,6 +43,12 @@ typedef struct sim_experiment_params {
 				 the experiment file's folder; "" none */
 	sim_sweep_params sweep; /* points for `marketsim sweep`; ignored by run */
 	sim_list set;           /* sim_assignment: applied before --set */
+	sim_list fitted;        /* sim_fitted: what `marketsim calibrate`
+				   fitted, applied after `set`, before --set */
+	sim_numbers fitted_correlation; /* their correlation, k x k row by
+					   row (empty: independent) */
+	bool uncertainty;       /* each replication draws the fitted
+				   settings (draws.h) */
 	/* the analysis commands' settings; ignored by the others */
 	sim_optimize_params optimize;
 	sim_calibrate_params calibrate;
@@ -109,13 +116,21 @@ char *sim_experiment_resolved_config(const sim_experiment *x);
    non-zero (a flag a signal handler sets; see sim_engine_watch). */
 void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop);
 
+/* The draws of the fitted settings when x has `uncertainty` and a
+   non-empty `fitted` list, else NULL. */
+const sim_draws *sim_experiment_draws(const sim_experiment *x);
+/* The `fitted` list checked, drawn or not; NULL when empty. */
+const sim_draws *sim_experiment_fitted(const sim_experiment *x);
+
 /* Runs replication `replication` of x on a fresh engine and records its
    rows into tables (the model must have `record`); *events grows by the
-   events it executed. `name` is the experiment's name, for the model's
+   events it executed. With sim_experiment_draws, the replication runs
+   with its own draw of the fitted settings (x's params are put back
+   after). `name` is the experiment's name, for the model's
    context. With notes non-NULL, *notes (heap) gets the model's manifest
    lines on the replication (its `summarize`), or NULL. Returns 0 or -1
    with err. */
-int sim_experiment_run_replication(const sim_experiment *x, const char *name,
+int sim_experiment_run_replication(sim_experiment *x, const char *name,
 				   uint64_t replication, sim_table_set *tables,
 				   uint64_t *events, char **notes, sim_error *err);
 

@@ -101,6 +101,57 @@ done:
 	return rc;
 }
 
+/* The draws' arrays for reps replications of d, filled; -1 when out of
+   memory. */
+static int fill_draws(const sim_draws *d, uint64_t seed, size_t reps, sim_store_draws *sd,
+		      sim_error *err)
+{
+	*sd = (sim_store_draws){ .k = d->k, .rows = reps };
+	sd->paths = malloc(d->k * sizeof *sd->paths);
+	sd->value = malloc(d->k * sizeof *sd->value);
+	sd->se = malloc(d->k * sizeof *sd->se);
+	sd->replication = malloc((reps + 1) * sizeof *sd->replication);
+	sd->draws = malloc((reps + 1) * d->k * sizeof *sd->draws);
+	if (!sd->paths || !sd->value || !sd->se || !sd->replication || !sd->draws)
+		return oom(err);
+	for (size_t j = 0; j < d->k; j++) {
+		sd->paths[j] = d->fitted[j].path; /* borrowed: see record_draws */
+		sd->value[j] = d->fitted[j].value;
+		sd->se[j] = d->fitted[j].se;
+	}
+	sim_draws_count count = { 0, 0 };
+	for (size_t r = 0; r < reps; r++) {
+		sd->replication[r] = r;
+		if (sim_draws_draw(d, seed, r, sd->draws + r * d->k, &count, err) != 0)
+			return -1;
+	}
+	sd->redrawn = count.redrawn;
+	sd->clamped = count.clamped;
+	return 0;
+}
+
+/* The fitted settings and, with `uncertainty`, the draws of every
+   replication a point may run: a function of the seed alone, so recorded
+   here, whoever runs them. */
+static int record_draws(sim_store *st, const sim_experiment *x, sim_error *err)
+{
+	const sim_draws *d = sim_experiment_fitted(x);
+	const sim_experiment_params *ep = sim_experiment_settings(x);
+	if (!d)
+		return 0;
+	bool drawing = sim_experiment_draws(x) != NULL;
+	sim_store_draws sd;
+	int rc = fill_draws(d, (uint64_t)ep->seed,
+			    drawing ? sim_replications_limit(&ep->replications) : 0, &sd, err);
+	sd.uncertainty = drawing;
+	if (rc == 0)
+		rc = sim_store_set_draws(st, &sd, err);
+	free(sd.paths); /* the strings are the experiment's */
+	sd.paths = NULL;
+	sim_store_draws_free(&sd);
+	return rc;
+}
+
 sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 				     const char *name, bool sweep, bool resume,
 				     const char *config_path, sim_error *err)
@@ -120,11 +171,13 @@ sim_store *sim_experiment_store_open(const sim_experiment *x, const char *dir,
 		   replication fails the resume, naming it. */
 		rc = check_same_experiment(st, config, sweep, NULL, err) == 0 &&
 				     sim_store_check_all(st, err) == 0 &&
-				     sim_store_clear_failures(st, err) == 0 ? 0 : -1;
+				     sim_store_clear_failures(st, err) == 0 &&
+				     record_draws(st, x, err) == 0 ? 0 : -1;
 		goto done;
 	}
 	rc = record_experiment(st, x, name, sweep, NULL, config, config_path, err) == 0 &&
-			     record_points(st, &sim_experiment_settings(x)->sweep, sweep, err) == 0
+			     record_points(st, &sim_experiment_settings(x)->sweep, sweep, err) == 0 &&
+			     record_draws(st, x, err) == 0
 		     ? 0 : -1;
 done:
 	free(config);

@@ -68,7 +68,8 @@ static int rewrite_run_tables(const sim_model_type *model, const char *dir,
 		return -1;
 	sim_results *out = sim_results_open(out_dir, err);
 	int rc = -1;
-	if (out && sim_table_set_write(tables, out, err) == 0 &&
+	if (out && sim_store_draws_outputs(dir, tables, out, err) == 0 &&
+	    sim_table_set_write(tables, out, err) == 0 &&
 	    (!model->write_tables || model->write_tables(tables, out, err) == 0) &&
 	    rewrite_validation(dir, out, err) == 0) {
 		rc = sim_results_finish(out, err);

@@ -295,6 +295,7 @@ static int write_outputs(run *r, sim_error *err)
 	if (!out)
 		return -1;
 	if ((model->write_results && model->write_results(r->state, r->eng, out, err) != 0) ||
+	    (r->tables && sim_store_draws_outputs(r->dir, r->tables, out, err) != 0) ||
 	    (r->tables && sim_table_set_write(r->tables, out, err) != 0) ||
 	    (r->tables && model->write_tables && model->write_tables(r->tables, out, err) != 0) ||
 	    (r->targets && report_validation(r, out, err) != 0) ||

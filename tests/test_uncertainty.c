@@ -1,0 +1,248 @@
+/*
+ * test_uncertainty.c - parameter uncertainty (`uncertainty = true`): each
+ * replication draws the `fitted` settings from N(value, D C D) on its own
+ * stream of (seed, replication). What it checks, and why:
+ *   - over 20000 replications of tests/data/uncertainty.cfg (alpha 1 +-
+ *     0.1, quality 2 +- 0.3, correlation 0.6) the draws' means, sds and
+ *     correlation match within a few of their standard errors: the
+ *     Cholesky factor and the scaling are right, not only "random";
+ *   - a draw is a pure function of (seed, replication): drawn twice, or
+ *     in another order, the same bits;
+ *   - a setting whose range cuts the distribution is redrawn, then
+ *     clamped, and every value ends inside the range, counted;
+ *   - -j 1 and -j 2 write the same parameter_draws.csv and summary.csv
+ *     (the draws reach forked workers), the summary adds _p025/_p975 and
+ *     the draws' band is wider than the CI of the mean; uncertainty off
+ *     writes neither, and the fitted values apply as fixed settings;
+ *   - a run whose replication failed (MARKETSIM_FAULT), resumed, ends
+ *     with the draws and band of one that ran straight through;
+ *   - a --set of a fitted path wins (that path not drawn);
+ *   - bad input (a correlation not positive definite, of the wrong
+ *     length, a path that is no setting) exits 2 with file:line and the
+ *     reason, and leaves no output folder.
+ */
+#include "test_csv.h"
+#include "test_run.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "analytic/analytic.h"
+#include "run/experiment.h"
+
+#define OUT "build/test-uncertainty"
+#define CFG "tests/data/uncertainty.cfg"
+
+static const sim_model_type *const registry[] = { &analytic_model, NULL };
+
+/* Loads path with the overrides (may be none); fails the test when not. */
+static sim_experiment *load(const char *path, const char *const *set, size_t n)
+{
+	sim_run_options opt = { .config_path = path, .overrides = set, .override_count = n };
+	sim_error err;
+	sim_error_clear(&err);
+	sim_experiment *x = sim_experiment_load(registry, &opt, NULL, 0, &err);
+	if (!x)
+		fail_msg("%s: %s", path, err.message);
+	return x;
+}
+
+/* Ensure the draws have the means, sds and correlation asked for. */
+static void test_moments(void **state)
+{
+	(void)state;
+	sim_experiment *x = load(CFG, NULL, 0);
+	const sim_draws *d = sim_experiment_draws(x);
+	assert_non_null(d);
+	assert_int_equal(d->k, 2);
+	enum { N = 20000 };
+	double s[2] = { 0 }, ss[2] = { 0 }, sxy = 0, v[2];
+	sim_error err;
+	for (uint64_t r = 0; r < N; r++) {
+		assert_int_equal(sim_draws_draw(d, 7, r, v, NULL, &err), 0);
+		for (int j = 0; j < 2; j++) {
+			s[j] += v[j];
+			ss[j] += v[j] * v[j];
+		}
+		sxy += v[0] * v[1];
+	}
+	double m[2], sd[2];
+	for (int j = 0; j < 2; j++) {
+		m[j] = s[j] / N;
+		sd[j] = sqrt((ss[j] - N * m[j] * m[j]) / (N - 1));
+	}
+	double corr = (sxy - N * m[0] * m[1]) / ((N - 1) * sd[0] * sd[1]);
+	/* Tolerances: about 4 standard errors of each estimate at N. */
+	assert_true(fabs(m[0] - 1.0) < 4 * 0.1 / sqrt(N));
+	assert_true(fabs(m[1] - 2.0) < 4 * 0.3 / sqrt(N));
+	assert_true(fabs(sd[0] / 0.1 - 1) < 0.03);
+	assert_true(fabs(sd[1] / 0.3 - 1) < 0.03);
+	assert_true(fabs(corr - 0.6) < 0.02);
+	sim_experiment_free(x);
+}
+
+/* Ensure a replication's draw depends on (seed, replication) only. */
+static void test_reproducible(void **state)
+{
+	(void)state;
+	sim_experiment *x = load(CFG, NULL, 0);
+	const sim_draws *d = sim_experiment_draws(x);
+	double a[2], b[2], c[2];
+	sim_error err;
+	assert_int_equal(sim_draws_draw(d, 7, 5, a, NULL, &err), 0);
+	assert_int_equal(sim_draws_draw(d, 7, 900, c, NULL, &err), 0);
+	assert_int_equal(sim_draws_draw(d, 7, 5, b, NULL, &err), 0);
+	assert_memory_equal(a, b, sizeof a);
+	assert_true(a[0] != c[0]);
+	assert_int_equal(sim_draws_draw(d, 8, 5, c, NULL, &err), 0);
+	assert_true(a[0] != c[0]);
+	sim_experiment_free(x);
+}
+
+/* Writes an experiment drawing analytic.cost (range [0, 1000]) around
+   value with sd se into path. */
+static void write_cost(const char *path, double value, double se)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "model = \"analytic\";\nuncertainty = true;\nfitted = ( { path = "
+		"\"analytic.cost\"; value = %.17g; se = %.17g; } );\n", value, se);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Ensure values outside a setting's range are redrawn, then clamped. */
+static void test_range(void **state)
+{
+	(void)state;
+	assert_int_equal(system("mkdir -p " OUT), 0);
+	write_cost(OUT "/cost_near.cfg", 0.05, 1.0);
+	write_cost(OUT "/cost_wide.cfg", 0.0, 1e7);
+	sim_experiment *near = load(OUT "/cost_near.cfg", NULL, 0);
+	sim_experiment *wide = load(OUT "/cost_wide.cfg", NULL, 0);
+	sim_draws_count cn = { 0, 0 }, cw = { 0, 0 };
+	sim_error err;
+	for (uint64_t r = 0; r < 200; r++) {
+		double v;
+		assert_int_equal(sim_draws_draw(sim_experiment_draws(near), 1, r, &v, &cn, &err), 0);
+		assert_true(v >= 0 && v <= 1000);
+		assert_int_equal(sim_draws_draw(sim_experiment_draws(wide), 1, r, &v, &cw, &err), 0);
+		assert_true(v >= 0 && v <= 1000);
+	}
+	/* Half of N(0.05, 1) is below 0: about one redraw per draw, and
+	   100 tries in a row fail with probability 2^-100. */
+	assert_true(cn.redrawn > 100 && cn.clamped == 0);
+	/* N(0, 1e7) falls in [0, 1000] once in 25000: nearly all clamped. */
+	assert_true(cw.clamped > 190);
+	sim_experiment_free(near);
+	sim_experiment_free(wide);
+}
+
+/* Ensure -j 1 and -j 2 draw the same and write the same band. */
+static void test_workers(void **state)
+{
+	(void)state;
+	test_run_ok("run " CFG " -q --no-plots --force -j 1 -o " OUT "/j1");
+	test_run_ok("run " CFG " -q --no-plots --force -j 2 -o " OUT "/j2");
+	test_same_file(OUT "/j1/parameter_draws.csv", OUT "/j2/parameter_draws.csv");
+	test_same_file(OUT "/j1/summary.csv", OUT "/j2/summary.csv");
+	csv *draws = csv_load(OUT "/j1", "parameter_draws.csv");
+	assert_int_equal(draws->rows, 2 * 20);
+	csv_free(draws);
+	csv *t = csv_load(OUT "/j1", "summary.csv");
+	size_t lo = csv_col(t, "value_lo"), hi = csv_col(t, "value_hi");
+	size_t p025 = csv_col(t, "value_p025"), p975 = csv_col(t, "value_p975");
+	/* share:firm_a moves with alpha and quality: its band across
+	   replications is wider than the CI of its mean. */
+	size_t share = 2;
+	assert_string_equal(t->cell[share][0], "share");
+	assert_true(strtod(t->cell[share][p975], NULL) - strtod(t->cell[share][p025], NULL) >
+		    strtod(t->cell[share][hi], NULL) - strtod(t->cell[share][lo], NULL));
+	csv_free(t);
+	char *report = test_read_file(OUT "/j1/report.html");
+	assert_non_null(strstr(report, "95% band across replications: Monte Carlo noise + "
+				       "parameter uncertainty"));
+	free(report);
+}
+
+/* Ensure a run whose replication failed, resumed, ends with the same
+   draws and band as one that ran straight through. */
+static void test_resume(void **state)
+{
+	(void)state;
+	assert_int_equal(system("rm -rf " OUT "/resumed"), 0);
+	setenv("MARKETSIM_FAULT", "0:5:error", 1);
+	test_result *r = test_run_hooks("run " CFG " -q --no-plots -o " OUT "/resumed");
+	unsetenv("MARKETSIM_FAULT");
+	assert_int_equal(r->status, 1);
+	free(r);
+	test_run_ok("run " CFG " -q --no-plots --resume -o " OUT "/resumed");
+	test_run_ok("run " CFG " -q --no-plots --force -j 1 -o " OUT "/straight");
+	test_same_file(OUT "/resumed/parameter_draws.csv", OUT "/straight/parameter_draws.csv");
+	test_same_file(OUT "/resumed/summary.csv", OUT "/straight/summary.csv");
+}
+
+/* Ensure uncertainty off writes the outputs as before, the fitted values
+   fixed, and that a --set of a fitted path wins over its draw. */
+static void test_off_and_set(void **state)
+{
+	(void)state;
+	test_run_ok("run " CFG " -q --no-plots --force --set uncertainty=false -o " OUT "/off");
+	assert_false(test_exists(OUT "/off/parameter_draws.csv"));
+	csv *t = csv_load(OUT "/off", "summary.csv");
+	assert_true(t->cols == 6);
+	/* alpha 1, quality 2, price 2: share exactly 1/2 in every replication. */
+	assert_string_equal(t->cell[2][0], "share");
+	assert_string_equal(t->cell[2][2], "0.5");
+	csv_free(t);
+	const char *set[] = { "analytic.alpha=1.5" };
+	sim_experiment *x = load(CFG, set, 1);
+	const sim_fitted *fit = sim_experiment_settings(x)->fitted.items;
+	assert_true(fit[0].value == 1.5 && fit[0].se == 0);
+	double v[2];
+	sim_error err;
+	for (uint64_t r = 0; r < 50; r++) {
+		assert_int_equal(sim_draws_draw(sim_experiment_draws(x), 7, r, v, NULL, &err), 0);
+		assert_true(v[0] == 1.5);
+	}
+	sim_experiment_free(x);
+}
+
+/* Runs a bad file: exit 2, the message's text, no output folder. */
+static void expect_bad(const char *name, const char *line, const char *message)
+{
+	char args[512], dir[256];
+	snprintf(dir, sizeof dir, OUT "/%s", name);
+	snprintf(args, sizeof args, "run tests/data/%s.cfg -q --no-plots -o %s", name, dir);
+	test_result *r = test_run(args);
+	assert_int_equal(r->status, 2);
+	test_expect_output(r, line);
+	test_expect_output(r, message);
+	assert_false(test_exists(dir));
+	free(r);
+}
+
+/* Ensure bad fitted input fails before anything runs, saying where. */
+static void test_bad_input(void **state)
+{
+	(void)state;
+	expect_bad("uncertainty_not_pd", "uncertainty_not_pd.cfg:10: fitted_correlation",
+		   "not positive definite");
+	expect_bad("uncertainty_wrong_length", "uncertainty_wrong_length.cfg:8: "
+		   "fitted_correlation", "expected 4 numbers");
+	expect_bad("uncertainty_unknown_path", "uncertainty_unknown_path.cfg:6: fitted.[0]",
+		   "did you mean 'alpha'");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_moments),
+		cmocka_unit_test(test_reproducible),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_off_and_set),
+		cmocka_unit_test(test_bad_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
