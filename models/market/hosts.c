@@ -213,6 +213,7 @@ void mkt_hosts_serve(mkt_state *s, size_t i, double day, const mkt_demand *deman
 	mkt_route_fill(d.price, d.capacity, n, all, served);
 	for (size_t h = 0; h < n; h++)
 		total += served[h];
+	total = fmin(total, all); /* the split's shares may sum a rounding above 1 */
 	/* As one model-wide fraction, so that one host serves exactly what
 	   the model did before hosts existed. */
 	double f = all > 0 ? total / all : 1.0;
