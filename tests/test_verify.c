@@ -119,7 +119,7 @@ static void test_verify_clean(void **unused)
 	test_expect_output(r, "ok      summary.csv: as derived from results.sqlite\n");
 	test_expect_output(r, "ok      rerun of replication 0 (seed 11): the same rows as stored");
 	test_expect_output(r, "ok      rerun of replication 1 (seed 11): the same rows as stored");
-	test_expect_output(r, "verify: all 8 checks passed\n");
+	test_expect_output(r, "verify: all 9 checks passed\n");
 	free(r);
 	/* Quiet: nothing. */
 	r = test_run("verify -q " OUT "/clean-run");
@@ -138,7 +138,7 @@ static void test_verify_clean(void **unused)
 	test_expect_output(r, "ok      rerun of point 0, replication 0 (seed 11)");
 	test_expect_output(r, "ok      rerun of point 1, replication 0 (seed 11)");
 	test_expect_output(r, "ok      rerun of point 2, replication 0 (seed 11)");
-	test_expect_output(r, "verify: all 22 checks passed\n");
+	test_expect_output(r, "verify: all 25 checks passed\n");
 	free(r);
 	/* verify writes nothing in the folder. */
 	assert_false(test_exists(OUT "/clean-sweep/experiment.cfg"));
@@ -157,13 +157,13 @@ static void test_verify_edited_csv(void **unused)
 	test_expect_output(r, "FAILED  points/p0001/models_weekly.csv: differs from what "
 			      "results.sqlite gives, first at line 3\n");
 	test_expect_output(r, "ok      points/p0000/models_weekly.csv");
-	test_expect_output(r, "verify: 1 of 19 checks FAILED\n");
+	test_expect_output(r, "verify: 1 of 22 checks FAILED\n");
 	free(r);
 	/* Quiet: the failure and the verdict only. */
 	r = test_run("verify -q --sample 0 " OUT "/edited");
 	expect_status(r, 1, "verify -q of an edited CSV");
 	assert_string_equal(r->out, "FAILED  points/p0001/models_weekly.csv: differs from what "
-			    "results.sqlite gives, first at line 3\nverify: 1 of 19 checks "
+			    "results.sqlite gives, first at line 3\nverify: 1 of 22 checks "
 			    "FAILED\n");
 	free(r);
 	assert_int_equal(system("rm " OUT "/edited/sweep_summary.csv && echo a,b > " OUT
@@ -197,7 +197,7 @@ static void test_verify_rerun_differs(void **unused)
 	test_expect_output(r, "ok      checksums: all 3");
 	test_expect_output(r, "FAILED  rerun of replication 0 (seed 11): other rows than stored: "
 			      "models_weekly.csv row ");
-	test_expect_output(r, "verify: 2 of 8 checks FAILED\n");
+	test_expect_output(r, "verify: 2 of 9 checks FAILED\n");
 	free(r);
 }
 

@@ -44,3 +44,15 @@ const char *const mkt_group_columns[] = {
 };
 _Static_assert(sizeof mkt_group_columns / sizeof mkt_group_columns[0] == MKT_GROUP_VALUES,
 	       "mkt_group_columns: one name per MKT_G_ constant");
+
+/* hosts_weekly.csv's value columns (MKT_H_*, mkt_hosts.h). */
+const char *const mkt_host_columns[] = {
+	[MKT_H_IN] = "tokens_in", [MKT_H_OUT] = "tokens_out", [MKT_H_TOKENS] = "tokens",
+	[MKT_H_DEMANDED] = "tokens_demanded", [MKT_H_FAILED] = "tokens_failed",
+	[MKT_H_REQUESTS] = "requests", [MKT_H_SPEND] = "spend", [MKT_H_FEE] = "fee",
+	[MKT_H_REVENUE] = "revenue", [MKT_H_COST] = "cost", [MKT_H_PROFIT] = "profit",
+	[MKT_H_CAPACITY] = "capacity", [MKT_H_UTILISATION] = "utilisation",
+	[MKT_H_PRICE_IN] = "price_in", [MKT_H_PRICE_OUT] = "price_out",
+};
+_Static_assert(sizeof mkt_host_columns / sizeof mkt_host_columns[0] == MKT_HOST_VALUES,
+	       "mkt_host_columns: one name per MKT_H_ constant");

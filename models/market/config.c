@@ -57,6 +57,26 @@ int mkt_window_weeks(const mkt_market_params *p, size_t *first, size_t *end)
 
 /* ---- schema ---- */
 
+static const sim_setting host_rows[] = {
+	SIM_STRING("provider", mkt_host_params, provider, NULL,
+		   "Company serving the model there (earns its revenue, pays its cost)"),
+	SIM_STRING("country", mkt_host_params, country, "",
+		   "Country it serves from (export controls hit hosts by it); empty: "
+		   "the model's origin"),
+	SIM_FLOAT_OPTIONAL("capacity", mkt_host_params, capacity, 0, 1e18,
+			   "Its serving capacity at the model's launch, tokens per day; "
+			   "left out: the model's"),
+	SIM_FLOAT_OPTIONAL("capacity_growth", mkt_host_params, capacity_growth, -1, 1000,
+			   "Compound growth of its capacity per year; left out: the model's"),
+	SIM_FLOAT_OPTIONAL("cost", mkt_host_params, cost, 0, 1e6,
+			   "Its cost to serve, $ per million tokens; left out: the model's"),
+	SIM_FLOAT_OPTIONAL("price_in", mkt_host_params, price_in, 0, 1e6,
+			   "Its input price, $ per million tokens; left out: the model's"),
+	SIM_FLOAT_OPTIONAL("price_out", mkt_host_params, price_out, 0, 1e6,
+			   "Its output price, $ per million tokens; left out: the model's"),
+};
+static const sim_schema host_schema = SIM_SCHEMA("host", host_rows, mkt_host_params, NULL);
+
 static const sim_setting model_rows[] = {
 	SIM_STRING("name", mkt_model_params, name, "", "Display name; empty: the id"),
 	SIM_STRING("provider", mkt_model_params, provider, NULL, "Company serving the model"),
@@ -90,6 +110,12 @@ static const sim_setting model_rows[] = {
 	SIM_BOOL("ranked", mkt_model_params, ranked, "true",
 		 "Listed on the public leaderboard (false for an aggregate such as "
 		 "the long tail of small models)"),
+	SIM_LIST("hosts", mkt_model_params, hosts, &host_schema, 0, MKT_MAX_HOSTS,
+		 "Providers serving the model, each with its own capacity, cost and "
+		 "prices; the router weights them by 1/price^2 and falls back to the "
+		 "others when one is full. Empty: one host, the model's own provider, "
+		 "origin, capacity, capacity_growth, cost and prices (with hosts, the "
+		 "model's capacity, capacity_growth and cost are only their defaults)"),
 };
 static const sim_schema model_schema =
 	SIM_SCHEMA("model", model_rows, mkt_model_params, NULL);
@@ -178,6 +204,8 @@ static const sim_setting price_rows[] = {
 	SIM_FLOAT("price_in_per_out", mkt_event, price_in_per_out, "0", 0, 1e6,
 		  "Input price added per $ of output price: the new input price is "
 		  "price_in + price_in_per_out x price_out (ties it to price_out)"),
+	SIM_STRING("host", mkt_event, host, "",
+		   "Provider of the one host whose prices change; empty: every host"),
 };
 static const sim_setting limit_rows[] = {
 	DATE_ROW, MODEL_ROW,
@@ -186,13 +214,23 @@ static const sim_setting limit_rows[] = {
 };
 static const sim_setting export_rows[] = {
 	DATE_ROW,
-	SIM_STRING("origin", mkt_event, origin, NULL, "Origin whose models are hit"),
+	SIM_STRING("origin", mkt_event, origin, "",
+		   "Country whose hosts are hit (a host's country: by default its "
+		   "model's origin); the same as `country`, kept for older files"),
+	SIM_STRING("country", mkt_event, country, "",
+		   "Country whose hosts are hit; give this or `origin`"),
 	SIM_FLOAT("capacity_cut", mkt_event, capacity_cut, "0", 0, 1,
-		  "Share of serving capacity lost at once"),
+		  "Share of installed serving capacity lost (over ramp_days)"),
 	SIM_FLOAT("growth_cut", mkt_event, growth_cut, "0", 0, 1,
-		  "Share of capacity growth lost from then on"),
+		  "Share of capacity growth lost (reached over ramp_days)"),
 	SIM_FLOAT_ABOVE("cost_multiplier", mkt_event, cost_multiplier, "1", 0, 1000,
-			"Cost to serve is multiplied by this"),
+			"Cost to serve is multiplied by this (reached over ramp_days)"),
+	SIM_FLOAT("ramp_days", mkt_event, ramp_days, "0", 0, 1e5,
+		  "Days over which the cuts and the cost rise reach their full size, "
+		  "linearly; 0: all at once"),
+	SIM_FLOAT("pass_through", mkt_event, pass_through, "0", 0, 1,
+		  "Share of each host's cost rise ($ per M tokens) added to both of "
+		  "its prices, as the cost rises"),
 };
 static const sim_setting ban_rows[] = {
 	DATE_ROW,
@@ -238,8 +276,8 @@ static const sim_variant event_variants[] = {
 			       "A model's prices change (e.g. a free promotion ends)" },
 	[MKT_FREE_LIMIT] = { "free_limit", &limit_schema, "A model's free-use limit changes" },
 	[MKT_EXPORT_CONTROL] = { "export_control", &export_schema,
-				 "An origin loses capacity and capacity growth; its cost "
-				 "to serve rises" },
+				 "A country's hosts lose capacity and capacity growth and "
+				 "their cost to serve rises, phased in over ramp_days" },
 	[MKT_COMPLIANCE_BAN] = { "compliance_ban", &ban_schema,
 				 "A segment may no longer use an origin's models" },
 	[MKT_MODEL_LAUNCH] = { "model_launch", &launch_schema,
@@ -393,7 +431,8 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 		return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"; did you mean \"%s\"?",
 					   what, name, closest);
 	return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"%s", what, name,
-				   strcmp(what, "origin") == 0 ? " (no model has it)" : "");
+				   strcmp(what, "origin") == 0 ? " (no model has it)" :
+				   strcmp(what, "country") == 0 ? " (no host is there)" : "");
 }
 
 /* Names are written unquoted into CSV key columns and plot legends. */
@@ -411,18 +450,75 @@ static int check_label(const sim_config *cfg, const char *at, const char *label,
 /* An origin is a subject of summary rows beside providers
    (window_token_share) and model ids (token_share_end): sharing a name
    with one would give two rows the same key. */
+/* Host h of model mp (the implicit one when it lists none): its provider
+   and its country. */
+static size_t host_count(const mkt_model_params *mp)
+{
+	return mp->hosts.count > 0 ? mp->hosts.count : 1;
+}
+
+static const char *host_provider(const mkt_model_params *mp, size_t h)
+{
+	return mp->hosts.count > 0 ? ((const mkt_host_params *)mp->hosts.items)[h].provider :
+				     mp->provider;
+}
+
+static const char *host_country(const mkt_model_params *mp, size_t h)
+{
+	const char *c = mp->hosts.count > 0 ?
+			((const mkt_host_params *)mp->hosts.items)[h].country : "";
+	return c[0] ? c : mp->origin;
+}
+
+/* Whether a host of model mp is run by `provider`. */
+static bool hosted_by(const mkt_model_params *mp, const char *provider)
+{
+	for (size_t h = 0; h < host_count(mp); h++)
+		if (strcmp(host_provider(mp, h), provider) == 0)
+			return true;
+	return false;
+}
+
 static int check_origin_unique(const mkt_market_params *m, const sim_config *cfg,
 			       const char *at, const char *origin, sim_error *err)
 {
 	const mkt_model_params *mp = m->models.items;
 	for (size_t j = 0; j < m->models.count; j++) {
+		/* Host providers are summary subjects too (by who earns). */
 		const char *clash = strcmp(mp[j].provider, origin) == 0 ? "provider" :
+				    hosted_by(&mp[j], origin) ? "host provider" :
 				    strcmp(m->models.ids[j], origin) == 0 ? "model id" : NULL;
 		if (clash)
 			return sim_config_error_at(cfg, at, err,
 						   "origin \"%s\" is also a %s (models.%s): "
 						   "summary rows such as token_share_end:%s would "
 						   "name both", origin, clash, m->models.ids[j], origin);
+	}
+	return 0;
+}
+
+/* Model i's hosts: providers and countries written as CSV keys, each
+   provider once (a host row is keyed by model and provider). */
+static int check_hosts(const mkt_market_params *m, const sim_config *cfg,
+		       const char *path, size_t i, sim_error *err)
+{
+	const mkt_model_params *mp = (const mkt_model_params *)m->models.items + i;
+	const mkt_host_params *hp = mp->hosts.items;
+	char at[256];
+	for (size_t h = 0; h < mp->hosts.count; h++) {
+		snprintf(at, sizeof at, "%s.models.%s.hosts.[%zu].provider", path,
+			 m->models.ids[i], h);
+		if (check_label(cfg, at, hp[h].provider, err) != 0)
+			return -1;
+		for (size_t j = 0; j < h; j++)
+			if (strcmp(hp[j].provider, hp[h].provider) == 0)
+				return sim_config_error_at(cfg, at, err, "provider \"%s\" "
+							   "already hosts this model (hosts.[%zu])",
+							   hp[h].provider, j);
+		snprintf(at, sizeof at, "%s.models.%s.hosts.[%zu].country", path,
+			 m->models.ids[i], h);
+		if (check_label(cfg, at, hp[h].country, err) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -442,6 +538,8 @@ static int check_models(const mkt_market_params *m, const sim_config *cfg,
 			return -1;
 		snprintf(at, sizeof at, "%s.models.%s.origin", path, id);
 		if (check_origin_unique(m, cfg, at, mp[i].origin, err) != 0)
+			return -1;
+		if (check_hosts(m, cfg, path, i, err) != 0)
 			return -1;
 		const char *labels[3] = { mp[i].name, mp[i].provider, mp[i].origin };
 		const char *fields[3] = { "name", "provider", "origin" };
@@ -485,6 +583,37 @@ static int check_segments(const mkt_market_params *m, const sim_config *cfg,
 	return 0;
 }
 
+/* An export control names the country of some host, by `country` or
+   by `origin` (the older name), not two different ones. */
+static int check_export_country(const mkt_market_params *m, const sim_config *cfg,
+				const char *path, size_t k, sim_error *err)
+{
+	const mkt_event *e = (const mkt_event *)m->events.items + k;
+	const mkt_model_params *mp = m->models.items;
+	const char *countries[256];
+	size_t count = 0;
+	char at[256];
+	bool by_country = e->country[0] != '\0';
+	snprintf(at, sizeof at, "%s.events.[%zu].%s", path, k, by_country ? "country" : "origin");
+	if (by_country && e->origin[0] && strcmp(e->origin, e->country) != 0)
+		return sim_config_error_at(cfg, at, err, "expected the same country as origin "
+					   "(\"%s\"), found \"%s\"", e->origin, e->country);
+	if (!by_country && !e->origin[0])
+		return sim_config_error_at(cfg, at, err, "expected the country whose hosts "
+					   "are hit (`country` or `origin`), found none");
+	for (size_t i = 0; i < m->models.count; i++)
+		for (size_t h = 0; h < host_count(&mp[i]); h++) {
+			const char *c = host_country(&mp[i], h);
+			size_t j = 0;
+			while (j < count && strcmp(countries[j], c) != 0)
+				j++;
+			if (j == count && count < 256)
+				countries[count++] = c;
+		}
+	return check_known(cfg, at, "country", by_country ? e->country : e->origin, countries,
+			   count, err);
+}
+
 static int check_event(const mkt_market_params *m, const sim_config *cfg,
 		       const char *path, size_t k, const char *const *segment_names,
 		       const char *const *origins, size_t origin_count, sim_error *err)
@@ -505,6 +634,16 @@ static int check_event(const mkt_market_params *m, const sim_config *cfg,
 		if (check_known(cfg, at, "segment", e->segment, segment_names,
 				m->segments.count, err) != 0)
 			return -1;
+	}
+	if (e->type == MKT_EXPORT_CONTROL)
+		return check_export_country(m, cfg, path, k, err);
+	if (e->type == MKT_PRICE_CHANGE && e->host[0]) {
+		const mkt_model_params *mp = m->models.items;
+		long i = sim_map_find(&m->models, e->model);
+		snprintf(at, sizeof at, "%s.events.[%zu].host", path, k);
+		if (!hosted_by(&mp[i], e->host))
+			return sim_config_error_at(cfg, at, err, "provider \"%s\" does not host "
+						   "model \"%s\"", e->host, e->model);
 	}
 	if (e->origin) {
 		snprintf(at, sizeof at, "%s.events.[%zu].origin", path, k);

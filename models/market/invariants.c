@@ -217,3 +217,47 @@ int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_
 				t->failed, t->demanded, (t->fallback - t->failed) / t->demanded);
 	return 0;
 }
+
+int mkt_check_host_row(size_t week, const char *host, const double *v, double fee_rate,
+		       sim_error *err)
+{
+	static const bool signed_cols[MKT_HOST_VALUES] = { [MKT_H_PROFIT] = true };
+	static const bool fractions[MKT_HOST_VALUES] = { 0 };
+	static const money_cols k = { MKT_H_IN, MKT_H_OUT, MKT_H_TOKENS, MKT_H_DEMANDED,
+				      MKT_H_FAILED, MKT_H_SPEND, MKT_H_FEE, MKT_H_REVENUE,
+				      MKT_H_COST, MKT_H_PROFIT, -1,
+				      /* no funnel columns: check_parts is not for hosts */
+				      -1, -1, -1, -1, -1, -1 };
+	if (check_ranges(week, host, v, MKT_HOST_VALUES, mkt_host_columns, signed_cols,
+			 fractions, err) != 0 ||
+	    check_identities(week, host, v, &k, fee_rate, err) != 0)
+		return -1;
+	/* The router never sends a host more than it can serve. */
+	if (v[MKT_H_TOKENS] > v[MKT_H_CAPACITY] * (1 + REL_TOL))
+		return violated(err, week, host, "tokens served %.6g > capacity %.6g",
+				v[MKT_H_TOKENS], v[MKT_H_CAPACITY]);
+	return 0;
+}
+
+int mkt_check_hosts_sum(size_t week, const char *model, const double *sum,
+			const mkt_week_row *r, sim_error *err)
+{
+	const struct { int col; const char *name; double model; } pairs[] = {
+		{ MKT_H_TOKENS, "tokens", r->tokens_in + r->tokens_out },
+		{ MKT_H_DEMANDED, "tokens_demanded", r->demanded },
+		{ MKT_H_FAILED, "tokens_failed", r->failed },
+		{ MKT_H_REVENUE, "revenue", r->revenue },
+		{ MKT_H_COST, "cost", r->cost },
+		{ MKT_H_CAPACITY, "capacity", r->capacity },
+	};
+	double gap;
+	for (size_t j = 0; j < sizeof pairs / sizeof pairs[0]; j++)
+		/* failed is a difference (demanded - served): held to demanded */
+		if (!agree(sum[pairs[j].col], pairs[j].model, &gap) &&
+		    !(pairs[j].col == MKT_H_FAILED &&
+		      fabs(sum[MKT_H_FAILED] - r->failed) <= REL_TOL * r->demanded))
+			return violated(err, week, model, "its hosts' %s sum to %.17g, the "
+					"model's is %.17g (relative gap %.2g)", pairs[j].name,
+					sum[pairs[j].col], pairs[j].model, gap);
+	return 0;
+}

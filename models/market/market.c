@@ -58,6 +58,7 @@ static void market_destroy(void *state)
 	free(s->refused);
 	free(s->rerouted);
 	free(s->converted_share);
+	mkt_hosts_free(s);
 	free(o);
 }
 
@@ -86,7 +87,8 @@ static int init_models(mkt_state *s, const sim_rng *moments)
 	size_t n = s->model_count;
 	s->models = calloc(n, sizeof *s->models);
 	s->origin_names = calloc(n, sizeof *s->origin_names);
-	s->provider_names = calloc(n, sizeof *s->provider_names);
+	/* Model providers first, then those only hosting (hosts.c). */
+	s->provider_names = calloc(n + mkt_hosts_count(p), sizeof *s->provider_names);
 	if (!s->models || !s->origin_names || !s->provider_names)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -97,9 +99,6 @@ static int init_models(mkt_state *s, const sim_rng *moments)
 		m->cost = mp[i].cost;
 		m->free_limit = mp[i].free_limit;
 		m->launch_day = day_of(p, mp[i].launch);
-		m->capacity_base = mp[i].capacity;
-		m->capacity_day0 = m->launch_day;
-		m->growth = mp[i].capacity_growth;
 		m->outage_until = -1;
 		m->latency = mp[i].latency;
 		m->origin = intern(s->origin_names, &s->origin_count, mp[i].origin);
@@ -185,7 +184,7 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 	s->converted_share = calloc(n, sizeof *s->converted_share);
 	if (!s->rows || !s->choice_weights || !s->demand || !s->fallback || !s->refused ||
 	    !s->rerouted || !s->converted_share ||
-	    init_models(s, &o->rng[STREAM_MOMENTS]) != 0 ||
+	    init_models(s, &o->rng[STREAM_MOMENTS]) != 0 || mkt_hosts_init(s) != 0 ||
 	    init_segments(s, err) != 0) {
 		market_destroy(o);
 		*state = NULL;
@@ -201,6 +200,7 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 	for (int64_t d = 1; d <= p->days; d++)
 		sim_schedule(eng, (double)d, s->on_day, 0);
 	mkt_schedule_shocks(s);
+	mkt_hosts_reprice(s, 0); /* launches are known: the prices of day 0 */
 	mkt_refresh_pulls(s, 0);
 
 	uint64_t initial = (uint64_t)llround(p->arrivals.initial / p->scale);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mkt_diffusion.h"
+#include "mkt_hosts.h"
 #include "mkt_market.h"
 #include "sim_engine.h"
 #include "sim_rng.h"
@@ -88,11 +89,13 @@ extern const char *const mkt_group_columns[]; /* MKT_GROUP_VALUES names */
 
 typedef struct mkt_model_state {
 	const mkt_model_params *p;
+	/* Routing-weighted over its hosts (mkt_hosts_reprice keeps them). */
 	double price_in, price_out, cost;
 	int64_t free_limit;
 	double launch_day;
-	double capacity_base, capacity_day0, growth; /* capacity(t) = base (1+growth)^((t-day0)/365) */
-	double outage_until, outage_left;
+	mkt_host *hosts;   /* its hosts, inside mkt_state.hosts (hosts.c) */
+	size_t host_count;
+	double outage_until, outage_left; /* of every host */
 	mkt_task_moments chat, agentic;
 	double error_rate, latency, visibility; /* as developers last saw them */
 	int origin, provider;                   /* indices into the name lists */
@@ -160,6 +163,13 @@ typedef struct mkt_state {
 	double *rerouted;        /* today's failed tokens re-sent elsewhere, per model */
 	double *converted_share; /* today's share of each model's demand from its
 				    provider's free starters */
+
+	/* hosts.c: every model's hosts, model by model; their weekly rows
+	   (weeks x host_count) */
+	mkt_host *hosts;
+	size_t host_count;
+	mkt_ramp *ramps;         /* room for every host's ramps */
+	mkt_host_row *host_rows;
 } mkt_state;
 
 /* choice.c: the utilities, as each segment's pull towards each model, and
@@ -185,8 +195,7 @@ void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev);
 void mkt_on_arrival(sim_engine *eng, void *ctx, const sim_event *ev);
 void mkt_schedule_arrival(mkt_state *s, double now);
 
-/* supply.c */
-double mkt_capacity_on(const mkt_model_state *m, double day);
+/* supply.c (a model's capacity: mkt_capacity_on, hosts.c) */
 bool mkt_available(const mkt_model_state *m, double t);
 void mkt_task_moments_of(const mkt_task_shape *shape, double competency,
 			 const sim_rng *rng, mkt_task_moments *chat,
@@ -222,6 +231,17 @@ int mkt_check_model_row(size_t week, const char *model, const double *v, double 
    group's sums (cum_profit and profit may be negative). */
 int mkt_check_group_row(size_t week, const char *group, const double *v, double fee_rate,
 			sim_error *err);
+/* One hosts_weekly.csv row (host = "model/provider"): every value
+   finite and >= 0 (profit aside), tokens = in + out, served + failed =
+   demanded, revenue = spend, fee = fee_rate x spend, profit = revenue -
+   cost, tokens served <= capacity. */
+int mkt_check_host_row(size_t week, const char *host, const double *v, double fee_rate,
+		       sim_error *err);
+/* A model-week's hosts against its row: the hosts' sums `sum` (MKT_H_*)
+   of tokens, demanded, failed, revenue, cost and capacity equal the
+   model's row r. */
+int mkt_check_hosts_sum(size_t week, const char *model, const double *sum,
+			const mkt_week_row *r, sim_error *err);
 /* A week's totals over the rows of one table. */
 typedef struct mkt_week_totals {
 	double tokens;   /* served */

@@ -267,10 +267,11 @@ static double perceive(const mkt_state *s, double seen, double today)
 
 /* Books model i's day: served tokens and money into its week row. `first`
    is the share of its own demand its capacity served before fallback. */
-static void serve_model(mkt_state *s, size_t week, size_t i, const mkt_demand *own,
+static void serve_model(mkt_state *s, double day, size_t i, const mkt_demand *own,
 			double capacity)
 {
 	mkt_model_state *m = &s->models[i];
+	size_t week = (size_t)(day / 7);
 	mkt_week_row *r = &s->rows[week * s->model_count + i];
 	const mkt_demand *refused = &s->refused[i];
 	double in_all = own->in + s->fallback[i].in;
@@ -279,9 +280,12 @@ static void serve_model(mkt_state *s, size_t week, size_t i, const mkt_demand *o
 	mkt_latency_curve curve = { m->p->latency, s->p->latency_slope, s->p->latency_power };
 	mkt_congestion c = mkt_congest(demand, capacity, &curve);
 	double served = demand > 0 ? c.served / demand : 1.0;
-	double in = in_all * served, out = out_all * served;
-	double spend = mkt_spend(in, out, m->price_in, m->price_out);
-	double cost = (in + out) * m->cost / 1e6;
+	/* The served tokens split over the model's hosts, each paid its
+	   price and paying its cost (hosts.c). */
+	mkt_demand all = { in_all, out_all, own->requests + s->fallback[i].requests };
+	mkt_served sv;
+	mkt_hosts_serve(s, i, day, &all, &sv);
+	double in = sv.in, out = sv.out, spend = sv.spend, cost = sv.cost;
 	double quota = refused->in + refused->out;
 	r->cost += cost;
 	if (!(m->price_in > 0 || m->price_out > 0))
@@ -334,10 +338,11 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev)
 	}
 	fall_back(s, first);
 	for (size_t i = 0; i < n; i++)
-		serve_model(s, week, i, &own[i], capacity[i]);
+		serve_model(s, day, i, &own[i], capacity[i]);
 	bool week_ends = ((long)day + 1) % 7 == 0 || (long)day + 1 == s->p->days;
 	if (week_ends)
 		close_week(s, week);
+	mkt_hosts_reprice(s, ev->time); /* hosts: today's prices (ramps, launches) */
 	mkt_refresh_pulls(s, ev->time);
 }
 
@@ -550,7 +555,10 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 		week_labels(s, w, week, start);
 		for (size_t g = 0; g < groups && rc == 0; g++) {
 			double v[MKT_GROUP_VALUES] = { 0 };
-			group_sums(s, rows, by, g, v);
+			if (by)
+				group_sums(s, rows, by, g, v);
+			else /* hosts: a provider sums what its hosts serve (hosts_tables.c) */
+				mkt_hosts_provider_week(s, w, g, v);
 			v[MKT_G_SHARE] = total > 0 ? v[MKT_G_TOKENS] / total : 0;
 			v[MKT_G_PROFIT] = v[MKT_G_REVENUE] - v[MKT_G_COST];
 			double *c = cum + 4 * g;
@@ -596,6 +604,10 @@ static span_sums group_span(const mkt_state *s, int by, size_t g, size_t first, 
 {
 	span_sums sum = { 0 };
 	size_t n = s->model_count;
+	if (!by) { /* hosts: by the hosts' providers (hosts_tables.c) */
+		mkt_hosts_provider_span(s, g, first, end, &sum.tokens, &sum.revenue, &sum.profit);
+		return sum;
+	}
 	for (size_t w = first; w < end; w++)
 		for (size_t i = 0; i < n; i++) {
 			const mkt_model_state *m = &s->models[i];
@@ -703,13 +715,8 @@ static int record_summary(const mkt_state *s, sim_table_set *tables, sim_error *
 		return -1;
 	size_t n = s->model_count;
 	for (size_t g = 0; g < s->provider_count; g++) {
-		double revenue = 0, profit = 0;
-		for (size_t w = 0; w < s->weeks; w++)
-			for (size_t i = 0; i < n; i++)
-				if ((size_t)s->models[i].provider == g) {
-					revenue += s->rows[w * n + i].revenue;
-					profit += s->rows[w * n + i].revenue - s->rows[w * n + i].cost;
-				}
+		double revenue = 0, profit = 0, tokens = 0; /* hosts: by host provider */
+		mkt_hosts_provider_span(s, g, 0, s->weeks, &tokens, &revenue, &profit);
 		if (summary_row(t, "cum_revenue", s->provider_names[g], revenue, err) != 0 ||
 		    summary_row(t, "cum_profit", s->provider_names[g], profit, err) != 0)
 			return -1;
@@ -777,7 +784,8 @@ int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,
 	const mkt_state *s = state;
 	(void)eng;
 	if (record_models(s, tables, err) != 0 || record_groups(s, tables, 0, err) != 0 ||
-	    record_groups(s, tables, 1, err) != 0 || record_summary(s, tables, err) != 0)
+	    record_groups(s, tables, 1, err) != 0 || record_summary(s, tables, err) != 0 ||
+	    mkt_hosts_record(s, tables, err) != 0) /* hosts: hosts_weekly.csv */
 		return -1;
 	return 0;
 }

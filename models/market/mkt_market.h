@@ -18,6 +18,20 @@
 #include "sim_date.h"
 #include "sim_model.h"
 
+/* At most this many hosts per model. */
+#define MKT_MAX_HOSTS 64
+
+/* One provider serving a model (an element of a model's `hosts`). A
+   setting left out (NaN, or "" for the country) takes the model's. */
+typedef struct mkt_host_params {
+	char *provider;        /* who serves it and earns its revenue */
+	char *country;         /* where it serves from; "": the model's origin */
+	double capacity;       /* tokens per day at the model's launch */
+	double capacity_growth;/* per year, compound */
+	double cost;           /* $ per million tokens to serve */
+	double price_in, price_out; /* $ per million tokens */
+} mkt_host_params;
+
 /* One AI model on offer (an entry of `market.models`). */
 typedef struct mkt_model_params {
 	char *name;            /* display name */
@@ -34,6 +48,8 @@ typedef struct mkt_model_params {
 	double capacity_growth;/* per year, compound */
 	double latency;        /* seconds per request at zero load */
 	bool ranked;           /* listed on the public leaderboard */
+	sim_list hosts;        /* mkt_host_params; empty: one host, the model's own
+				  provider, origin, capacity, growth, cost and prices */
 } mkt_model_params;
 
 /* How a segment treats one origin. */
@@ -82,14 +98,18 @@ typedef struct mkt_event {
 	int type;              /* mkt_event_type, set by the loader */
 	char *date;
 	char *model;           /* price_change, free_limit, model_launch, outage */
-	char *origin;          /* export_control, compliance_ban */
+	char *origin;          /* compliance_ban: the models' origin; export_control:
+				  the hosts' country (or `country`) */
+	char *country;         /* export_control: the hosts' country ("": origin) */
+	char *host;            /* price_change: one host's provider; "": every host */
 	char *segment;         /* compliance_ban, agentic_shift ("" = all) */
 	double price_in, price_out;
 	double price_in_per_out; /* price_change: input price added per $ of price_out */
 	int64_t limit;
 	double capacity_cut, growth_cut, cost_multiplier;
 	double days, capacity_left;
-	double share, ramp_days;
+	double share, ramp_days;  /* agentic_shift; export_control: its phase-in */
+	double pass_through;   /* export_control: share of the cost rise added to prices */
 } mkt_event;
 
 typedef struct mkt_arrival_params {

@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-#include "mkt_supply.h"
 
 static size_t find_segment(const mkt_state *s, const char *name)
 {
@@ -30,18 +29,6 @@ static long event_day(const mkt_state *s, const mkt_event *e)
 	return d;
 }
 
-/* Capacity keeps its level at `day` and grows from there at the new rate. */
-static void rebase_capacity(mkt_model_state *m, double day, double cut, double growth_cut)
-{
-	if (day > m->launch_day) {
-		m->capacity_base = mkt_grown_capacity(m->capacity_base, m->growth,
-						      day - m->capacity_day0);
-		m->capacity_day0 = day;
-	}
-	m->capacity_base *= 1 - cut;
-	m->growth *= 1 - growth_cut;
-}
-
 void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 {
 	mkt_state *s = ctx;
@@ -54,25 +41,19 @@ void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 	case MKT_PRICE_CHANGE:
 		/* The tie lets a sweep or an analysis move both prices by one
 		   setting, price_out, at a fixed input-to-output ratio. */
-		s->models[model].price_in = e->price_in + e->price_in_per_out * e->price_out;
-		s->models[model].price_out = e->price_out;
+		mkt_hosts_set_prices(s, model, e->host,
+				     e->price_in + e->price_in_per_out * e->price_out,
+				     e->price_out, t);
 		hit_model = model;
 		break;
 	case MKT_FREE_LIMIT:
 		s->models[model].free_limit = e->limit;
 		hit_model = model;
 		break;
-	case MKT_EXPORT_CONTROL: {
-		size_t origin = find_origin(s, e->origin);
-		for (size_t i = 0; i < s->model_count; i++) {
-			mkt_model_state *m = &s->models[i];
-			if ((size_t)m->origin != origin)
-				continue;
-			rebase_capacity(m, t, e->capacity_cut, e->growth_cut);
-			m->cost *= e->cost_multiplier;
-		}
-		break; /* developers feel it through errors and latency */
-	}
+	case MKT_EXPORT_CONTROL:
+		/* Hosts in the country, whatever the models' origin (hosts.c). */
+		mkt_hosts_export_control(s, e, t);
+		break; /* developers feel it through errors, latency and prices */
 	case MKT_COMPLIANCE_BAN:
 		hit_segment = find_segment(s, e->segment);
 		hit_origin = find_origin(s, e->origin);
@@ -91,6 +72,7 @@ void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 	case MKT_EVENT_TYPES:
 		break; /* the count, not a type: the loader never sets it */
 	}
+	mkt_hosts_reprice(s, t); /* host prices or capacities may have moved */
 	mkt_refresh_pulls(s, t);
 	if (hit_model != MKT_NONE || hit_origin != MKT_NONE)
 		mkt_rechoose_where(s, t, hit_model, hit_segment, hit_origin);
@@ -106,8 +88,7 @@ void mkt_schedule_shocks(mkt_state *s)
 		double day = (double)event_day(s, e);
 		if (e->type == MKT_MODEL_LAUNCH) {
 			long i = sim_map_find(&s->p->models, e->model);
-			s->models[i].launch_day = day;
-			s->models[i].capacity_day0 = day;
+			s->models[i].launch_day = day; /* and its hosts' */
 		} else if (e->type == MKT_AGENTIC_SHIFT) {
 			for (size_t j = 0; j < s->segment_count; j++) {
 				mkt_segment_state *seg = &s->segments[j];

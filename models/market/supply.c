@@ -36,16 +36,6 @@ bool mkt_available(const mkt_model_state *m, double t)
 	return t >= m->launch_day && !(t < m->outage_until && m->outage_left <= 0);
 }
 
-double mkt_capacity_on(const mkt_model_state *m, double day)
-{
-	if (day < m->launch_day)
-		return 0;
-	double c = mkt_grown_capacity(m->capacity_base, m->growth, day - m->capacity_day0);
-	if (day < m->outage_until)
-		c *= m->outage_left;
-	return c;
-}
-
 /* Sample moments from `samples` draws of task(): the variances feed the
    daily totals' normal approximation; means come from the closed forms. */
 static void sample_variances(const mkt_task_shape *shape, double competency,
