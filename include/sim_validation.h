@@ -102,8 +102,8 @@ int sim_validation_mode_parse(const char *name);
 /* A figure as the table shows it: token counts in T or B ("3.70T",
    "1.04B"), others to 3 significant digits ("0.8", "1"). */
 void sim_validation_format_value(char *buf, size_t size, double x);
-/* A row's tolerance as the table shows it: "+-15%", "+-0.5", "at least",
-   "at most", "info". */
+/* A row's tolerance as the table shows it: "+-15%", "+-0.5" ("exactly"
+   for abs 0), "at least", "at most", "info". */
 void sim_validation_format_tolerance(char *buf, size_t size, const sim_validation_row *r);
 
 /* A row's cells as every table of it shows them (text, report): the

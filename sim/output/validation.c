@@ -145,7 +145,12 @@ void sim_validation_format_tolerance(char *buf, size_t size, const sim_validatio
 {
 	switch (r->mode) {
 	case SIM_VALIDATION_REL: snprintf(buf, size, "+-%.0f%%", 100 * r->tolerance); break;
-	case SIM_VALIDATION_ABS: snprintf(buf, size, "+-%g", r->tolerance); break;
+	case SIM_VALIDATION_ABS:
+		if (r->tolerance == 0)
+			snprintf(buf, size, "exactly");
+		else
+			snprintf(buf, size, "+-%g", r->tolerance);
+		break;
 	case SIM_VALIDATION_MIN: snprintf(buf, size, "at least"); break;
 	case SIM_VALIDATION_MAX: snprintf(buf, size, "at most"); break;
 	default: snprintf(buf, size, "info"); break;
