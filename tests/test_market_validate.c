@@ -25,13 +25,15 @@ static void test_baseline_passes(void **unused)
 		fail_msg("validate exited %d:\n%s", r->status, r->out);
 	test_expect_output(r, "(20 replications; mean and 95% CI)");
 	test_expect_output(r, "apr_qwen_first");
-	test_expect_output(r, "13 targets, 0 missed");
+	test_expect_output(r, "21 targets, 0 missed (and 10 info rows, not judged)");
 	assert_true(test_exists(OUT "/baseline/validation.txt"));
 	assert_true(test_exists(OUT "/baseline/validation.csv"));
 	free(r);
 	const char *db = OUT "/baseline/results.sqlite";
-	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation"), 13);
-	assert_int_equal(test_db_count(db, "SELECT sum(pass) FROM validation"), 13);
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation"), 31);
+	assert_int_equal(test_db_count(db, "SELECT sum(pass) FROM validation"), 21);
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation WHERE pass IS NULL"
+					   " AND mode = 'info'"), 10);
 	assert_int_equal(test_db_count(db, "SELECT value FROM experiment WHERE key = "
 					   "'validation_replications'"), 20);
 }

@@ -190,14 +190,12 @@ static int parse_subject(const mkt_market_params *p, const char *f, const char *
 				   "expected an origin of the experiment's models, found \"%s\"", f);
 		break;
 	case LEAD_SUBJECT:
-		if (parse_streak(p, t) != 0)
-			return bad(err, path, lineno, "subject",
-				   "expected A>B or A:a>B:b with A, B origins of the "
-				   "experiment's models, found \"%s\"", f);
-		break;
 	case TOP_LEAD_SUBJECT:
 		if (parse_streak(p, t) != 0)
 			return bad(err, path, lineno, "subject",
+				   kinds[t->kind].subject == LEAD_SUBJECT ?
+				   "expected A>B or A:a>B:b with A, B origins of the "
+				   "experiment's models, found \"%s\"" :
 				   "expected A>B@k with A, B origins of the experiment's "
 				   "models and k >= 1 the list's length, found \"%s\"", f);
 		break;
