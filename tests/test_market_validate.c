@@ -25,21 +25,26 @@ static void test_baseline_passes(void **unused)
 		fail_msg("validate exited %d:\n%s", r->status, r->out);
 	test_expect_output(r, "(20 replications; mean and 95% CI)");
 	test_expect_output(r, "apr_qwen_first");
-	test_expect_output(r, "13 targets, 0 missed");
+	test_expect_output(r, "21 targets, 0 missed (and 10 info rows, not judged)");
 	assert_true(test_exists(OUT "/baseline/validation.txt"));
 	assert_true(test_exists(OUT "/baseline/validation.csv"));
 	free(r);
 	const char *db = OUT "/baseline/results.sqlite";
-	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation"), 13);
-	assert_int_equal(test_db_count(db, "SELECT sum(pass) FROM validation"), 13);
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation"), 31);
+	assert_int_equal(test_db_count(db, "SELECT sum(pass) FROM validation"), 21);
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation WHERE pass IS NULL"
+					   " AND mode = 'info'"), 10);
 	assert_int_equal(test_db_count(db, "SELECT value FROM experiment WHERE key = "
 					   "'validation_replications'"), 20);
 }
 
 /* One row of validation.csv, split in place (no field is quoted here). */
 typedef struct csv_row {
-	char *target, *week, *week_start, *mean, *lo, *hi, *value, *mode, *tolerance, *pass;
+	char *target, *week, *week_start, *mean, *lo, *hi, *value, *mode, *tolerance, *pass,
+		*pass_share, *band_lo, *band_hi, *in_band;
 } csv_row;
+
+#define CSV_FIELDS 14
 
 static bool next_row(char **cursor, csv_row *row)
 {
@@ -49,12 +54,14 @@ static bool next_row(char **cursor, csv_row *row)
 	char *nl = strchr(line, '\n');
 	*nl = '\0';
 	*cursor = nl + 1;
-	char **field[] = { &row->target, &row->week, &row->week_start, &row->mean, &row->lo,
-			   &row->hi, &row->value, &row->mode, &row->tolerance, &row->pass };
-	for (size_t i = 0; i < 10; i++) {
+	char **field[CSV_FIELDS] = { &row->target, &row->week, &row->week_start, &row->mean,
+				     &row->lo, &row->hi, &row->value, &row->mode,
+				     &row->tolerance, &row->pass, &row->pass_share,
+				     &row->band_lo, &row->band_hi, &row->in_band };
+	for (size_t i = 0; i < CSV_FIELDS; i++) {
 		*field[i] = line;
 		char *comma = strchr(line, ',');
-		if (i < 9) {
+		if (i < CSV_FIELDS - 1) {
 			assert_non_null(comma);
 			*comma = '\0';
 			line = comma + 1;
@@ -66,45 +73,58 @@ static bool next_row(char **cursor, csv_row *row)
 }
 
 /* The line the table prints for a row of validation.csv, from its
-   numbers, as sim_validation_print formats them. */
+   numbers, as sim_validation_print lays them out. */
 static void expected_line(const csv_row *c, char *line, size_t size)
 {
 	sim_validation_row r = { .mode = (sim_validation_mode)sim_validation_mode_parse(c->mode),
+				 .mean = strtod(c->mean, NULL), .lo = strtod(c->lo, NULL),
+				 .hi = strtod(c->hi, NULL), .value = strtod(c->value, NULL),
 				 .tolerance = strtod(c->tolerance, NULL),
-				 .pass = strcmp(c->pass, "1") == 0 };
-	char m[24], l[24], h[24], want[24], tol[24], observed[80];
-	sim_validation_format_value(m, sizeof m, strtod(c->mean, NULL));
-	sim_validation_format_value(l, sizeof l, strtod(c->lo, NULL));
-	sim_validation_format_value(h, sizeof h, strtod(c->hi, NULL));
-	sim_validation_format_value(want, sizeof want, strtod(c->value, NULL));
-	sim_validation_format_tolerance(tol, sizeof tol, &r);
-	snprintf(observed, sizeof observed, "%s [%s, %s]", m, l, h);
-	snprintf(line, size, "%-28s %-11s %-28s %-9s %-9s %s\n", c->target, c->week_start,
-		 observed, want, tol, r.pass ? "pass" : "FAIL");
+				 .pass = strcmp(c->pass, "0") != 0,
+				 .pass_share = strtod(c->pass_share, NULL),
+				 .band_lo = strtod(c->band_lo, NULL),
+				 .band_hi = strtod(c->band_hi, NULL),
+				 .in_band = strcmp(c->in_band, "1") == 0 };
+	sim_validation_cells cells;
+	sim_validation_format_cells(&r, &cells);
+	snprintf(line, size, "%-28s %-11s %-28s %-9s %-9s %-6s %-20s %-4s %s\n", c->target,
+		 c->week_start, cells.observed, cells.value, cells.tolerance, cells.verdict,
+		 cells.band, cells.in_band, cells.pass_share);
 }
 
 /* The stored row `target` as CSV text: the same columns, numbers in
-   %.10g as validation.csv writes them. */
+   %.10g as validation.csv writes them (NULL as nan, a NULL pass empty). */
 static void stored_row(const char *db_path, const char *target, char *out, size_t size)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT target, week, week_start, mean, lo, hi,"
-					    " value, mode, tolerance, pass, typeof(week),"
-					    " typeof(mean), typeof(pass) FROM validation"
-					    " WHERE target = ?", -1, &st, NULL), SQLITE_OK);
+					    " value, mode, tolerance, pass, pass_share, band_lo,"
+					    " band_hi, in_band, typeof(week), typeof(mean),"
+					    " typeof(in_band) FROM validation WHERE target = ?", -1,
+					    &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal(sqlite3_column_text(st, 10), "integer");
-	assert_string_equal(sqlite3_column_text(st, 11), "real");
-	assert_string_equal(sqlite3_column_text(st, 12), "integer");
-	snprintf(out, size, "%s,%lld,%s,%.10g,%.10g,%.10g,%.10g,%s,%.10g,%lld",
-		 sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
-		 sqlite3_column_text(st, 2), sqlite3_column_double(st, 3),
-		 sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
-		 sqlite3_column_double(st, 6), sqlite3_column_text(st, 7),
-		 sqlite3_column_double(st, 8), (long long)sqlite3_column_int64(st, 9));
+	assert_string_equal(sqlite3_column_text(st, 14), "integer");
+	assert_string_equal(sqlite3_column_text(st, 15), "real");
+	assert_string_equal(sqlite3_column_text(st, 16), "integer");
+	size_t at = (size_t)snprintf(out, size, "%s,%lld,%s", sqlite3_column_text(st, 0),
+				     (long long)sqlite3_column_int64(st, 1),
+				     sqlite3_column_text(st, 2));
+	for (int c = 3; c < 14; c++) {
+		int type = sqlite3_column_type(st, c);
+		if (c == 7)
+			at += (size_t)snprintf(out + at, size - at, ",%s", sqlite3_column_text(st, c));
+		else if (type == SQLITE_NULL)
+			at += (size_t)snprintf(out + at, size - at, c == 9 ? "," : ",nan");
+		else if (type == SQLITE_INTEGER)
+			at += (size_t)snprintf(out + at, size - at, ",%lld",
+					       (long long)sqlite3_column_int64(st, c));
+		else
+			at += (size_t)snprintf(out + at, size - at, ",%.10g",
+					       sqlite3_column_double(st, c));
+	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -117,16 +137,18 @@ static void expect_same_numbers(const char *dir, const char *printed)
 	snprintf(path, sizeof path, "%s/validation.csv", dir);
 	snprintf(db, sizeof db, "%s/results.sqlite", dir);
 	char *csv = test_read_file(path), *cursor = strchr(csv, '\n') + 1;
-	assert_memory_equal(csv, "target,week,week_start,mean,lo,hi,value,mode,tolerance,"
-				 "pass\n", 60);
+	static const char header[] = "target,week,week_start,mean,lo,hi,value,mode,tolerance,"
+				     "pass,pass_share,band_lo,band_hi,in_band\n";
+	assert_memory_equal(csv, header, sizeof header - 1);
 	size_t rows = 0, failed = 0;
 	for (csv_row c; next_row(&cursor, &c); rows++) {
 		char line[512], joined[512], stored[512];
 		expected_line(&c, line, sizeof line);
 		if (!strstr(printed, line))
 			fail_msg("expected the line \"%s\" in the table:\n%s", line, printed);
-		snprintf(joined, sizeof joined, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", c.target, c.week,
-			 c.week_start, c.mean, c.lo, c.hi, c.value, c.mode, c.tolerance, c.pass);
+		snprintf(joined, sizeof joined, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s",
+			 c.target, c.week, c.week_start, c.mean, c.lo, c.hi, c.value, c.mode,
+			 c.tolerance, c.pass, c.pass_share, c.band_lo, c.band_hi, c.in_band);
 		stored_row(db, c.target, stored, sizeof stored);
 		assert_string_equal(stored, joined);
 		failed += strcmp(c.pass, "0") == 0;
@@ -146,7 +168,7 @@ static void test_missed_target(void **unused)
 	assert_int_equal(r->status, 1);
 	test_expect_output(r, "some_tokens");
 	test_expect_output(r, "FAIL");
-	test_expect_output(r, "3 targets, 1 missed");
+	test_expect_output(r, "3 targets, 1 missed (and 1 info row, not judged)");
 	test_expect_output(r, "1 target missed");
 	assert_true(test_exists(OUT "/miss/validation.txt"));
 	/* validation.txt is the table as printed. */
@@ -159,6 +181,11 @@ static void test_missed_target(void **unused)
 					   "'impossible'"), 0);
 	assert_int_equal(test_db_count(db, "SELECT week FROM validation WHERE target = "
 					   "'impossible'"), 2);
+	/* The info row: shown, its pass NULL (not judged), not missed. */
+	test_expect_output(r, " info   ");
+	assert_int_equal(test_db_count(db, "SELECT count(*) FROM validation WHERE target = "
+					   "'cn_tokens' AND pass IS NULL AND value IS NULL"
+					   " AND mode = 'info' AND pass_share IS NULL"), 1);
 	free(r);
 
 	/* `plot` writes both files again from the database alone. */

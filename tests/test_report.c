@@ -174,7 +174,11 @@ static void test_validation_table(void **unused)
 			"<td><span class=\"badge fail\">FAIL</span></td></tr>");
 	assert_int_equal(count_of(html, "badge pass"), 2);
 	assert_int_equal(count_of(html, "badge fail"), 1);
-	expect_in(html, "<p class=\"tally\">3 targets, 1 missed</p>");
+	expect_in(html, "<p class=\"tally\">3 targets, 1 missed (and 1 info row, not "
+			"judged)</p>");
+	expect_in(html, "<tr><td class=\"name\">cn_tokens</td>");
+	expect_in(html, "<td class=\"num\">-</td><td>info</td>"
+			"<td><span class=\"badge info\">info</span></td></tr>");
 	expect_not_in(html, "<pre>validation against");
 	free(html);
 
@@ -184,7 +188,8 @@ static void test_validation_table(void **unused)
 	test_run_ok("plot " OUT "/validate -q");
 	html = test_read_file(OUT "/validate/report.html");
 	expect_in(html, "<tr class=\"missed\"><td class=\"name\">impossible</td>");
-	expect_in(html, "<p class=\"tally\">3 targets, 1 missed</p>");
+	expect_in(html, "<p class=\"tally\">3 targets, 1 missed (and 1 info row, not "
+			"judged)</p>");
 	expect_not_in(html, "not a table");
 	free(html);
 

@@ -1286,6 +1286,29 @@ static void test_older_format(void **state)
 	assert_non_null(strstr(err.message, "run the experiment afresh, without --resume"));
 }
 
+/* Ensure a database whose validation table predates the bands (no
+   pass_share, band_lo, band_hi, in_band) is refused like any older one:
+   a resumed validate could not store its rows. */
+static void test_older_validation(void **state)
+{
+	const char *dir = *state;
+	char path[600];
+	db_path(dir, path, sizeof path);
+	db_exec(path, "CREATE TABLE experiment(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"CREATE TABLE tables(position INTEGER PRIMARY KEY, file TEXT UNIQUE,"
+		" sql_name TEXT UNIQUE, key_columns TEXT, value_columns TEXT, key_types TEXT);"
+		"CREATE TABLE runs(point INTEGER, replication INTEGER, seed INTEGER,"
+		" stream_key TEXT, events INTEGER, notes TEXT, checksum TEXT,"
+		" PRIMARY KEY(point, replication)) WITHOUT ROWID;"
+		"CREATE TABLE validation(position INTEGER PRIMARY KEY, target TEXT,"
+		" week INTEGER, week_start TEXT, mean REAL, lo REAL, hi REAL, value REAL,"
+		" mode TEXT, tolerance REAL, pass INTEGER);");
+	sim_error err;
+	sim_error_clear(&err);
+	assert_null(sim_store_open_existing(dir, &err));
+	assert_non_null(strstr(err.message, "its validation no bands"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1301,6 +1324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_checksum_stored, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_checksum_detects_changes, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_older_format, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_older_validation, make_dir, remove_dir),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@ static void validation_row(FILE *f, const sim_validation_row *r)
 {
 	sim_validation_cells c;
 	sim_validation_format_cells(r, &c);
-	fputs(r->pass ? "<tr>" : "<tr class=\"missed\">", f);
+	fputs(r->pass || r->mode == SIM_VALIDATION_INFO ? "<tr>" : "<tr class=\"missed\">", f);
 	fputs("<td class=\"name\">", f);
 	sim__html(f, r->target);
 	fputs("</td><td class=\"date\">", f);
@@ -24,12 +24,12 @@ static void validation_row(FILE *f, const sim_validation_row *r)
 	fputs("</td><td>", f);
 	sim__html(f, c.tolerance);
 	fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
-		r->pass ? "pass" : "fail", r->pass ? "pass" : "FAIL");
+		r->mode == SIM_VALIDATION_INFO ? "info" : r->pass ? "pass" : "fail", c.verdict);
 }
 
 void sim__report_tables_validation(FILE *f, const sim_validation *v)
 {
-	size_t reps = v->replications, missed = sim_validation_missed(v);
+	size_t reps = v->replications;
 	fputs("<section id=\"validation\">\n<h2>Validation</h2>\n<p class=\"caption\">"
 	      "validation against ", f);
 	sim__html(f, v->targets ? v->targets : "");
@@ -40,8 +40,11 @@ void sim__report_tables_validation(FILE *f, const sim_validation *v)
 	for (size_t i = 0; i < v->count; i++)
 		validation_row(f, &v->rows[i]);
 	fputs("</tbody>\n</table>\n", f);
-	fprintf(f, "<p class=\"tally\">%zu target%s, %zu missed</p>\n</section>\n", v->count,
-		v->count == 1 ? "" : "s", missed);
+	char tally[96];
+	sim_validation_format_tally(tally, sizeof tally, v);
+	fputs("<p class=\"tally\">", f);
+	sim__html(f, tally);
+	fputs("</p>\n</section>\n", f);
 }
 
 /* ---- an analysis's results ---- */

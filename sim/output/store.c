@@ -27,7 +27,8 @@ static const char schema_sql[] =
 	" rule TEXT);"
 	"CREATE TABLE IF NOT EXISTS validation(position INTEGER PRIMARY KEY, target TEXT,"
 	" week INTEGER, week_start TEXT, mean REAL, lo REAL, hi REAL, value REAL, mode TEXT,"
-	" tolerance REAL, pass INTEGER);"
+	" tolerance REAL, pass INTEGER, pass_share REAL, band_lo REAL, band_hi REAL,"
+	" in_band INTEGER);"
 	"CREATE TABLE IF NOT EXISTS provenance(position INTEGER PRIMARY KEY, key TEXT UNIQUE,"
 	" value TEXT);";
 
@@ -153,14 +154,17 @@ static int check_format(sim_store *s, sim_error *err)
 	long long n = sim__store_query_count(s, "SELECT (SELECT count(*) FROM"
 					     " pragma_table_info('tables') WHERE name = 'key_types')"
 					     " + (SELECT count(*) FROM pragma_table_info('runs')"
-					     " WHERE name = 'checksum') + 0 * ?1", 0, err);
+					     " WHERE name = 'checksum')"
+					     " + (SELECT count(*) FROM pragma_table_info('validation')"
+					     " WHERE name = 'in_band') + 0 * ?1", 0, err);
 	if (n < 0)
 		return -1;
-	if (n < 2)
+	if (n < 3)
 		return sim_error_set(err, SIM_ERROR_RUNTIME, s->path, 0, NULL,
 				     "was written by an older marketsim (its key columns are "
-				     "untyped, its replications carry no checksums): run the "
-				     "experiment afresh, without --resume");
+				     "untyped, its replications carry no checksums or its "
+				     "validation no bands): run the experiment afresh, without "
+				     "--resume");
 	return 0;
 }
 
@@ -623,8 +627,8 @@ static int insert_validation(sim_store *s, const sim_validation *v, sim_error *e
 	    sim_store_set_meta(s, "validation_replications", reps, err) != 0)
 		return -1;
 	sqlite3_stmt *st;
-	if (sim__store_prepare(s, "INSERT INTO validation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
-		    err) != 0)
+	if (sim__store_prepare(s, "INSERT INTO validation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			       " ?, ?, ?, ?)", &st, err) != 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < v->count && rc == 0; i++) {
@@ -640,7 +644,14 @@ static int insert_validation(sim_store *s, const sim_validation *v, sim_error *e
 		sim__store_bind_number(st, 8, r->value);
 		sqlite3_bind_text(st, 9, sim_validation_mode_name(r->mode), -1, SQLITE_STATIC);
 		sim__store_bind_number(st, 10, r->tolerance);
-		sqlite3_bind_int(st, 11, r->pass ? 1 : 0);
+		if (r->mode == SIM_VALIDATION_INFO)
+			sqlite3_bind_null(st, 11); /* not judged */
+		else
+			sqlite3_bind_int(st, 11, r->pass ? 1 : 0);
+		sim__store_bind_number(st, 12, r->pass_share);
+		sim__store_bind_number(st, 13, r->band_lo);
+		sim__store_bind_number(st, 14, r->band_hi);
+		sqlite3_bind_int(st, 15, r->in_band ? 1 : 0);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = sim__store_db_error(s, "cannot store the validation", err);
 	}
@@ -666,7 +677,8 @@ static int load_validation_rows(sim_store *s, sim_validation *v, sim_error *err)
 {
 	sqlite3_stmt *st;
 	if (sim__store_prepare(s, "SELECT target, week, week_start, mean, lo, hi, value, mode, tolerance,"
-		       " pass FROM validation ORDER BY position", &st, err) != 0)
+		       " pass, pass_share, band_lo, band_hi, in_band FROM validation"
+		       " ORDER BY position", &st, err) != 0)
 		return -1;
 	int step, rc = 0;
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -683,7 +695,12 @@ static int load_validation_rows(sim_store *s, sim_validation *v, sim_error *err)
 		int m = sim_validation_mode_parse(mode ? mode : "");
 		r.mode = m < 0 ? SIM_VALIDATION_REL : (sim_validation_mode)m;
 		r.tolerance = sim__store_column_number(st, 8);
-		r.pass = sqlite3_column_int(st, 9) != 0;
+		/* An INFO row's pass is NULL: not judged, so not missed. */
+		r.pass = sqlite3_column_type(st, 9) == SQLITE_NULL || sqlite3_column_int(st, 9) != 0;
+		r.pass_share = sim__store_column_number(st, 10);
+		r.band_lo = sim__store_column_number(st, 11);
+		r.band_hi = sim__store_column_number(st, 12);
+		r.in_band = sqlite3_column_int(st, 13) != 0;
 		rc = sim_validation_add(v, &r, err);
 	}
 	if (rc == 0 && step != SQLITE_DONE)

@@ -35,8 +35,9 @@
  * REAL for numbers, TEXT for dates.
  * `validation` holds a validate run's result (include/sim_validation.h),
  * one row per target with typed columns (week INTEGER; mean, lo, hi,
- * value, tolerance REAL; pass INTEGER 1/0), its targets file and
- * replication count in `experiment` (validation_targets,
+ * value, tolerance, pass_share, band_lo, band_hi REAL; pass, in_band
+ * INTEGER 1/0, pass NULL for an `info` row, which is not judged), its
+ * targets file and replication count in `experiment` (validation_targets,
  * validation_replications).
  *
  * `provenance` (position, key, value) says how the results were made
