@@ -26,7 +26,7 @@
 
 static const char *const charts[] = {
 	"market_token_share", "market_tokens_stacked", "market_active_devs",
-	"market_revenue", "market_rank",
+	"market_revenue", "market_rank", "market_payback",
 };
 
 static bool exists(const char *path)
@@ -188,6 +188,8 @@ static void write_grouped(const char *dir, int by)
 	static const char *const provider_metrics[] = {
 		"tokens", "token_share", "active_devs", "spend", "fee",
 		"revenue", "cost", "profit", "cum_revenue", "cum_profit",
+		"free_users", "credit_buyers", "conversions", "conversions_away",
+		"converted_revenue", "free_cost", "cum_converted_revenue", "cum_free_cost",
 	};
 	static const char *const origin_metrics[] = {
 		"tokens", "token_share", "active_devs", "revenue", "profit",
@@ -201,8 +203,9 @@ static void write_grouped(const char *dir, int by)
 	if (by)
 		header_tuples(f, origin_metrics, 5);
 	else
-		header_tuples(f, provider_metrics, 10);
+		header_tuples(f, provider_metrics, 18);
 	double cum_rev[N_MODELS] = {0}, cum_profit[N_MODELS] = {0};
+	double cum_free[N_MODELS] = {0};
 	for (int w = 0; w < N_WEEKS; w++) {
 		week_start(w, date, sizeof date);
 		for (size_t m = 0; m < N_MODELS; m++) {
@@ -210,6 +213,11 @@ static void write_grouped(const char *dir, int by)
 			const char *key = by ? models[m].origin : models[m].provider;
 			cum_rev[m] += revenue_of(m, w);
 			cum_profit[m] += profit_of(m, w);
+			/* A free model's developers all convert to other
+			   providers' models: no converted revenue. */
+			bool free = models[m].price == 0;
+			double free_cost = free ? revenue_of(m, w) - profit_of(m, w) : 0;
+			cum_free[m] += free_cost;
 			bool first = true;
 			for (size_t o = 0; o < m; o++)
 				first &= strcmp(by ? models[o].origin : models[o].provider, key) != 0;
@@ -230,8 +238,11 @@ static void write_grouped(const char *dir, int by)
 				tuple(f, rev);
 				tuple(f, profit);
 			} else {
+				double conv = free ? tokens_of(m, w) / 1e9 : 0;
 				double v[] = {rev * 1.05, rev * 0.05, rev, rev - profit,
-					      profit, cum_rev[m], cum_profit[m]};
+					      profit, cum_rev[m], cum_profit[m],
+					      free ? t / 1e8 : 0, t / 1e10, conv, conv, 0,
+					      free_cost, 0, cum_free[m]};
 				for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 					tuple(f, v[i]);
 			}
