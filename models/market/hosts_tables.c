@@ -41,11 +41,25 @@ void mkt_hosts_provider_week(const mkt_state *s, size_t week, size_t g, double *
 		v[MKT_G_COST] += r->cost;
 		v[MKT_G_IN] += r->tokens_in;
 		v[MKT_G_OUT] += r->tokens_out;
-		v[MKT_G_DEMANDED] += r->demanded;
-		v[MKT_G_FAILED] += r->failed;
+		/* The platform's refusals beyond the free quota, and the
+		   funnel's counts, belong to the model: each host takes its
+		   share of them, as of its developers. */
+		v[MKT_G_DEMANDED] += r->demanded + mr->refused_quota * share;
+		v[MKT_G_FAILED] += r->failed + mr->refused_quota * share;
 		v[MKT_G_REQUESTS] += r->requests;
 		v[MKT_G_NEW] += mr->new_devs * share;
 		v[MKT_G_CAPACITY] += r->capacity;
+		v[MKT_G_REFUSED_QUOTA] += mr->refused_quota * share;
+		v[MKT_G_LOST] += mr->lost * share;
+		v[MKT_G_FREE_USERS] += mr->free_users * share;
+		v[MKT_G_CREDIT_BUYERS] += mr->credit_buyers * share;
+		v[MKT_G_CONVERSIONS] += mr->conversions * share;
+		v[MKT_G_CONVERSIONS_AWAY] += mr->conversions_away * share;
+		/* Revenue from free starters by the host's part of the spend;
+		   the cost of free tokens by its part of the tokens. */
+		v[MKT_G_CONVERTED_REVENUE] += mr->revenue > 0 ?
+					      mr->converted_revenue * r->spend / mr->revenue : 0;
+		v[MKT_G_FREE_COST] += mr->free_cost * share;
 	}
 }
 

@@ -242,10 +242,13 @@ int mkt_check_host_row(size_t week, const char *host, const double *v, double fe
 int mkt_check_hosts_sum(size_t week, const char *model, const double *sum,
 			const mkt_week_row *r, sim_error *err)
 {
+	/* The free quota's refusals are the platform's, before any host: the
+	   hosts see the rest. */
+	double demanded = r->demanded - r->refused_quota, failed = r->failed - r->refused_quota;
 	const struct { int col; const char *name; double model; } pairs[] = {
 		{ MKT_H_TOKENS, "tokens", r->tokens_in + r->tokens_out },
-		{ MKT_H_DEMANDED, "tokens_demanded", r->demanded },
-		{ MKT_H_FAILED, "tokens_failed", r->failed },
+		{ MKT_H_DEMANDED, "tokens_demanded", demanded },
+		{ MKT_H_FAILED, "tokens_failed", failed },
 		{ MKT_H_REVENUE, "revenue", r->revenue },
 		{ MKT_H_COST, "cost", r->cost },
 		{ MKT_H_CAPACITY, "capacity", r->capacity },
@@ -255,7 +258,7 @@ int mkt_check_hosts_sum(size_t week, const char *model, const double *sum,
 		/* failed is a difference (demanded - served): held to demanded */
 		if (!agree(sum[pairs[j].col], pairs[j].model, &gap) &&
 		    !(pairs[j].col == MKT_H_FAILED &&
-		      fabs(sum[MKT_H_FAILED] - r->failed) <= REL_TOL * r->demanded))
+		      fabs(sum[MKT_H_FAILED] - failed) <= REL_TOL * r->demanded))
 			return violated(err, week, model, "its hosts' %s sum to %.17g, the "
 					"model's is %.17g (relative gap %.2g)", pairs[j].name,
 					sum[pairs[j].col], pairs[j].model, gap);

@@ -682,22 +682,15 @@ static int record_origins_end(const mkt_state *s, sim_table *t, sim_error *err)
    nothing free has a number, 0 - 0, that compares and averages). */
 static int record_funnel(const mkt_state *s, sim_table *t, sim_error *err)
 {
-	size_t n = s->model_count;
 	for (size_t g = 0; g < s->provider_count; g++) {
-		double conv = 0, buyers = 0, revenue = 0, cost = 0;
+		/* By the provider that serves, as providers_weekly.csv. */
+		double sum[MKT_GROUP_VALUES] = { 0 };
 		for (size_t w = 0; w < s->weeks; w++)
-			for (size_t i = 0; i < n; i++) {
-				const mkt_week_row *r = &s->rows[w * n + i];
-				if ((size_t)s->models[i].provider != g)
-					continue;
-				conv += r->conversions;
-				buyers += r->credit_buyers;
-				revenue += r->converted_revenue;
-				cost += r->free_cost;
-			}
+			mkt_hosts_provider_week(s, w, g, sum);
 		const char *name = s->provider_names[g];
-		if (summary_row(t, "conversions", name, conv, err) != 0 ||
-		    summary_row(t, "credit_buyers", name, buyers, err) != 0 ||
+		double revenue = sum[MKT_G_CONVERTED_REVENUE], cost = sum[MKT_G_FREE_COST];
+		if (summary_row(t, "conversions", name, sum[MKT_G_CONVERSIONS], err) != 0 ||
+		    summary_row(t, "credit_buyers", name, sum[MKT_G_CREDIT_BUYERS], err) != 0 ||
 		    summary_row(t, "converted_revenue", name, revenue, err) != 0 ||
 		    summary_row(t, "free_cost", name, cost, err) != 0 ||
 		    summary_row(t, "payback", name, revenue - cost, err) != 0)
