@@ -269,8 +269,10 @@ static void test_plot_rederives(void **unused)
 
 /* Adaptive replications in a sweep: each point runs until its target is
    met or max is reached, decided on its first replications in order, so
-   the counts (6, 7, 7 here) and the stored rows do not depend on how many
-   workers ran them; the outcome is reported per point. */
+   the counts (7 each here: p0002 meets the target at its 7th, the others
+   reach max; measured half-widths 19.3%, 18.4%, 16.4% against 17%) and
+   the stored rows do not depend on how many workers ran them; the
+   outcome is reported per point. */
 static void test_adaptive_points(void **unused)
 {
 	(void)unused;
@@ -280,16 +282,16 @@ static void test_adaptive_points(void **unused)
 	test_same_file(OUT "/ad1/sweep_summary.csv", OUT "/ad2/sweep_summary.csv");
 	csv *t = csv_load(OUT "/ad1", "sweep_summary.csv");
 	size_t n = csv_col(t, "replications");
-	const char *want[] = { "6", "7", "7" };
+	const char *want[] = { "7", "7", "7" };
 	for (size_t i = 0; i < 3; i++)
 		assert_string_equal(t->cell[i][n], want[i]);
 	csv_free(t);
 	char *notes = test_read_file(OUT "/ad1/report_notes.txt");
-	if (!strstr(notes, "p0000: targets met: cum_revenue:PaidCo half-width ") ||
-	    !strstr(notes, "p0002: max reached (7): cum_revenue:PaidCo half-width "))
+	if (!strstr(notes, "p0000: max reached (7): cum_revenue:PaidCo half-width ") ||
+	    !strstr(notes, "p0002: targets met: cum_revenue:PaidCo half-width "))
 		fail_msg("expected each point's outcome in report_notes.txt:\n%s", notes);
 	free(notes);
-	char *manifest = test_read_file(OUT "/ad1/points/p0002/manifest.txt");
+	char *manifest = test_read_file(OUT "/ad1/points/p0000/manifest.txt");
 	if (!strstr(manifest, "replications = 7\nreplications_rule = \"max reached (7)"))
 		fail_msg("expected the rule in the point's manifest:\n%s", manifest);
 	free(manifest);
