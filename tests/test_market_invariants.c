@@ -293,7 +293,7 @@ static void test_week_totals(void **unused)
 	(void)unused;
 	sim_error err;
 	mkt_week_totals t = { .tokens = 4e12, .share = 1 - 3e-16, .demanded = 5e12,
-			      .failed = 2e11, .fallback = 1e11 };
+			      .failed = 2e11, .fallback = 1e11, .lost = 9e11 };
 	assert_int_equal(mkt_check_week(9, "models", &t, &err), 0);
 	t.share = 0.99;
 	assert_int_equal(mkt_check_week(9, "models", &t, &err), -1);
@@ -308,12 +308,18 @@ static void test_week_totals(void **unused)
 				"expected 0"));
 	/* A re-routed token failed first somewhere. */
 	t = (mkt_week_totals){ .tokens = 4e12, .share = 1, .demanded = 5e12, .failed = 1e11,
-			       .fallback = 1e11 };
+			       .fallback = 1e11, .lost = 9e11 };
 	assert_int_equal(mkt_check_week(2, "models", &t, &err), 0);
 	t.fallback = 1.5e11;
 	assert_int_equal(mkt_check_week(2, "models", &t, &err), -1);
 	assert_non_null(strstr(err.message, "week 2, all models: tokens re-routed 1.5e+11 > "
 				"tokens failed 1e+11"));
+	/* Served + lost = demanded - re-routed over the models. */
+	t.fallback = 1e11;
+	t.lost = 8e11;
+	assert_int_equal(mkt_check_week(2, "models", &t, &err), -1);
+	assert_non_null(strstr(err.message, "week 2, all models: tokens served 4e+12 + lost "
+				"8e+11 != demanded 5e+12 - re-routed 1e+11"));
 }
 
 /* ---- end to end ---- */

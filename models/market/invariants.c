@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Relative tolerance of an identity between sums of doubles. A model's
    weekly column is a sum of at most 7 daily values, a provider's or
@@ -215,6 +216,15 @@ int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_
 		return violated(err, week, subject, "tokens re-routed %.6g > tokens failed "
 				"%.6g (demanded %.6g; excess %.2g of demanded)", t->fallback,
 				t->failed, t->demanded, (t->fallback - t->failed) / t->demanded);
+	/* Every token a developer asked for is served or refused (lost) once:
+	   a re-routed token is demanded twice, where it failed and where it
+	   was re-sent, so over the models served + lost = demanded -
+	   re-routed. Against demanded, the volume all four are taken from. */
+	double unbalanced = fabs(t->tokens + t->lost - (t->demanded - t->fallback));
+	if (strcmp(what, "models") == 0 && unbalanced > REL_TOL * t->demanded)
+		return violated(err, week, subject, "tokens served %.6g + lost %.6g != demanded "
+				"%.6g - re-routed %.6g (relative gap %.2g of demanded)", t->tokens,
+				t->lost, t->demanded, t->fallback, unbalanced / t->demanded);
 	return 0;
 }
 

@@ -246,11 +246,13 @@ int mkt_check_hosts_sum(size_t week, const char *model, const double *sum,
 typedef struct mkt_week_totals {
 	double tokens;   /* served */
 	double share;    /* sum of token_share */
-	double demanded, failed, fallback; /* models only; else 0 */
+	double demanded, failed, fallback, lost; /* models only; else 0 */
 } mkt_week_totals;
 /* The shares of a week's rows (`what`: "models", "providers", "origins")
    sum to 1 when any token was served, else to 0; and over the models,
-   tokens re-routed <= tokens failed (a re-routed token failed first). */
+   tokens re-routed <= tokens failed (a re-routed token failed first) and
+   served + lost = demanded - re-routed (each token a developer asked for
+   is served or refused once). */
 int mkt_check_week(size_t week, const char *what, const mkt_week_totals *t, sim_error *err);
 /* estimate.c: one replication's memory and events, from the params
    (sim_model_type.estimate). */

@@ -485,6 +485,7 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 			sum.demanded += v[MKT_M_DEMANDED];
 			sum.failed += v[MKT_M_FAILED];
 			sum.fallback += v[MKT_M_FALLBACK];
+			sum.lost += v[MKT_M_LOST];
 			if ((s->check && mkt_check_model_row(w, s->p->models.ids[i], v, s->p->fee,
 							     err) != 0) ||
 			    sim_table_add(t, keys, v, err) != 0)
