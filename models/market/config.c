@@ -135,7 +135,8 @@ static const sim_setting segment_rows[] = {
 	SIM_FLOAT("share", mkt_segment_params, share, NULL, 0, 1,
 		  "Share of arriving developers; the segments' shares sum to 1"),
 	SIM_FLOAT_ABOVE("tasks_mean", mkt_segment_params, tasks_mean, "5", 0, 1e6,
-			"Mean tasks per developer-day at arrival (lognormal across developers)"),
+			"Mean zero-price tasks per developer-day at arrival (lognormal across "
+			"developers); a model runs these times its intensity"),
 	SIM_FLOAT("tasks_sd", mkt_segment_params, tasks_sd, "5", 0, 1e6,
 		  "Sd of tasks per developer-day across developers"),
 	SIM_FLOAT("app_growth", mkt_segment_params, app_growth, "0", -10, 10,
@@ -148,12 +149,12 @@ static const sim_setting segment_rows[] = {
 		  "Intensive margin: tasks per day scale as (1 + cost of a task / "
 		  "task_price_ref)^-price_elasticity on a paid model"),
 	SIM_FLOAT_ABOVE("task_price_ref", mkt_segment_params, task_price_ref, "0.01", 0, 1e6,
-			"Dollars per task above which tasks respond to their cost "
-			"with the full price_elasticity"),
+			"Dollars per task at which tasks respond to their cost with "
+			"half the price_elasticity (well above it, with all of it)"),
 	SIM_FLOAT("fallback_share", mkt_segment_params, fallback_share, "0", 0, 1,
-		  "Share of developers who configured fallback models: their requests "
-		  "refused for capacity (or, once they bought credits, beyond the free "
-		  "quota) go to a paid model; the others' are lost (HTTP 429)"),
+		  "Share of developers who configured fallback models: once they hold "
+		  "credits, their requests refused for capacity or beyond the free "
+		  "quota go to a paid model; the others' are lost (HTTP 429)"),
 	SIM_FLOAT("credit_barrier", mkt_segment_params, credit_barrier, "0", 0, 100,
 		  "Utility cost of buying the first credits (market.free_quota_credited "
 		  "lifts the free quota; paid models need them)"),
@@ -176,9 +177,11 @@ static const sim_setting segment_rows[] = {
 	SIM_FLOAT("beta_latency", mkt_segment_params, beta_latency, "0", 0, 100,
 		  "Utility lost per second of latency"),
 	SIM_FLOAT("beta_errors", mkt_segment_params, beta_errors, "0", 0, 1000,
-		  "Utility lost per unit of error rate"),
+		  "Utility lost per unit of remembered error rate, and per unit share of "
+		  "the developer's requests the free quota refuses"),
 	SIM_FLOAT("beta_visibility", mkt_segment_params, beta_visibility, "0", 0, 1000,
-		  "Utility per unit of last week's leaderboard token share"),
+		  "Utility per unit of remembered leaderboard token share "
+		  "(market.visibility_weeks)"),
 	SIM_FLOAT("inertia", mkt_segment_params, inertia, "0", 0, 100,
 		  "Switching cost: utility bonus of the current model"),
 	SIM_FLOAT("review_days", mkt_segment_params, review_days, "30", 0, 1e5,
@@ -210,7 +213,8 @@ static const sim_setting price_rows[] = {
 static const sim_setting limit_rows[] = {
 	DATE_ROW, MODEL_ROW,
 	SIM_INT("limit", mkt_event, limit, NULL, 0, 1e9,
-		"New free-use limit, requests per developer-day; 0: none"),
+		"New free-use limit, requests per developer-day, when lower than the "
+		"platform's free quota; 0: the platform's quota only"),
 };
 static const sim_setting export_rows[] = {
 	DATE_ROW,
