@@ -49,15 +49,18 @@ static double num(const char *s)
 }
 
 /* Which rows a sum or mean takes: `key` column equal to `value` (NULL:
-   every row) and week_start in [from, to) (dates compare as strings). */
+   every row), `key2` equal to `value2` too when given, and week_start in
+   [from, to) (dates compare as strings). */
 typedef struct where {
-	const char *key, *value, *from, *to;
+	const char *key, *value, *from, *to, *key2, *value2;
 } where;
 
 static bool row_matches(const csv *t, size_t r, where w)
 {
 	const char *start = t->cell[r][csv_col(t, "week_start")];
 	if (w.key && strcmp(t->cell[r][csv_col(t, w.key)], w.value) != 0)
+		return false;
+	if (w.key2 && strcmp(t->cell[r][csv_col(t, w.key2)], w.value2) != 0)
 		return false;
 	return (!w.from || strcmp(start, w.from) >= 0) && (!w.to || strcmp(start, w.to) < 0);
 }
@@ -141,8 +144,9 @@ static void expect_same_before(const csv *base, const csv *whatif, const char *c
 
 /* ---- the what-ifs ---- */
 
-/* Ensure ending Qwen3.6 Plus's free offer on 1 June cuts its token share
-   and turns Alibaba's revenue from nothing into millions, its loss shrinking. */
+/* Ensure keeping Qwen3.6 Plus free after 8 April (the baseline charges
+   $0.325 / $1.95 from then) leaves Alibaba without revenue and turns its
+   free offer's payback from a gain into a loss of the whole free bill. */
 static void test_promo_end(void **unused)
 {
 	(void)unused;
@@ -150,40 +154,64 @@ static void test_promo_end(void **unused)
 	expect_ran(1);
 	csv *b = load("openrouter_2026", "models_weekly.csv");
 	csv *p = load("promo_end", "models_weekly.csv");
-	expect_same_before(b, p, "tokens_mean", (where){ NULL, NULL, NULL, "2026-06-01" });
-	where after = { "model", "qwen3_6_plus", "2026-06-01", NULL };
-	double share_base = col_mean(b, "token_share_mean", after);
-	double share_promo = col_mean(p, "token_share_mean", after);
-	/* Measured: 0.189 -> 0.049 (ratio 0.26-0.28 over seeds and scales). */
-	expect_above(share_base, 0.05);
-	expect_below(share_promo / share_base, 0.6);
-	/* It now charges what the event says. */
-	assert_double_near(col_mean(p, "price_out_mean", after), 1.80, 1e-9);
+	/* 8 April is a Wednesday: the week of 6 April is the first that can
+	   differ. */
+	expect_same_before(b, p, "tokens_mean",
+			   (where){ NULL, NULL, NULL, "2026-04-06", NULL, NULL });
+	/* After the week of the change: free in the what-if, the event's
+	   price in the baseline (both exact, every week). */
+	where after = { "model", "qwen3_6_plus", "2026-04-13", NULL, NULL, NULL };
+	assert_double_near(col_mean(p, "price_out_mean", after), 0.0, 1e-12);
+	assert_double_near(col_mean(p, "price_in_mean", after), 0.0, 1e-12);
+	assert_double_near(col_mean(b, "price_out_mean", after), 1.95, 1e-9);
+	assert_double_near(col_mean(b, "price_in_mean", after), 0.325, 1e-9);
 	csv_free(b);
 	csv_free(p);
 
-	/* Both Alibaba models are free in the baseline: no revenue at all.
-	   Measured: 0 -> $20 M over the year; loss $103.5 M -> $11.6 M. */
+	/* Alibaba sells nothing else: no revenue at all when it stays free.
+	   Measured $211 M in the baseline ($209-217 M over seeds and scales;
+	   $206 M with the file's 20 replications). */
 	double rev_base = summary("openrouter_2026", "cum_revenue", "Alibaba");
 	double rev_promo = summary("promo_end", "cum_revenue", "Alibaba");
-	assert_double_near(rev_base, 0.0, 1e-9);
-	expect_above(rev_promo, 1e6);
-	double loss_base = -summary("openrouter_2026", "cum_profit", "Alibaba");
-	double loss_promo = -summary("promo_end", "cum_profit", "Alibaba");
-	expect_above(loss_base, 0.0);
-	expect_below(loss_promo, 0.5 * loss_base);
-
+	expect_above(rev_base, 50e6);
+	assert_double_near(rev_promo, 0.0, 1e-9);
 	csv *pw = load("promo_end", "providers_weekly.csv");
-	where june = { "provider", "Alibaba", "2026-06-01", NULL };
-	expect_above(col_mean(pw, "revenue_mean", june), 1e5); /* measured $0.63 M a week */
 	assert_double_near(col_sum(pw, "revenue_mean",
-				   (where){ "provider", "Alibaba", NULL, "2026-06-01" }, NULL),
+				   (where){ "provider", "Alibaba", NULL, NULL, NULL, NULL }, NULL),
 			   0.0, 1e-9);
 	csv_free(pw);
+	/* Profit: measured +$60.9 M -> -$183 M (20 replications: +$59.3 M ->
+	   -$183 M). */
+	expect_above(summary("openrouter_2026", "cum_profit", "Alibaba"), 0.0);
+	expect_below(summary("promo_end", "cum_profit", "Alibaba"), -50e6);
+
+	/* The free offer's bill: measured $2.6 M (the 6 free days) -> $183 M
+	   (x70). Payback (converted revenue - free cost) measured +$14.5 M
+	   (+$13.7 M to +$18.0 M over seeds and scales) -> -$183 M: with no
+	   paid variant left nothing converts to Alibaba's own revenue, so the
+	   payback is minus the whole free bill. */
+	double free_base = summary("openrouter_2026", "free_cost", "Alibaba");
+	double free_promo = summary("promo_end", "free_cost", "Alibaba");
+	expect_above(free_base, 0.0);
+	expect_above(free_promo / free_base, 10.0);
+	double payback_base = summary("openrouter_2026", "payback", "Alibaba");
+	double payback_promo = summary("promo_end", "payback", "Alibaba");
+	expect_above(payback_base, 5e6);
+	expect_below(payback_promo, 0.0);
+	assert_double_near(summary("promo_end", "converted_revenue", "Alibaba"), 0.0, 1e-9);
+	assert_double_near(payback_promo, -free_promo, 1e-6 * free_promo);
+	/* Free for longer, it hands more developers on to paying (anyone):
+	   measured 0.45 M -> 1.85 M conversions (x3.8-4.2 over seeds). */
+	expect_above(summary("promo_end", "conversions", "Alibaba") /
+			     summary("openrouter_2026", "conversions", "Alibaba"),
+		     2.0);
 }
 
-/* Ensure export controls from 1 May cut Chinese capacity, token share
-   and raise Chinese models' cost per token. */
+/* Ensure export controls on hosts in China from 1 May, phased in over 180
+   days, cut those hosts' capacity gradually (not overnight), raise a
+   CN-hosted model's cost per token to 1.5x and its prices by half the
+   rise, lower the Chinese token share, and leave the US hosts of Chinese
+   open-weights models untouched. */
 static void test_export_shock(void **unused)
 {
 	(void)unused;
@@ -191,38 +219,93 @@ static void test_export_shock(void **unused)
 	expect_ran(2);
 	csv *b = load("openrouter_2026", "origins_weekly.csv");
 	csv *x = load("export_shock", "origins_weekly.csv");
-	/* 1 May is a Friday: the week of 27 April is the last one untouched,
-	   4 May the first one hit in full. */
-	expect_same_before(b, x, "tokens_mean", (where){ NULL, NULL, NULL, "2026-04-27" });
-	where after = { "origin", "CN", "2026-05-04", NULL };
-	/* Measured: 0.550 -> 0.387 (ratio 0.70 over seeds and scales). */
+	/* 1 May is a Friday: the week of 27 April is the first that can
+	   differ (1-3 May), 4 May the first one hit for a whole week. */
+	expect_same_before(b, x, "tokens_mean",
+			   (where){ NULL, NULL, NULL, "2026-04-27", NULL, NULL });
+	where after = { "origin", "CN", "2026-05-04", NULL, NULL, NULL };
+	/* Measured: 0.611 -> 0.558 a week (ratio 0.911-0.914 over seeds and
+	   scales); over the year 58.1% -> 52.8% (57.9% -> 52.9% with 20
+	   replications). */
 	double share_base = col_mean(b, "token_share_mean", after);
 	double share_shock = col_mean(x, "token_share_mean", after);
-	expect_below(share_shock / share_base, 0.85);
+	expect_below(share_shock / share_base, 0.95);
 	csv_free(b);
 	csv_free(x);
 
-	b = load("openrouter_2026", "models_weekly.csv");
-	x = load("export_shock", "models_weekly.csv");
-	after = (where){ "origin", "CN", "2026-05-04", NULL };
-	/* Capacity: 40% cut at once and half the growth after; measured
-	   ratio 0.527 (deterministic). */
-	double cap_base = col_sum(b, "capacity_mean", after, NULL);
-	double cap_shock = col_sum(x, "capacity_mean", after, NULL);
-	expect_below(cap_shock / cap_base, 0.65);
-	expect_above(cap_shock / cap_base, 0.4);
-	/* Cost to serve x1.5: exact on each model (here the most used one);
-	   over all Chinese tokens it is 1.36-1.37, as the mix moves to the
-	   cheaper models that still have room. */
-	where qwen = { "model", "qwen3_6_plus", "2026-05-04", NULL };
-	double unit_base = col_sum(b, "cost_mean", qwen, NULL) / col_sum(b, "tokens_mean", qwen, NULL);
-	double unit_shock = col_sum(x, "cost_mean", qwen, NULL) / col_sum(x, "tokens_mean", qwen, NULL);
-	assert_double_near(unit_shock / unit_base, 1.5, 1e-6);
-	double all_base = col_sum(b, "cost_mean", after, NULL) / col_sum(b, "tokens_mean", after, NULL);
-	double all_shock = col_sum(x, "cost_mean", after, NULL) / col_sum(x, "tokens_mean", after, NULL);
-	expect_above(all_shock / all_base, 1.2);
+	/* Capacity of the hosts in China (deterministic): phased in, so
+	   measured ratio 0.993 the week of 4 May, 0.911 in July, 0.693 in
+	   December (the 20% cut done, growth halved since May). */
+	b = load("openrouter_2026", "hosts_weekly.csv");
+	x = load("export_shock", "hosts_weekly.csv");
+	where may4 = { "country", "CN", "2026-05-04", "2026-05-11", NULL, NULL };
+	double cap_ratio = col_sum(x, "capacity_mean", may4, NULL) /
+			   col_sum(b, "capacity_mean", may4, NULL);
+	expect_above(cap_ratio, 0.97);
+	expect_below(cap_ratio, 0.999);
+	where december = { "country", "CN", "2026-12-01", NULL, NULL, NULL };
+	cap_ratio = col_sum(x, "capacity_mean", december, NULL) /
+		    col_sum(b, "capacity_mean", december, NULL);
+	expect_below(cap_ratio, 0.8);
+	expect_above(cap_ratio, 0.6);
+
+	/* The US hosts of Chinese open-weights models are outside the
+	   control: DeepSeek V3.2's keeps its capacity and cost exactly, and
+	   serves more (measured 2.27 T -> 2.99 T tokens from May, x1.30-1.35). */
+	where us_host = { "model", "deepseek_v3_2", NULL, NULL, "host", "US hosts" };
+	assert_double_near(col_sum(x, "capacity_mean", us_host, NULL),
+			   col_sum(b, "capacity_mean", us_host, NULL), 0.0);
+	us_host.from = "2026-05-04";
+	double us_unit_base = col_sum(b, "cost_mean", us_host, NULL) /
+			      col_sum(b, "tokens_mean", us_host, NULL);
+	double us_unit_shock = col_sum(x, "cost_mean", us_host, NULL) /
+			       col_sum(x, "tokens_mean", us_host, NULL);
+	assert_double_near(us_unit_shock / us_unit_base, 1.0, 1e-9);
+	expect_above(col_sum(x, "tokens_mean", us_host, NULL) /
+			     col_sum(b, "tokens_mean", us_host, NULL),
+		     1.1);
+	/* All US hosts' revenue: measured $7.3 M -> $9.0 M (x1.22-1.25;
+	   $7.1 M -> $8.7 M with 20 replications). */
+	where us_hosts = { "host", "US hosts", NULL, NULL, NULL, NULL };
+	expect_above(col_sum(x, "revenue_mean", us_hosts, NULL) /
+			     col_sum(b, "revenue_mean", us_hosts, NULL),
+		     1.1);
 	csv_free(b);
 	csv_free(x);
+
+	/* Cost per token of Qwen3.6 Plus (one host, Alibaba's, in China):
+	   $0.25 per million tokens in the baseline; x1.017 the week of 4 May,
+	   x1.31 over May-October, exactly x1.5 once the ramp is over (28
+	   October). */
+	b = load("openrouter_2026", "models_weekly.csv");
+	x = load("export_shock", "models_weekly.csv");
+	where ramp = { "model", "qwen3_6_plus", "2026-05-04", "2026-10-26", NULL, NULL };
+	where ramped = { "model", "qwen3_6_plus", "2026-11-02", NULL, NULL, NULL };
+	double unit_base = col_sum(b, "cost_mean", ramp, NULL) / col_sum(b, "tokens_mean", ramp, NULL);
+	double unit_shock = col_sum(x, "cost_mean", ramp, NULL) / col_sum(x, "tokens_mean", ramp, NULL);
+	expect_above(unit_shock / unit_base, 1.1);
+	expect_below(unit_shock / unit_base, 1.45);
+	unit_base = col_sum(b, "cost_mean", ramped, NULL) / col_sum(b, "tokens_mean", ramped, NULL);
+	unit_shock = col_sum(x, "cost_mean", ramped, NULL) / col_sum(x, "tokens_mean", ramped, NULL);
+	assert_double_near(unit_base * 1e6, 0.25, 1e-9);
+	assert_double_near(unit_shock / unit_base, 1.5, 1e-9);
+	/* Half the cost rise ($0.125) passed on to both prices: $1.95 ->
+	   $2.0125 out, $0.325 -> $0.3875 in, every week after the ramp. */
+	assert_double_near(col_mean(b, "price_out_mean", ramped), 1.95, 1e-9);
+	assert_double_near(col_mean(x, "price_out_mean", ramped) -
+				   col_mean(b, "price_out_mean", ramped),
+			   0.5 * (unit_shock - unit_base) * 1e6, 1e-9);
+	assert_double_near(col_mean(x, "price_out_mean", ramped), 2.0125, 1e-9);
+	assert_double_near(col_mean(x, "price_in_mean", ramped), 0.3875, 1e-9);
+	csv_free(b);
+	csv_free(x);
+
+	/* Alibaba pays more per token and sells less: measured profit
+	   $60.9 M -> $24.4 M (x0.40; $59.3 M -> $23.9 M with 20
+	   replications). */
+	expect_below(summary("export_shock", "cum_profit", "Alibaba") /
+			     summary("openrouter_2026", "cum_profit", "Alibaba"),
+		     0.7);
 }
 
 /* Ensure banning Chinese models for enterprises from 6 April lowers the
@@ -234,16 +317,19 @@ static void test_compliance_ban(void **unused)
 	expect_ran(3);
 	csv *b = load("openrouter_2026", "origins_weekly.csv");
 	csv *c = load("compliance_ban", "origins_weekly.csv");
-	expect_same_before(b, c, "tokens_mean", (where){ NULL, NULL, NULL, "2026-04-06" });
+	expect_same_before(b, c, "tokens_mean",
+			   (where){ NULL, NULL, NULL, "2026-04-06", NULL, NULL });
 	/* A small effect: enterprises are 10% of arrivals and already shun
-	   Chinese models (origin penalty 3). Measured CN share -0.0077 to
-	   -0.0114 (absolute) over seeds and scales, -0.0077 here. */
-	where cn = { "origin", "CN", "2026-04-06", NULL };
+	   Chinese models (origin penalty 3). Measured CN share -0.0037
+	   (absolute) here, -0.0037 to -0.0042 over seeds and scales. */
+	where cn = { "origin", "CN", "2026-04-06", NULL, NULL, NULL };
 	double share_base = col_mean(b, "token_share_mean", cn);
 	double share_ban = col_mean(c, "token_share_mean", cn);
 	expect_below(share_ban - share_base, -0.003);
-	/* Measured US revenue a week +3.2% to +5.2%, +5.1% here. */
-	where us = { "origin", "US", "2026-04-06", NULL };
+	/* Measured US revenue a week +1.7% here, +1.3% to +1.9% over seeds
+	   and scales (Anthropic's year $358 M -> $364 M; $330 M -> $335 M
+	   with 20 replications). */
+	where us = { "origin", "US", "2026-04-06", NULL, NULL, NULL };
 	double us_base = col_mean(b, "revenue_mean", us);
 	double us_ban = col_mean(c, "revenue_mean", us);
 	expect_above(us_ban / us_base, 1.01);
@@ -252,7 +338,8 @@ static void test_compliance_ban(void **unused)
 }
 
 /* Ensure a shift of every segment to 80% agentic tasks from 1 May
-   multiplies token demand, in total and per active developer. */
+   multiplies token demand, in total and per active developer, and
+   Anthropic's revenue. */
 static void test_agentic_boom(void **unused)
 {
 	(void)unused;
@@ -260,27 +347,36 @@ static void test_agentic_boom(void **unused)
 	expect_ran(4);
 	csv *b = load("openrouter_2026", "origins_weekly.csv");
 	csv *a = load("agentic_boom", "origins_weekly.csv");
-	expect_same_before(b, a, "tokens_mean", (where){ NULL, NULL, NULL, "2026-04-27" });
-	/* Measured: x1.62-1.64 over the year. */
+	expect_same_before(b, a, "tokens_mean",
+			   (where){ NULL, NULL, NULL, "2026-04-27", NULL, NULL });
+	/* Measured: x1.225 over the year (x1.225-1.232 over seeds and
+	   scales; the hosts' capacity now bounds what the extra agent
+	   tasks can be served). */
 	double total_base = summary("openrouter_2026", "tokens_total", "all");
 	double total_boom = summary("agentic_boom", "tokens_total", "all");
 	expect_below(total_base, total_boom);
-	expect_above(total_boom / total_base, 1.3);
+	expect_above(total_boom / total_base, 1.1);
 	/* Once the 60-day ramp is over (from July): tokens per active
-	   developer-week, measured x1.79-1.82. */
-	where july = { NULL, NULL, "2026-07-01", NULL };
+	   developer-week, measured x1.28-1.29. */
+	where july = { NULL, NULL, "2026-07-01", NULL, NULL, NULL };
 	double per_dev_base = col_sum(b, "tokens_mean", july, NULL) /
 			      col_sum(b, "active_devs_mean", july, NULL);
 	double per_dev_boom = col_sum(a, "tokens_mean", july, NULL) /
 			      col_sum(a, "active_devs_mean", july, NULL);
-	expect_above(per_dev_boom / per_dev_base, 1.4);
+	expect_above(per_dev_boom / per_dev_base, 1.14);
 	/* The agentic multiplier is tokens per agentic task over tokens per
 	   chat task: a property of the tasks, not of their share, so it must
-	   barely move (measured 89.2 -> 89.7). */
+	   barely move (measured 89.1 -> 89.4). */
 	double mult_base = summary("openrouter_2026", "agentic_token_multiplier", "all");
 	double mult_boom = summary("agentic_boom", "agentic_token_multiplier", "all");
 	expect_above(mult_base, 10.0);
 	expect_below(fabs(mult_boom / mult_base - 1), 0.05);
+	/* The strong agentic models gain: Anthropic's revenue measured
+	   $358 M -> $593 M (x1.65-1.67 over seeds and scales; $330 M ->
+	   $550 M with 20 replications). */
+	expect_above(summary("agentic_boom", "cum_revenue", "Anthropic") /
+			     summary("openrouter_2026", "cum_revenue", "Anthropic"),
+		     1.3);
 	csv_free(b);
 	csv_free(a);
 }
