@@ -61,7 +61,7 @@ static sim_table_set *weekly_tables(void)
 		assert_non_null(t);
 		for (int w = 0; w < 3; w++)
 			for (size_t i = 0; i < MODELS; i++) {
-				char week[8];
+				char week[16]; /* any int */
 				snprintf(week, sizeof week, "%d", w);
 				const char *k[] = { week, model_ids[i], origins[i] };
 				double v[2];
