@@ -24,6 +24,10 @@
 
 #define BASELINE "../../experiments/openrouter_2026.cfg"
 #define SCALE "market.scale=50"
+/* Under valgrind (make memcheck) the suite checks memory, not numbers: a
+   run of the baseline is 30 times slower there, so one model, one step,
+   at a coarse scale, and no assertion on a figure that scale cannot give. */
+#define SCALE_UNDER_VALGRIND "market.scale=2000"
 #define REPLICATIONS 2
 #define WEEKS 8
 
@@ -50,7 +54,8 @@ static double tokens_at(const char *model, const char *capacity, double factor, 
 			double *utilisation)
 {
 	market m;
-	static const char *const base[] = { SCALE, NULL };
+	const char *scale = getenv("MARKETSIM_UNDER_VALGRIND") ? SCALE_UNDER_VALGRIND : SCALE;
+	const char *const base[] = { scale, NULL };
 	market_open(&m, BASELINE, base, 0);
 	const mkt_model_params *mp = m.p->models.items;
 	size_t i = model_index(&m, model);
@@ -61,7 +66,7 @@ static double tokens_at(const char *model, const char *capacity, double factor, 
 	market_close(&m);
 	char cap[128];
 	snprintf(cap, sizeof cap, "market.models.%s.capacity=%s", model, capacity ? capacity : "");
-	const char *const set[] = { SCALE, in, out, capacity ? cap : NULL, NULL };
+	const char *const set[] = { scale, in, out, capacity ? cap : NULL, NULL };
 	market_open(&m, BASELINE, set, rep);
 	market_run(&m, (double)m.p->days + 0.5);
 	const mkt_state *s = m.s;
@@ -82,8 +87,10 @@ static void test_own_price_elasticity(void **unused)
 {
 	(void)unused;
 	static const double steps[] = { 0.05, 0.10 };
-	for (size_t k = 0; k < sizeof models / sizeof models[0]; k++)
-		for (size_t j = 0; j < 2; j++) {
+	bool valgrind = getenv("MARKETSIM_UNDER_VALGRIND") != NULL;
+	size_t model_count = valgrind ? 1 : sizeof models / sizeof models[0];
+	for (size_t k = 0; k < model_count; k++)
+		for (size_t j = valgrind ? 1 : 0; j < 2; j++) {
 			double lo = 0, hi = 0, u_lo = 0, u_hi = 0, u;
 			for (uint64_t rep = 0; rep < REPLICATIONS; rep++) {
 				lo += tokens_at(models[k].id, models[k].capacity, 1 - steps[j],
@@ -97,7 +104,7 @@ static void test_own_price_elasticity(void **unused)
 			print_message("%-18s +-%2.0f%%: elasticity %.3f (tokens %.4g -> %.4g; "
 				      "utilisation %.2f -> %.2f)\n", models[k].id, 100 * steps[j], e,
 				      lo, hi, u_lo, u_hi);
-			if (!(e >= -1.5 && e <= -0.8))
+			if (!valgrind && !(e >= -1.5 && e <= -0.8))
 				fail_msg("%s: elasticity %.3f for +-%.0f%%, expected -1.5 to -0.8",
 					 models[k].id, e, 100 * steps[j]);
 		}
