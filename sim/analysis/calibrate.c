@@ -259,9 +259,10 @@ static void put_fitted(FILE *fp, const sim_analysis *a, const sim_calib_result *
 }
 
 /* The fitted settings (DIR/<fragment>), to @include at the top level of
-   an experiment file: a `set` list, which older files rely on, and the
-   `fitted` list with its correlation (docs/ANALYSIS.md), which carries the
-   standard errors `uncertainty = true` draws with. */
+   an experiment file: the `fitted` list with its correlation
+   (docs/ANALYSIS.md), applied as fixed settings, or drawn from with
+   `uncertainty = true`. Once: a `set` list beside it would apply the same
+   values twice and leave the including file no `set` list of its own. */
 static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *err)
 {
 	const sim_analysis *a = f->a;
@@ -274,15 +275,11 @@ static int write_fragment(const fit *f, const sim_calib_result *r, sim_error *er
 	}
 	fprintf(fp, "# Settings fitted by `marketsim calibrate %s` (loss %.6g over the fit\n"
 		"# targets). @include this file at the top level of an experiment file\n"
-		"# (one that has no `set` or `fitted` list of its own): each setting below\n"
-		"# then takes the fitted value, before any --set; with `uncertainty = true`\n"
-		"# each replication draws them from N(value, D C D), D = diag(se), C =\n"
-		"# fitted_correlation (docs/ANALYSIS.md).\nset = (\n", a->opt->config_path,
-		r->loss);
-	for (size_t j = 0; j < a->dim; j++)
-		fprintf(fp, "  { path = \"%s\"; value = \"%.17g\"; }%s  # se %.6g\n", a->paths[j],
-			r->x[j], j + 1 < a->dim ? "," : "", r->se[j]);
-	fputs(");\n", fp);
+		"# (one that has no `fitted` list of its own): each setting below then\n"
+		"# takes the fitted value, after the file's `set` list and before any\n"
+		"# --set; with `uncertainty = true` each replication draws them from\n"
+		"# N(value, D C D), D = diag(se), C = fitted_correlation (docs/ANALYSIS.md).\n",
+		a->opt->config_path, r->loss);
 	put_fitted(fp, a, r);
 	if (sim_results_close_file(out, fp, err) != 0) {
 		sim_results_abort(out);
