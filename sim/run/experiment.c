@@ -275,60 +275,65 @@ static int check_name(const sim_experiment *x, const char *config_path, sim_erro
 	return rc;
 }
 
+/* Sets `path` to `value` (text, as --set takes it) for entry `at` of a
+   list (set.[i], fitted.[i]); an error is reported at that entry. */
+static int assign_entry(sim_experiment *x, const char *at, const char *path, const char *value,
+			sim_error *err)
+{
+	char assignment[1200];
+	int n = snprintf(assignment, sizeof assignment, "%s=%s", path, value);
+	if (n < 0 || (size_t)n >= sizeof assignment)
+		return sim_config_error_at(x->cfg, at, err, "expected an assignment of at most "
+					   "%zu characters", sizeof assignment - 1);
+	sim_error e;
+	sim_error_clear(&e);
+	if (sim_config_set(x->cfg, &x->root, assignment, &e) == 0)
+		return 0;
+	return sim_config_error_at(x->cfg, at, err, "%s%s%s", e.path, e.path[0] ? ": " : "",
+				   e.message);
+}
+
 /* Applies the file's `set` list, in order, as --set would (before the
    command line's, which win). Read from the tree before it is resolved:
    the settings it names must be set before they are checked. */
 static int apply_set_list(sim_experiment *x, sim_error *err)
 {
 	for (size_t i = 0;; i++) {
-		char at[64], assignment[1200];
-		snprintf(at, sizeof at, "set.[%zu]", i);
-		if (!sim_config_has(x->cfg, at))
+		char at[64], entry[64];
+		snprintf(entry, sizeof entry, "set.[%zu]", i);
+		if (!sim_config_has(x->cfg, entry))
 			return 0;
 		snprintf(at, sizeof at, "set.[%zu].path", i);
 		const char *path = sim_config_get_string(x->cfg, at);
 		snprintf(at, sizeof at, "set.[%zu].value", i);
 		const char *value = sim_config_get_string(x->cfg, at);
-		if (!path || !value) {
-			snprintf(at, sizeof at, "set.[%zu]", i);
-			return sim_config_error_at(x->cfg, at, err, "expected { path = \"...\"; "
+		if (!path || !value)
+			return sim_config_error_at(x->cfg, entry, err, "expected { path = \"...\"; "
 						   "value = \"...\"; } (both strings)");
-		}
-		int n = snprintf(assignment, sizeof assignment, "%s=%s", path, value);
-		if (n < 0 || (size_t)n >= sizeof assignment) {
-			snprintf(at, sizeof at, "set.[%zu]", i);
-			return sim_config_error_at(x->cfg, at, err, "expected an assignment of at most "
-						   "%zu characters", sizeof assignment - 1);
-		}
-		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
+		if (assign_entry(x, entry, path, value, err) != 0)
 			return -1;
 	}
 }
 
 /* Applies the `fitted` list's values (after `set`, before --set), as
-   --set would; an error is reported at the entry. Entries the tree lacks
-   parts of are left to the schema check, which names what is missing. */
+   --set would. Entries the tree lacks parts of are left to the schema
+   check, which names what is missing. */
 static int apply_fitted_list(sim_experiment *x, sim_error *err)
 {
 	for (size_t i = 0;; i++) {
-		char at[64], assignment[1200];
-		snprintf(at, sizeof at, "fitted.[%zu]", i);
-		if (!sim_config_has(x->cfg, at))
+		char at[64], entry[64], value[40];
+		snprintf(entry, sizeof entry, "fitted.[%zu]", i);
+		if (!sim_config_has(x->cfg, entry))
 			return 0;
 		snprintf(at, sizeof at, "fitted.[%zu].path", i);
 		const char *path = sim_config_get_string(x->cfg, at);
-		double value;
+		double v;
 		snprintf(at, sizeof at, "fitted.[%zu].value", i);
-		if (!path || !sim_config_get_number(x->cfg, at, &value))
+		if (!path || !sim_config_get_number(x->cfg, at, &v))
 			continue;
-		snprintf(assignment, sizeof assignment, "%.1000s=%.17g", path, value);
-		sim_error e;
-		sim_error_clear(&e);
-		if (sim_config_set(x->cfg, &x->root, assignment, &e) != 0) {
-			snprintf(at, sizeof at, "fitted.[%zu]", i);
-			return sim_config_error_at(x->cfg, at, err, "%s%s%s", e.path,
-						   e.path[0] ? ": " : "", e.message);
-		}
+		snprintf(value, sizeof value, "%.17g", v);
+		if (assign_entry(x, entry, path, value, err) != 0)
+			return -1;
 	}
 }
 
