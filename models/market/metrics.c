@@ -497,14 +497,14 @@ static int record_models(const mkt_state *s, sim_table_set *tables, sim_error *e
 	return 0;
 }
 
-/* The sums over group g's models (of providers by = 0, of origins by =
-   1) of one week's rows, into v (zeroed by the caller). */
-static void group_sums(const mkt_state *s, const mkt_week_row *rows, int by, size_t g,
-		       double v[MKT_GROUP_VALUES])
+/* The sums over origin g's models of one week's rows, into v (zeroed by
+   the caller). A provider's are its hosts' (mkt_hosts_provider_week). */
+static void origin_sums(const mkt_state *s, const mkt_week_row *rows, size_t g,
+			double v[MKT_GROUP_VALUES])
 {
 	for (size_t i = 0; i < s->model_count; i++) {
 		const mkt_model_state *m = &s->models[i];
-		if ((size_t)(by ? m->origin : m->provider) != g)
+		if ((size_t)m->origin != g)
 			continue;
 		const mkt_week_row *r = &rows[i];
 		v[MKT_G_TOKENS] += r->tokens_in + r->tokens_out;
@@ -557,8 +557,8 @@ static int record_groups(const mkt_state *s, sim_table_set *tables, int by,
 		for (size_t g = 0; g < groups && rc == 0; g++) {
 			double v[MKT_GROUP_VALUES] = { 0 };
 			if (by)
-				group_sums(s, rows, by, g, v);
-			else /* hosts: a provider sums what its hosts serve (hosts_tables.c) */
+				origin_sums(s, rows, g, v);
+			else /* a provider sums what its hosts serve (hosts_tables.c) */
 				mkt_hosts_provider_week(s, w, g, v);
 			v[MKT_G_SHARE] = total > 0 ? v[MKT_G_TOKENS] / total : 0;
 			v[MKT_G_PROFIT] = v[MKT_G_REVENUE] - v[MKT_G_COST];
@@ -605,15 +605,14 @@ static span_sums group_span(const mkt_state *s, int by, size_t g, size_t first, 
 {
 	span_sums sum = { 0 };
 	size_t n = s->model_count;
-	if (!by) { /* hosts: by the hosts' providers (hosts_tables.c) */
+	if (!by) { /* by the hosts' providers (hosts_tables.c) */
 		mkt_hosts_provider_span(s, g, first, end, &sum.tokens, &sum.revenue, &sum.profit);
 		return sum;
 	}
 	for (size_t w = first; w < end; w++)
 		for (size_t i = 0; i < n; i++) {
-			const mkt_model_state *m = &s->models[i];
 			const mkt_week_row *r = &s->rows[w * n + i];
-			if ((size_t)(by ? m->origin : m->provider) != g)
+			if ((size_t)s->models[i].origin != g)
 				continue;
 			sum.tokens += r->tokens_in + r->tokens_out;
 			sum.revenue += r->revenue;
