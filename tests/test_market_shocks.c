@@ -384,6 +384,45 @@ static void test_full_outage(void **unused)
 	market_close(&m);
 }
 
+/* Ensure a model with a launch date pulls with novelty e^(-age / days)
+   more utility than its twin that has none, from its launch date or from
+   a model_launch event's day, and that the twin (no launch date: there at
+   the start, established) gets none. */
+static void test_novelty(void **unused)
+{
+	(void)unused;
+	static const double NOVELTY = 2.0, DAYS = 5.0, MU = 0.8;
+	market m;
+	market_open(&m, "market_novelty.cfg", NULL, 0); /* m1 on day 2, m3 on day 4 */
+	mkt_state *s = m.s;
+	size_t m0 = model_index(&m, "m0"), m1 = model_index(&m, "m1"), m3 = model_index(&m, "m3");
+	const mkt_segment_state *seg = &s->segments[0];
+	market_run(&m, 1.0); /* past day 0: the launch events are scheduled */
+	mkt_refresh_pulls(s, 1.5);
+	assert_double_near(seg->pull[m1], 0, 0); /* not yet on offer */
+	assert_double_near(seg->pull[m3], 0, 0);
+	const double at[] = { 2.0, 3.5, 9.0, 30.0 };
+	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+		double t = at[k];
+		mkt_refresh_pulls(s, t);
+		double want1 = exp(NOVELTY * exp(-(t - 2.0) / DAYS) / MU);
+		assert_double_near(seg->pull[m1] / seg->pull[m0], want1, 1e-12 * want1);
+		if (t >= 4.0) {
+			double want3 = exp(NOVELTY * exp(-(t - 4.0) / DAYS) / MU);
+			assert_double_near(seg->pull[m3] / seg->pull[m0], want3, 1e-12 * want3);
+		}
+	}
+	market_close(&m);
+
+	/* Without novelty the launched model is its twin again. */
+	static const char *const none[] = { "market.novelty=0", NULL };
+	market_open(&m, "market_novelty.cfg", none, 0);
+	mkt_refresh_pulls(m.s, 3.0);
+	assert_double_near(m.s->segments[0].pull[model_index(&m, "m1")],
+			   m.s->segments[0].pull[model_index(&m, "m0")], 1e-15);
+	market_close(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_export_control),
 		cmocka_unit_test(test_compliance_ban),
 		cmocka_unit_test(test_full_outage),
+		cmocka_unit_test(test_novelty),
 	};
 	return cmocka_run_group_tests_name("market shocks", tests, NULL, NULL);
 }

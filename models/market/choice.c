@@ -125,6 +125,8 @@ void mkt_refresh_pulls(mkt_state *s, double t)
 				   sp->beta_errors * m->error_rate +
 				   sp->beta_visibility * m->visibility -
 				   seg->penalty[m->origin];
+			if (m->launched)
+				u += s->p->novelty * exp(-age / s->p->novelty_days);
 			if (seg->paid[i])
 				u -= sp->beta_price * log(seg->spend_unit[i]);
 			else

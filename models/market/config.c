@@ -754,6 +754,12 @@ static const sim_setting market_rows[] = {
 	SIM_FLOAT_ABOVE("visibility_weeks", mkt_market_params, visibility_weeks, "1", 0, 1e5,
 			"Weeks over which the leaderboard's shares are remembered as "
 			"visibility (exponential memory)"),
+	SIM_FLOAT("novelty", mkt_market_params, novelty, "0", -100, 100,
+		  "Utility a model launched in the run (one with a `launch` date) "
+		  "adds on its launch day, for every segment: developers try what is "
+		  "new. It decays as exp(-age / novelty_days)"),
+	SIM_FLOAT_ABOVE("novelty_days", mkt_market_params, novelty_days, "14", 0, 1e5,
+			"Days over which a launch's novelty decays (e-folding time)"),
 	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
 		  "Bass diffusion of developers onto the platform"),
 	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,

@@ -99,6 +99,7 @@ static int init_models(mkt_state *s, const sim_rng *moments)
 		m->cost = mp[i].cost;
 		m->free_limit = mp[i].free_limit;
 		m->launch_day = day_of(p, mp[i].launch);
+		m->launched = mp[i].launch && mp[i].launch[0];
 		m->outage_until = -1;
 		m->latency = mp[i].latency;
 		m->origin = intern(s->origin_names, &s->origin_count, mp[i].origin);

@@ -93,6 +93,7 @@ typedef struct mkt_model_state {
 	double price_in, price_out, cost;
 	int64_t free_limit;
 	double launch_day;
+	bool launched;     /* it has a launch date: it was new once (novelty) */
 	mkt_host *hosts;   /* its hosts, inside mkt_state.hosts (hosts.c) */
 	size_t host_count;
 	double outage_until, outage_left; /* of every host */

@@ -136,6 +136,7 @@ typedef struct mkt_market_params {
 	double free_quota, free_quota_credited; /* free requests per account-day */
 	double perception_days; /* developers' memory of errors and latency */
 	double visibility_weeks; /* the leaderboard's memory */
+	double novelty, novelty_days; /* a launch's pull in utility, its decay */
 	mkt_arrival_params arrivals;
 	mkt_task_shape workload;
 	sim_map models;        /* mkt_model_params */

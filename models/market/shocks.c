@@ -89,6 +89,7 @@ void mkt_schedule_shocks(mkt_state *s)
 		if (e->type == MKT_MODEL_LAUNCH) {
 			long i = sim_map_find(&s->p->models, e->model);
 			s->models[i].launch_day = day; /* and its hosts' */
+			s->models[i].launched = true;
 		} else if (e->type == MKT_AGENTIC_SHIFT) {
 			for (size_t j = 0; j < s->segment_count; j++) {
 				mkt_segment_state *seg = &s->segments[j];
