@@ -19,7 +19,14 @@
  *   - a --set of a fitted path wins (that path not drawn);
  *   - bad input (a correlation not positive definite, of the wrong
  *     length, a path that is no setting) exits 2 with file:line and the
- *     reason, and leaves no output folder.
+ *     reason, and leaves no output folder;
+ *   - an `assumed` setting (tests/data/uncertainty_assumed.cfg: quality
+ *     2.5 +- 0.3 beside fitted alpha 1 +- 0.1) is drawn with its value
+ *     as mean and its se as sd, uncorrelated with the fitted draw, which
+ *     stays the draw it would be without the assumed list; the run
+ *     records it (parameter_draws.csv, the report's list column); a path
+ *     in both lists is a config error at assumed.[0].path; a --set of
+ *     the assumed path pins it; uncertainty off applies its value.
  */
 #include "test_csv.h"
 #include "test_run.h"
@@ -233,6 +240,128 @@ static void test_bad_input(void **state)
 		   "did you mean 'alpha'");
 }
 
+#define ASSUMED "tests/data/uncertainty_assumed.cfg"
+
+/* Ensure an assumed setting is drawn from N(value, se^2), independently
+   of the fitted one, and leaves the fitted draw as it was. */
+static void test_assumed_moments(void **state)
+{
+	(void)state;
+	assert_int_equal(system("mkdir -p " OUT), 0);
+	FILE *f = fopen(OUT "/fitted_only.cfg", "w");
+	assert_non_null(f);
+	fputs("model = \"analytic\";\nuncertainty = true;\nfitted = ( { path = "
+	      "\"analytic.alpha\"; value = 1.0; se = 0.1; } );\n", f);
+	assert_int_equal(fclose(f), 0);
+	sim_experiment *x = load(ASSUMED, NULL, 0);
+	sim_experiment *alone = load(OUT "/fitted_only.cfg", NULL, 0);
+	const sim_draws *d = sim_experiment_draws(x);
+	assert_non_null(d);
+	assert_int_equal(d->k, 2);
+	assert_int_equal(d->fitted_k, 1);
+	assert_string_equal(sim_draws_list(d, 0), "fitted");
+	assert_string_equal(sim_draws_list(d, 1), "assumed");
+	assert_string_equal(d->entries[1].path, "analytic.quality");
+	enum { N = 20000 };
+	double s[2] = { 0 }, ss[2] = { 0 }, sxy = 0, v[2], w;
+	sim_error err;
+	for (uint64_t r = 0; r < N; r++) {
+		assert_int_equal(sim_draws_draw(d, 7, r, v, NULL, &err), 0);
+		assert_int_equal(sim_draws_draw(sim_experiment_draws(alone), 7, r, &w, NULL, &err),
+				 0);
+		assert_true(v[0] == w);
+		for (int j = 0; j < 2; j++) {
+			s[j] += v[j];
+			ss[j] += v[j] * v[j];
+		}
+		sxy += v[0] * v[1];
+	}
+	double m[2], sd[2];
+	for (int j = 0; j < 2; j++) {
+		m[j] = s[j] / N;
+		sd[j] = sqrt((ss[j] - N * m[j] * m[j]) / (N - 1));
+	}
+	double corr = (sxy - N * m[0] * m[1]) / ((N - 1) * sd[0] * sd[1]);
+	/* About 4 standard errors of each estimate at N (a correlation's
+	   is 1/sqrt(N) near 0). */
+	assert_true(fabs(m[1] - 2.5) < 4 * 0.3 / sqrt(N));
+	assert_true(fabs(sd[1] / 0.3 - 1) < 0.03);
+	assert_true(fabs(corr) < 4 / sqrt(N));
+	sim_experiment_free(alone);
+	sim_experiment_free(x);
+}
+
+/* Ensure a run records the assumed draws beside the fitted ones and the
+   report says which list each came from and that bands include both. */
+static void test_assumed_run(void **state)
+{
+	(void)state;
+	test_run_ok("run " ASSUMED " -q --no-plots --force -o " OUT "/assumed");
+	csv *draws = csv_load(OUT "/assumed", "parameter_draws.csv");
+	assert_int_equal(draws->rows, 2 * 20);
+	size_t path = csv_col(draws, "path");
+	size_t quality = 0;
+	for (size_t i = 0; i < draws->rows; i++)
+		quality += strcmp(draws->cell[i][path], "analytic.quality") == 0;
+	assert_int_equal(quality, 20);
+	csv_free(draws);
+	char *report = test_read_file(OUT "/assumed/report.html");
+	assert_non_null(strstr(report, "<code>analytic.quality</code></td><td>assumed</td>"));
+	assert_non_null(strstr(report, "<code>analytic.alpha</code></td><td>fitted</td>"));
+	assert_non_null(strstr(report, "fitted and assumed settings"));
+	free(report);
+}
+
+/* Ensure a path both fitted and assumed is refused at the assumed entry. */
+static void test_assumed_twice(void **state)
+{
+	(void)state;
+	expect_bad("uncertainty_assumed_twice", "uncertainty_assumed_twice.cfg:7: "
+		   "assumed.[0].path", "is also in `fitted`");
+}
+
+/* Ensure a --set of an assumed path pins it (se 0, not drawn), the fitted
+   setting still drawn. */
+static void test_assumed_set(void **state)
+{
+	(void)state;
+	const char *set[] = { "analytic.quality=3" };
+	sim_experiment *x = load(ASSUMED, set, 1);
+	const sim_fitted *a = sim_experiment_settings(x)->assumed.items;
+	assert_true(a[0].value == 3 && a[0].se == 0);
+	double v[2], first = NAN;
+	bool moved = false;
+	sim_error err;
+	for (uint64_t r = 0; r < 50; r++) {
+		assert_int_equal(sim_draws_draw(sim_experiment_draws(x), 7, r, v, NULL, &err), 0);
+		assert_true(v[1] == 3);
+		moved = moved || (r > 0 && v[0] != first);
+		first = r == 0 ? v[0] : first;
+	}
+	assert_true(moved);
+	sim_experiment_free(x);
+}
+
+/* Ensure uncertainty off applies the assumed value, undrawn. */
+static void test_assumed_off(void **state)
+{
+	(void)state;
+	const char *set[] = { "uncertainty=false" };
+	sim_experiment *x = load(ASSUMED, set, 1);
+	assert_null(sim_experiment_draws(x));
+	assert_non_null(sim_experiment_fitted(x));
+	sim_experiment_free(x);
+	test_run_ok("run " ASSUMED " -q --no-plots --force --set uncertainty=false -o "
+		    OUT "/assumed_off");
+	assert_false(test_exists(OUT "/assumed_off/parameter_draws.csv"));
+	csv *t = csv_load(OUT "/assumed_off", "summary.csv");
+	/* quality 2.5 (the assumed value, not the default 2), alpha 1, price
+	   2: share 1 / (1 + e^-0.5) in every replication. */
+	assert_string_equal(t->cell[2][0], "share");
+	assert_true(fabs(strtod(t->cell[2][2], NULL) - 1 / (1 + exp(-0.5))) < 1e-9);
+	csv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +372,11 @@ int main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_off_and_set),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_assumed_moments),
+		cmocka_unit_test(test_assumed_run),
+		cmocka_unit_test(test_assumed_twice),
+		cmocka_unit_test(test_assumed_set),
+		cmocka_unit_test(test_assumed_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

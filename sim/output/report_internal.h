@@ -42,7 +42,8 @@ typedef struct sim__report_data {
 	sim__report_sweep table;
 	sim_result_table *results; /* an analysis's derived tables */
 	size_t nresults;
-	sim_store_draws draws;  /* the fitted settings (k 0: none), drawn or not */
+	sim_store_draws draws;  /* the fitted and assumed settings (k 0: none),
+				   drawn or not */
 } sim__report_data;
 
 /* report_store.c: reads DIR/results.sqlite into *d (all empty when there
@@ -63,7 +64,8 @@ void sim__report_tables_results(FILE *f, const sim_result_table *t, size_t n);
 /* The Resolved configuration section: the facts, the model's notes and
    the settings. */
 void sim__report_tables_configuration(FILE *f, const sim__report_data *d);
-/* The fitted settings (value, se; the draws' mean and sd) and which band
+/* The fitted and assumed settings (list, value, se; the draws' mean and
+   sd) and which band
    the charts draw: across replications with parameter uncertainty, else
    the CI of the mean. */
 void sim__report_tables_uncertainty(FILE *f, const sim_store_draws *d);

@@ -232,7 +232,8 @@ void sim__report_tables_configuration(FILE *f, const sim__report_data *d)
 
 /* ---- parameter uncertainty ---- */
 
-/* Setting j's row: its estimate and se, and the mean and sd of its draws. */
+/* Setting j's row: its list, its estimate (or assumed value) and se (or
+   prior sd), and the mean and sd of its draws. */
 static void fitted_row(FILE *f, const sim_store_draws *d, size_t j, double *column)
 {
 	char b[4][32];
@@ -247,30 +248,38 @@ static void fitted_row(FILE *f, const sim_store_draws *d, size_t j, double *colu
 	format_number(b[3], sizeof b[3], sd);
 	fputs("<tr><td><code>", f);
 	sim__html(f, d->paths[j]);
-	fprintf(f, "</code></td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-		"<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", b[0], b[1],
+	fprintf(f, "</code></td><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+		"<td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+		d->assumed[j] ? "assumed" : "fitted", b[0], b[1],
 		d->uncertainty ? b[2] : "", d->uncertainty ? b[3] : "");
 }
 
 void sim__report_tables_uncertainty(FILE *f, const sim_store_draws *d)
 {
+	bool assumed = false;
+	for (size_t j = 0; j < d->k; j++)
+		assumed = assumed || d->assumed[j];
 	fputs("<section id=\"uncertainty\">\n<h2>Parameter uncertainty</h2>\n<p class=\"caption\">", f);
 	if (d->uncertainty)
-		fprintf(f, "Bands include parameter uncertainty: each replication drew the fitted "
+		fprintf(f, "Bands include parameter uncertainty%s: each replication drew the fitted "
 			"settings below from N(value, D C D) (D = diag(se), C = "
-			"<code>fitted_correlation</code>; parameter_draws.csv). The charts draw the "
+			"<code>fitted_correlation</code>)%s; parameter_draws.csv. The charts draw the "
 			"<b>95%% band across replications: Monte Carlo noise + parameter "
 			"uncertainty</b> (2.5th to 97.5th percentile of the replications' values, "
 			"the CSVs' <code>_p025</code>/<code>_p975</code>); the CSVs' "
 			"<code>_lo</code>/<code>_hi</code> stay the 95%% CI of the mean. %llu "
 			"vector%s drawn again (a value outside its setting's range), %llu value%s "
-			"clamped.</p>\n", (unsigned long long)d->redrawn, d->redrawn == 1 ? "" : "s",
+			"clamped.</p>\n", assumed ? " (fitted and assumed settings)" : "",
+			assumed ? " and the assumed ones each from N(value, se&sup2;), independently "
+			"(se: the assumption's prior sd)" : "",
+			(unsigned long long)d->redrawn, d->redrawn == 1 ? "" : "s",
 			(unsigned long long)d->clamped, d->clamped == 1 ? "" : "s");
 	else
-		fputs("Bands do not include parameter uncertainty (<code>uncertainty = "
-		      "false</code>): the fitted settings below took their estimates; the charts "
-		      "draw the <b>95% CI of the mean: Monte Carlo noise only</b>.</p>\n", f);
-	fputs("<div class=\"scroll\"><table>\n<thead><tr><th>setting</th><th>value</th>"
+		fprintf(f, "Bands do not include parameter uncertainty (<code>uncertainty = "
+			"false</code>): the %s settings below took their values; the charts "
+			"draw the <b>95%% CI of the mean: Monte Carlo noise only</b>.</p>\n",
+			assumed ? "fitted and assumed" : "fitted");
+	fputs("<div class=\"scroll\"><table>\n<thead><tr><th>setting</th><th>list</th><th>value</th>"
 	      "<th>se</th><th>draws: mean</th><th>draws: sd</th></tr></thead>\n<tbody>\n", f);
 	double *column = malloc((d->rows + 1) * sizeof *column);
 	for (size_t j = 0; column && j < d->k; j++)

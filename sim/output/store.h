@@ -97,21 +97,24 @@ int sim_store_set_meta(sim_store *s, const char *key, const char *value, sim_err
 /* The file the draws are written to, in the output folder. */
 #define SIM_STORE_DRAWS_FILE "parameter_draws.csv"
 
-/* A run's k fitted settings (path, the estimate, its se) and, when it
-   drew them (uncertainty), for `rows` replications (replication[i]),
-   their values draws[i * k + j]; vectors redrawn and values clamped (out
-   of a setting's range). All heap (sim_store_draws_free). */
+/* A run's k fitted and assumed settings (path, the estimate or assumed
+   value, its se or prior sd; assumed[j] for an entry of `assumed`) and,
+   when it drew them (uncertainty), for `rows` replications
+   (replication[i]), their values draws[i * k + j]; vectors redrawn and
+   values clamped (out of a setting's range). All heap
+   (sim_store_draws_free). */
 typedef struct sim_store_draws {
 	bool uncertainty;
 	size_t k, rows;
 	char **paths;
 	double *value, *se;
+	bool *assumed;
 	uint64_t *replication;
 	double *draws;
 	uint64_t redrawn, clamped;
 } sim_store_draws;
 
-/* Replaces the stored fitted settings and draws with d's. */
+/* Replaces the stored fitted and assumed settings and draws with d's. */
 int sim_store_set_draws(sim_store *s, const sim_store_draws *d, sim_error *err);
 /* Reads them back, the draws of replications stored only; d->k is 0 for
    a run that drew nothing. */
@@ -119,8 +122,8 @@ int sim_store_get_draws(sim_store *s, sim_store_draws *d, sim_error *err);
 void sim_store_draws_free(sim_store_draws *d);
 /* SIM_STORE_DRAWS_FILE (replication,path,value; 17 digits) into out. */
 int sim_store_draws_write_csv(const sim_store_draws *d, sim_results *out, sim_error *err);
-/* 1 when the run drew its fitted settings (its bands include parameter
-   uncertainty), 0 when not, -1 with err. */
+/* 1 when the run drew its fitted and assumed settings (its bands include
+   their uncertainty), 0 when not, -1 with err. */
 int sim_store_drew(sim_store *s, sim_error *err);
 /* SIM_STORE_DRAWS_FILE from the store into out, when the run drew. */
 int sim_store_export_draws(sim_store *s, sim_results *out, sim_error *err);

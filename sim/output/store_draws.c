@@ -1,5 +1,7 @@
 /* store_draws.c - what a run with `uncertainty` drew, in results.sqlite:
-   `fitted` (position, path, value, se) the settings and their estimates,
+   `fitted` (position, path, value, se, list) the settings, their
+   estimates or assumed values, and the list each came from ("fitted" or
+   "assumed"; a store written before `assumed` existed lacks the column),
    `parameter_draws` (replication, path, value) each replication's draw,
    the counts of redrawn vectors and clamped values in `experiment`. Read
    by the report and written out as parameter_draws.csv (see store.h). */
@@ -13,7 +15,7 @@
 
 static const char draws_sql[] =
 	"CREATE TABLE IF NOT EXISTS fitted(position INTEGER PRIMARY KEY, path TEXT,"
-	" value REAL, se REAL);"
+	" value REAL, se REAL, list TEXT NOT NULL DEFAULT 'fitted');"
 	"CREATE TABLE IF NOT EXISTS parameter_draws(replication INTEGER, path TEXT,"
 	" value REAL, PRIMARY KEY(replication, path)) WITHOUT ROWID;";
 
@@ -29,16 +31,27 @@ void sim_store_draws_free(sim_store_draws *d)
 	free(d->paths);
 	free(d->value);
 	free(d->se);
+	free(d->assumed);
 	free(d->replication);
 	free(d->draws);
 	memset(d, 0, sizeof *d);
 }
 
-/* Inserts the fitted settings, then every row's draws. */
+/* 1 when the store's `fitted` table has the column `list`, 0 when it
+   was written before `assumed` existed, -1 with err. */
+static int has_list_column(sim_store *s, sim_error *err)
+{
+	long long n = sim__store_query_count(s, "SELECT count(*) FROM pragma_table_info('fitted')"
+					     " WHERE name = 'list' AND ?1 = ?1", 0, err);
+	return n < 0 ? -1 : n > 0;
+}
+
+/* Inserts the fitted and assumed settings, then every row's draws. */
 static int insert_draws(sim_store *s, const sim_store_draws *d, sim_error *err)
 {
 	sqlite3_stmt *fit = NULL, *draw = NULL;
-	int rc = sim__store_prepare(s, "INSERT INTO fitted VALUES (?, ?, ?, ?)", &fit, err) == 0 &&
+	int rc = sim__store_prepare(s, "INSERT INTO fitted(position, path, value, se, list) "
+				    "VALUES (?, ?, ?, ?, ?)", &fit, err) == 0 &&
 			 sim__store_prepare(s, "INSERT INTO parameter_draws VALUES (?, ?, ?)",
 					    &draw, err) == 0 ? 0 : -1;
 	for (size_t j = 0; rc == 0 && j < d->k; j++) {
@@ -47,6 +60,8 @@ static int insert_draws(sim_store *s, const sim_store_draws *d, sim_error *err)
 		sqlite3_bind_text(fit, 2, d->paths[j], -1, SQLITE_STATIC);
 		sim__store_bind_number(fit, 3, d->value[j]);
 		sim__store_bind_number(fit, 4, d->se[j]);
+		sqlite3_bind_text(fit, 5, d->assumed && d->assumed[j] ? "assumed" : "fitted", -1,
+				  SQLITE_STATIC);
 		if (sqlite3_step(fit) != SQLITE_DONE)
 			rc = sim__store_db_error(s, "cannot record the fitted settings", err);
 	}
@@ -68,7 +83,13 @@ int sim_store_set_draws(sim_store *s, const sim_store_draws *d, sim_error *err)
 	char redrawn[32], clamped[32];
 	snprintf(redrawn, sizeof redrawn, "%" PRIu64, d->redrawn);
 	snprintf(clamped, sizeof clamped, "%" PRIu64, d->clamped);
-	if (sim__store_exec(s, draws_sql, err) != 0 ||
+	if (sim__store_exec(s, draws_sql, err) != 0)
+		return -1;
+	/* A store begun before `assumed` existed (a --resume) gains the
+	   column; its entries were all fitted. */
+	int has = has_list_column(s, err);
+	if (has < 0 || (has == 0 && sim__store_exec(s, "ALTER TABLE fitted ADD COLUMN list TEXT "
+						    "NOT NULL DEFAULT 'fitted'", err) != 0) ||
 	    sim__store_exec(s, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	int rc = sim__store_exec(s, "DELETE FROM fitted; DELETE FROM parameter_draws", err) == 0 &&
@@ -82,22 +103,27 @@ int sim_store_set_draws(sim_store *s, const sim_store_draws *d, sim_error *err)
 	return rc;
 }
 
-/* The fitted settings into d (k of them). */
+/* The fitted and assumed settings into d (k of them); a store without
+   the column `list` has fitted ones only. */
 static int read_fitted(sim_store *s, sim_store_draws *d, sim_error *err)
 {
 	long long k = sim__store_query_count(s, "SELECT count(*) FROM fitted WHERE ?1 = ?1", 0, err);
+	int has = k < 0 ? -1 : has_list_column(s, err);
 	sqlite3_stmt *st = NULL;
-	if (k < 0 || sim__store_prepare(s, "SELECT path, value, se FROM fitted ORDER BY position",
-				       &st, err) != 0)
+	if (has < 0 || sim__store_prepare(s, has ? "SELECT path, value, se, list = 'assumed' FROM "
+					  "fitted ORDER BY position" : "SELECT path, value, se, 0 "
+					  "FROM fitted ORDER BY position", &st, err) != 0)
 		return -1;
 	d->paths = calloc((size_t)k + 1, sizeof *d->paths);
 	d->value = malloc(((size_t)k + 1) * sizeof *d->value);
 	d->se = malloc(((size_t)k + 1) * sizeof *d->se);
-	int rc = d->paths && d->value && d->se ? 0 : oom(err);
+	d->assumed = malloc(((size_t)k + 1) * sizeof *d->assumed);
+	int rc = d->paths && d->value && d->se && d->assumed ? 0 : oom(err);
 	while (rc == 0 && d->k < (size_t)k && sqlite3_step(st) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 0);
 		d->value[d->k] = sim__store_column_number(st, 1);
 		d->se[d->k] = sim__store_column_number(st, 2);
+		d->assumed[d->k] = sqlite3_column_int(st, 3) != 0;
 		if (!(d->paths[d->k++] = strdup(p ? p : "")))
 			rc = oom(err);
 	}

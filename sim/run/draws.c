@@ -1,4 +1,5 @@
-/* draws.c - the fitted settings drawn per replication (see draws.h). */
+/* draws.c - the fitted and assumed settings drawn per replication (see
+   draws.h). */
 #include "draws.h"
 #include "sim_rng.h"
 
@@ -19,6 +20,7 @@ void sim_draws_free(sim_draws *d)
 	free(d->hi);
 	free(d->integer);
 	free(d->chol);
+	free(d->entries);
 	memset(d, 0, sizeof *d);
 }
 
@@ -27,13 +29,14 @@ void sim_draws_free(sim_draws *d)
 static int bind_entry(sim_draws *d, size_t i, const sim_schema *root, void *params,
 		      const char *group, const sim_config *cfg, sim_error *err)
 {
-	const char *path = d->fitted[i].path;
+	const char *path = d->entries[i].path;
 	const sim_setting *row = NULL;
 	size_t n = strlen(group);
 	void *at = strncmp(path, group, n) == 0 && path[n] == '.'
 			   ? sim_params_locate(root, params, path, &row) : NULL;
 	char where[64];
-	snprintf(where, sizeof where, "fitted.[%zu].path", i);
+	snprintf(where, sizeof where, "%s.[%zu].path", sim_draws_list(d, i),
+		 i < d->fitted_k ? i : i - d->fitted_k);
 	if (!at || (row->kind != SIM_SETTING_INT && row->kind != SIM_SETTING_FLOAT))
 		return sim_config_error_at(cfg, where, err, "expected a number setting of model "
 					   "%s, as --set names it; found \"%s\"", group, path);
@@ -44,12 +47,15 @@ static int bind_entry(sim_draws *d, size_t i, const sim_schema *root, void *para
 	return 0;
 }
 
-/* C from the n numbers (identity when n is 0), checked: k * k of them,
-   symmetric, unit diagonal. Into d->chol. */
+/* C into d->chol: the fitted block from the n numbers (identity when n
+   is 0), checked: fitted_k^2 of them, symmetric, unit diagonal; the
+   assumed block the identity, and zero between the blocks. */
 static int read_correlation(sim_draws *d, const sim_numbers *corr, const sim_config *cfg,
 			    sim_error *err)
 {
-	size_t k = d->k;
+	size_t k = d->fitted_k;
+	for (size_t i = 0; i < d->k * d->k; i++)
+		d->chol[i] = i / d->k == i % d->k;
 	if (corr->count != 0 && corr->count != k * k)
 		return sim_config_error_at(cfg, "fitted_correlation", err, "expected %zu numbers "
 					   "(the %zu x %zu correlation of `fitted`, row by row) "
@@ -63,7 +69,7 @@ static int read_correlation(sim_draws *d, const sim_numbers *corr, const sim_con
 							   "expected a symmetric matrix with 1 on "
 							   "its diagonal; element (%zu, %zu) is %g",
 							   i + 1, j + 1, c);
-			d->chol[i * k + j] = c;
+			d->chol[i * d->k + j] = c;
 		}
 	return 0;
 }
@@ -87,19 +93,32 @@ static int factor(sim_draws *d, const sim_config *cfg, sim_error *err)
 	return 0;
 }
 
+const char *sim_draws_list(const sim_draws *d, size_t i)
+{
+	return i < d->fitted_k ? "fitted" : "assumed";
+}
+
 int sim_draws_plan(sim_draws *d, const sim_schema *root, void *params, const char *group,
-		   const sim_list *fitted, const sim_numbers *corr, const sim_config *cfg,
-		   sim_error *err)
+		   const sim_list *fitted, const sim_numbers *corr, const sim_list *assumed,
+		   const sim_config *cfg, sim_error *err)
 {
 	memset(d, 0, sizeof *d);
-	d->k = fitted->count;
-	d->fitted = fitted->items;
+	d->fitted_k = fitted->count;
+	d->k = fitted->count + assumed->count;
 	size_t k = d->k ? d->k : 1;
+	d->entries = malloc(k * sizeof *d->entries);
+	if (d->entries) {
+		if (fitted->count)
+			memcpy(d->entries, fitted->items, fitted->count * sizeof *d->entries);
+		if (assumed->count)
+			memcpy(d->entries + fitted->count, assumed->items,
+			       assumed->count * sizeof *d->entries);
+	}
 	d->lo = malloc(k * sizeof *d->lo);
 	d->hi = malloc(k * sizeof *d->hi);
 	d->integer = malloc(k * sizeof *d->integer);
 	d->chol = malloc(k * k * sizeof *d->chol);
-	int rc = d->lo && d->hi && d->integer && d->chol ? 0 : oom(err);
+	int rc = d->entries && d->lo && d->hi && d->integer && d->chol ? 0 : oom(err);
 	for (size_t i = 0; rc == 0 && i < d->k; i++)
 		rc = bind_entry(d, i, root, params, group, cfg, err);
 	if (rc == 0)
@@ -122,10 +141,10 @@ static size_t draw_once(const sim_draws *d, const sim_rng *rng, double *z, doubl
 		double e = 0;
 		for (size_t j = 0; j <= i; j++)
 			e += d->chol[i * d->k + j] * z[j];
-		v[i] = d->fitted[i].value + d->fitted[i].se * e;
+		v[i] = d->entries[i].value + d->entries[i].se * e;
 		if (d->integer[i])
 			v[i] = round(v[i]);
-		outside += d->fitted[i].se > 0 && !(v[i] >= d->lo[i] && v[i] <= d->hi[i]);
+		outside += d->entries[i].se > 0 && !(v[i] >= d->lo[i] && v[i] <= d->hi[i]);
 	}
 	return outside;
 }
@@ -165,7 +184,7 @@ int sim_draws_draw(const sim_draws *d, uint64_t seed, uint64_t replication, doub
 static void *member(const sim_draws *d, size_t i, const sim_schema *root, void *params)
 {
 	const sim_setting *row;
-	return sim_params_locate(root, params, d->fitted[i].path, &row);
+	return sim_params_locate(root, params, d->entries[i].path, &row);
 }
 
 void sim_draws_apply(const sim_draws *d, const sim_schema *root, void *params, const double *v,

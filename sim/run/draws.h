@@ -1,8 +1,11 @@
 /*
  * draws.h - parameter uncertainty: the settings `marketsim calibrate`
- * fitted (the experiment's `fitted` list and `fitted_correlation`), drawn
- * for each replication from their estimated sampling distribution
- * N(value, D C D), D = diag(se), C the correlation.
+ * fitted (the experiment's `fitted` list and `fitted_correlation`) and
+ * those the modeller assumed (its `assumed` list, each with a prior sd),
+ * drawn for each replication from N(value, D C D), D = diag(se): C is
+ * block-diagonal, fitted_correlation for the fitted block and the
+ * identity for the assumed one (an assumption is independent of every
+ * other setting).
  *
  * A replication's draw is a pure function of (the experiment's seed, the
  * replication's index) and the plan: its own random stream
@@ -28,7 +31,8 @@
 /* How many whole vectors are drawn before the last is clamped. */
 #define SIM_DRAWS_TRIES 100
 
-/* One entry of the `fitted` list. */
+/* One entry of the `fitted` list, or of the `assumed` one (the same
+   schema: the assumed value and its prior sd). */
 typedef struct sim_fitted {
 	char *path;   /* the setting, as --set names it */
 	double value; /* the estimate */
@@ -37,8 +41,11 @@ typedef struct sim_fitted {
 
 /* What drawing needs, checked against the schema once. */
 typedef struct sim_draws {
-	size_t k;             /* fitted settings */
-	const sim_fitted *fitted; /* k, borrowed from the experiment's params */
+	size_t k;             /* settings: the fitted, then the assumed */
+	size_t fitted_k;      /* entries [0, fitted_k) are `fitted`, the rest
+				 `assumed` */
+	sim_fitted *entries;  /* k, copies of the lists' entries; the paths
+				 are borrowed from the experiment's params */
 	double *lo, *hi;      /* k: each setting's allowed range, inclusive */
 	bool *integer;        /* k: an INT setting (its draw is rounded) */
 	double *chol;         /* k * k: C's lower Cholesky factor, row-major */
@@ -50,14 +57,18 @@ typedef struct sim_draws_count {
 	size_t clamped; /* values clamped after SIM_DRAWS_TRIES vectors */
 } sim_draws_count;
 
-/* Builds d from the resolved `fitted` list and correlation (n numbers:
-   0 means independent, else k * k, row-major): each path an INT or FLOAT
-   setting under `group.` (the model's), C symmetric with unit diagonal and
-   positive definite. A config error at the entry, or at
-   fitted_correlation, when not; 0 otherwise. Free with sim_draws_free. */
+/* Builds d from the resolved `fitted` list and its correlation (n
+   numbers: 0 means independent, else n_fitted^2, row-major) and the
+   `assumed` list (independent of everything): each path an INT or FLOAT
+   setting under `group.` (the model's), the correlation symmetric with
+   unit diagonal and positive definite. A config error at the entry
+   (fitted.[i] or assumed.[i]), or at fitted_correlation, when not; 0
+   otherwise. Free with sim_draws_free. */
 int sim_draws_plan(sim_draws *d, const sim_schema *root, void *params, const char *group,
-		   const sim_list *fitted, const sim_numbers *corr, const sim_config *cfg,
-		   sim_error *err);
+		   const sim_list *fitted, const sim_numbers *corr, const sim_list *assumed,
+		   const sim_config *cfg, sim_error *err);
+/* The list entry i came from: "fitted" or "assumed". */
+const char *sim_draws_list(const sim_draws *d, size_t i);
 void sim_draws_free(sim_draws *d);
 
 /* Replication r's values (k) into v, counting into *count (may be NULL).

@@ -39,6 +39,18 @@ static const sim_setting fitted_rows[] = {
 static const sim_schema fitted_schema =
 	SIM_SCHEMA("fitted setting", fitted_rows, sim_fitted, NULL);
 
+static const sim_setting assumed_rows[] = {
+	SIM_STRING("path", sim_fitted, path, NULL,
+		   "The setting, as --set names it (a number setting of the model)"),
+	SIM_FLOAT("value", sim_fitted, value, NULL, -1e300, 1e300,
+		  "The value assumed: the value it takes, or the mean of its draws (uncertainty)"),
+	SIM_FLOAT("se", sim_fitted, se, "0", 0, 1e300,
+		  "The assumption's prior standard deviation: the sd of its draws (0: not drawn)"),
+};
+
+static const sim_schema assumed_schema =
+	SIM_SCHEMA("assumed setting", assumed_rows, sim_fitted, NULL);
+
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
 		   "Which model runs this experiment (see `marketsim config-doc`)"),
@@ -63,15 +75,21 @@ static const sim_setting experiment_settings[] = {
 		 "value = \"0.05\"; } ); what `marketsim calibrate` writes to @include"),
 	SIM_LIST("fitted", sim_experiment_params, fitted, &fitted_schema, 0, 1000,
 		 "Settings fitted by `marketsim calibrate`, each taking its value after `set` "
-		 "and before --set: ( { path = \"m.a\"; value = 1.5; se = 0.1; } ); a "
+		 "and `assumed`, before --set: ( { path = \"m.a\"; value = 1.5; se = 0.1; } ); a "
 		 "--set of the same path wins (its se becomes 0)"),
 	SIM_NUMBERS("fitted_correlation", sim_experiment_params, fitted_correlation, "[]", -1, 1,
 		    0, 0, "Correlation of the `fitted` estimates, k x k row by row, positive "
 		    "definite; empty: independent"),
+	SIM_LIST("assumed", sim_experiment_params, assumed, &assumed_schema, 0, 1000,
+		 "Settings no target identifies, assumed by the modeller with a prior sd, "
+		 "each taking its value after `set` and before `fitted`: ( { path = \"m.b\"; "
+		 "value = 0.3; se = 0.05; } ); drawn independently (uncertainty); not a "
+		 "path of `fitted`; a --set of the same path wins (its se becomes 0)"),
 	SIM_BOOL("uncertainty", sim_experiment_params, uncertainty, "false",
 		 "Replication r draws the `fitted` settings from N(value, D C D), D = diag(se), "
-		 "C = fitted_correlation, from its own stream of (seed, r): the charts then "
-		 "show the 95% band across replications, parameter uncertainty included"),
+		 "C = fitted_correlation, and the `assumed` ones from N(value, se^2), "
+		 "independently, from its own stream of (seed, r): the charts then show the "
+		 "95% band across replications, the uncertainty of both included"),
 	SIM_GROUP("optimize", sim_experiment_params, optimize, &sim_optimize_schema,
 		  "`marketsim optimize`: the metric to maximise or minimise and the settings to vary"),
 	SIM_GROUP("calibrate", sim_experiment_params, calibrate, &sim_calibrate_schema,
@@ -120,7 +138,8 @@ struct sim_experiment {
 	void *params; /* experiment params, then the model's at model_offset() */
 	const volatile sig_atomic_t *stop; /* watched by every replication */
 	bool check; /* the models check their invariants (--check) */
-	sim_draws draws; /* the `fitted` list checked (k 0 when empty) */
+	sim_draws draws; /* the `fitted` and `assumed` lists checked (k 0 when
+			    both are empty) */
 	bool drawing;    /* `uncertainty`: each replication draws them */
 };
 
@@ -276,7 +295,7 @@ static int check_name(const sim_experiment *x, const char *config_path, sim_erro
 }
 
 /* Sets `path` to `value` (text, as --set takes it) for entry `at` of a
-   list (set.[i], fitted.[i]); an error is reported at that entry. */
+   list (set.[i], assumed.[i], fitted.[i]); an error is reported at that entry. */
 static int assign_entry(sim_experiment *x, const char *at, const char *path, const char *value,
 			sim_error *err)
 {
@@ -315,25 +334,53 @@ static int apply_set_list(sim_experiment *x, sim_error *err)
 	}
 }
 
-/* Applies the `fitted` list's values (after `set`, before --set), as
-   --set would. Entries the tree lacks parts of are left to the schema
-   check, which names what is missing. */
-static int apply_fitted_list(sim_experiment *x, sim_error *err)
+/* Applies the values of `list` ("assumed" or "fitted"; after `set`, before
+   --set), as --set would. Entries the tree lacks parts of are left to the
+   schema check, which names what is missing. */
+static int apply_number_list(sim_experiment *x, const char *list, sim_error *err)
 {
 	for (size_t i = 0;; i++) {
 		char at[64], entry[64], value[40];
-		snprintf(entry, sizeof entry, "fitted.[%zu]", i);
+		snprintf(entry, sizeof entry, "%s.[%zu]", list, i);
 		if (!sim_config_has(x->cfg, entry))
 			return 0;
-		snprintf(at, sizeof at, "fitted.[%zu].path", i);
+		snprintf(at, sizeof at, "%s.[%zu].path", list, i);
 		const char *path = sim_config_get_string(x->cfg, at);
 		double v;
-		snprintf(at, sizeof at, "fitted.[%zu].value", i);
+		snprintf(at, sizeof at, "%s.[%zu].value", list, i);
 		if (!path || !sim_config_get_number(x->cfg, at, &v))
 			continue;
 		snprintf(value, sizeof value, "%.17g", v);
 		if (assign_entry(x, entry, path, value, err) != 0)
 			return -1;
+	}
+}
+
+/* No path is both in `assumed` and in `fitted` (paths compared as
+   written): a config error at the assumed entry's path when one is. */
+static int check_assumed_apart(const sim_experiment *x, sim_error *err)
+{
+	for (size_t i = 0;; i++) {
+		char at[64], other[64];
+		snprintf(at, sizeof at, "assumed.[%zu].path", i);
+		if (!sim_config_has(x->cfg, at)) {
+			snprintf(other, sizeof other, "assumed.[%zu]", i);
+			if (!sim_config_has(x->cfg, other))
+				return 0;
+			continue;
+		}
+		const char *path = sim_config_get_string(x->cfg, at);
+		for (size_t j = 0; path; j++) {
+			snprintf(other, sizeof other, "fitted.[%zu]", j);
+			if (!sim_config_has(x->cfg, other))
+				break;
+			snprintf(other, sizeof other, "fitted.[%zu].path", j);
+			const char *fitted = sim_config_get_string(x->cfg, other);
+			if (fitted && strcmp(fitted, path) == 0)
+				return sim_config_error_at(x->cfg, at, err, "\"%s\" is also in "
+							   "`fitted` (fitted.[%zu]); a setting is "
+							   "either estimated or assumed", path, j);
+		}
 	}
 }
 
@@ -347,15 +394,16 @@ static bool assigns(const char *const *a, size_t n, const char *path)
 	return false;
 }
 
-/* A fitted entry whose path a --set or the point's own assignments name
-   takes the value they gave, with se 0: it is not drawn, and the resolved
-   configuration says so (a rerun from it draws the same). */
-static int pin_assigned(sim_experiment *x, const sim_run_options *opt,
+/* An entry of `list` ("fitted" or "assumed") whose path a --set or the
+   point's own assignments name takes the value they gave, with se 0: it
+   is not drawn, and the resolved configuration says so (a rerun from it
+   draws the same). */
+static int pin_assigned(sim_experiment *x, const char *list, const sim_run_options *opt,
 			const char *const *extra, size_t n, sim_error *err)
 {
 	for (size_t i = 0;; i++) {
 		char at[64], assignment[128];
-		snprintf(at, sizeof at, "fitted.[%zu].path", i);
+		snprintf(at, sizeof at, "%s.[%zu].path", list, i);
 		const char *path = sim_config_get_string(x->cfg, at);
 		double value;
 		if (!sim_config_has(x->cfg, at))
@@ -363,24 +411,25 @@ static int pin_assigned(sim_experiment *x, const sim_run_options *opt,
 		if (!path || !(assigns(opt->overrides, opt->override_count, path) ||
 			       assigns(extra, n, path)) || !sim_config_get_number(x->cfg, path, &value))
 			continue;
-		snprintf(assignment, sizeof assignment, "fitted.[%zu].value=%.17g", i, value);
+		snprintf(assignment, sizeof assignment, "%s.[%zu].value=%.17g", list, i, value);
 		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
 			return -1;
-		snprintf(assignment, sizeof assignment, "fitted.[%zu].se=0", i);
+		snprintf(assignment, sizeof assignment, "%s.[%zu].se=0", list, i);
 		if (sim_config_set(x->cfg, &x->root, assignment, err) != 0)
 			return -1;
 	}
 }
 
-/* Checks the `fitted` list against the schema, once resolved: the draws'
-   plan, kept when `uncertainty` asks for draws. */
+/* Checks the `fitted` and `assumed` lists against the schema, once
+   resolved: the draws' plan (fitted, then assumed), kept when
+   `uncertainty` asks for draws. */
 static int plan_draws(sim_experiment *x, sim_error *err)
 {
 	const sim_experiment_params *ep = x->params;
-	if (ep->fitted.count == 0 && ep->fitted_correlation.count == 0)
+	if (ep->fitted.count == 0 && ep->fitted_correlation.count == 0 && ep->assumed.count == 0)
 		return 0;
 	if (sim_draws_plan(&x->draws, &x->root, x->params, x->model->name, &ep->fitted,
-			   &ep->fitted_correlation, x->cfg, err) != 0)
+			   &ep->fitted_correlation, &ep->assumed, x->cfg, err) != 0)
 		return -1;
 	x->drawing = ep->uncertainty && x->draws.k > 0;
 	return 0;
@@ -403,7 +452,9 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 		sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 		goto done;
 	}
-	if (apply_set_list(x, err) != 0 || apply_fitted_list(x, err) != 0)
+	/* In order: `set`, `assumed`, `fitted`, then --set and the point's. */
+	if (check_assumed_apart(x, err) != 0 || apply_set_list(x, err) != 0 ||
+	    apply_number_list(x, "assumed", err) != 0 || apply_number_list(x, "fitted", err) != 0)
 		goto done;
 	for (size_t i = 0; i < opt->override_count; i++)
 		if (sim_config_set(x->cfg, &x->root, opt->overrides[i], err) != 0)
@@ -411,7 +462,8 @@ sim_experiment *sim_experiment_load(const sim_model_type *const *registry,
 	for (size_t i = 0; i < n; i++)
 		if (sim_config_set(x->cfg, &x->root, extra[i], err) != 0)
 			goto done;
-	if (pin_assigned(x, opt, extra, n, err) != 0)
+	if (pin_assigned(x, "fitted", opt, extra, n, err) != 0 ||
+	    pin_assigned(x, "assumed", opt, extra, n, err) != 0)
 		goto done;
 	rc = sim_config_resolve(x->cfg, &x->root, x->params, err);
 	x->check = opt->check || CHECK_ALWAYS;
@@ -570,7 +622,7 @@ static int run_on_fresh_engine(const sim_experiment *x, uint64_t replication,
 	return rc;
 }
 
-/* The replication with its draw of the fitted settings written into x's
+/* The replication with its draw of the fitted and assumed settings written into x's
    params (their cross-setting checks run again), then put back. */
 static int run_drawn(sim_experiment *x, uint64_t replication, const char *name,
 		     sim_table_set *tables, sim_engine **eng, void **state, uint64_t *events,

@@ -47,8 +47,11 @@ typedef struct sim_experiment_params {
 				   fitted, applied after `set`, before --set */
 	sim_numbers fitted_correlation; /* their correlation, k x k row by
 					   row (empty: independent) */
-	bool uncertainty;       /* each replication draws the fitted
-				   settings (draws.h) */
+	sim_list assumed;       /* sim_fitted: settings the modeller assumed
+				   (se: a prior sd), applied after `set`,
+				   before `fitted` */
+	bool uncertainty;       /* each replication draws the fitted and
+				   assumed settings (draws.h) */
 	/* the analysis commands' settings; ignored by the others */
 	sim_optimize_params optimize;
 	sim_calibrate_params calibrate;
@@ -116,17 +119,18 @@ char *sim_experiment_resolved_config(const sim_experiment *x);
    non-zero (a flag a signal handler sets; see sim_engine_watch). */
 void sim_experiment_watch(sim_experiment *x, const volatile sig_atomic_t *stop);
 
-/* The draws of the fitted settings when x has `uncertainty` and a
-   non-empty `fitted` list, else NULL. */
+/* The draws of the fitted and assumed settings when x has `uncertainty`
+   and a non-empty `fitted` or `assumed` list, else NULL. */
 const sim_draws *sim_experiment_draws(const sim_experiment *x);
-/* The `fitted` list checked, drawn or not; NULL when empty. */
+/* The `fitted` and `assumed` lists checked, drawn or not; NULL when both
+   are empty. */
 const sim_draws *sim_experiment_fitted(const sim_experiment *x);
 
 /* Runs replication `replication` of x on a fresh engine and records its
    rows into tables (the model must have `record`); *events grows by the
    events it executed. With sim_experiment_draws, the replication runs
-   with its own draw of the fitted settings (x's params are put back
-   after). `name` is the experiment's name, for the model's
+   with its own draw of the fitted and assumed settings (x's params are
+   put back after). `name` is the experiment's name, for the model's
    context. With notes non-NULL, *notes (heap) gets the model's manifest
    lines on the replication (its `summarize`), or NULL. Returns 0 or -1
    with err. */

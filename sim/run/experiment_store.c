@@ -110,14 +110,16 @@ static int fill_draws(const sim_draws *d, uint64_t seed, size_t reps, sim_store_
 	sd->paths = malloc(d->k * sizeof *sd->paths);
 	sd->value = malloc(d->k * sizeof *sd->value);
 	sd->se = malloc(d->k * sizeof *sd->se);
+	sd->assumed = malloc(d->k * sizeof *sd->assumed);
 	sd->replication = malloc((reps + 1) * sizeof *sd->replication);
 	sd->draws = malloc((reps + 1) * d->k * sizeof *sd->draws);
-	if (!sd->paths || !sd->value || !sd->se || !sd->replication || !sd->draws)
+	if (!sd->paths || !sd->value || !sd->se || !sd->assumed || !sd->replication || !sd->draws)
 		return oom(err);
 	for (size_t j = 0; j < d->k; j++) {
-		sd->paths[j] = d->fitted[j].path; /* borrowed: see record_draws */
-		sd->value[j] = d->fitted[j].value;
-		sd->se[j] = d->fitted[j].se;
+		sd->paths[j] = d->entries[j].path; /* borrowed: see record_draws */
+		sd->value[j] = d->entries[j].value;
+		sd->se[j] = d->entries[j].se;
+		sd->assumed[j] = j >= d->fitted_k;
 	}
 	sim_draws_count count = { 0, 0 };
 	for (size_t r = 0; r < reps; r++) {
@@ -130,7 +132,7 @@ static int fill_draws(const sim_draws *d, uint64_t seed, size_t reps, sim_store_
 	return 0;
 }
 
-/* The fitted settings and, with `uncertainty`, the draws of every
+/* The fitted and assumed settings and, with `uncertainty`, the draws of every
    replication a point may run: a function of the seed alone, so recorded
    here, whoever runs them. */
 static int record_draws(sim_store *st, const sim_experiment *x, sim_error *err)
