@@ -14,7 +14,9 @@
  *    the adopters at the end of each week matches N F(t) within 2%.
  * 2. Logit: 10^5 agents choosing once, with every utility term but quality
  *    (and price) switched off, split across the models as the softmax of
- *    the utilities computed here, within 1 percentage point.
+ *    the utilities computed here, within 1 percentage point; with nests
+ *    by origin (market.origin_nesting 0.4 free, 0.7 paid) as the nested
+ *    logit, the two US models sharing a nest, within the same point.
  * 3. Tokens: the agentic token multiplier in summary.csv matches
  *    mkt_token_multiplier (the closed form) within 1%, both where daily
  *    totals are drawn as normals and where every task is drawn.
@@ -183,19 +185,24 @@ static const double LOGIT_QUALITY[LOGIT_MODELS] = { 0.0, 0.5, 1.2, 2.0 };
 static const double LOGIT_CHAT_IN = 2000, LOGIT_CHAT_OUT = 400;
 static const double LOGIT_AGENTS = 1e5;
 
-/* Runs the logit fixture with the qualities above and the given prices
-   ($ per million in/out; NULL: all free) and checks week 0's shares of
-   active developers against the softmax of the utilities. Returns the
-   largest deviation in share points. */
-static double check_logit(const char *name, const double (*prices)[2])
+/* The fixture's origins (market_analytic_logit.cfg): m0 and m3 share a nest. */
+static const char *const LOGIT_ORIGIN[LOGIT_MODELS] = { "US", "CN", "EU", "US" };
+
+/* Runs the logit fixture with the qualities above, the given prices
+   ($ per million in/out; NULL: all free) and nesting by origin lambda
+   (1: plain logit), and checks week 0's shares of active developers
+   against the nested softmax of the utilities. Returns the largest
+   deviation in share points. */
+static double check_logit(const char *name, const double (*prices)[2], double lambda)
 {
 	char args[2048], dir[256];
 	int n = snprintf(args, sizeof args,
+			 "--set market.origin_nesting=%.17g "
 			 "--set market.mu=%g --set market.segments.[0].beta_quality=%g "
 			 "--set market.segments.[0].beta_price=%g "
 			 "--set market.workload.chat_in_mean=%g --set market.workload.chat_out_mean=%g "
 			 "--set market.arrivals.initial=%g --set market.arrivals.potential=%g",
-			 LOGIT_MU, LOGIT_BETA_Q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
+			 lambda, LOGIT_MU, LOGIT_BETA_Q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
 			 LOGIT_AGENTS, LOGIT_AGENTS);
 	for (size_t i = 0; i < LOGIT_MODELS; i++)
 		n += snprintf(args + n, sizeof args - (size_t)n,
@@ -216,8 +223,18 @@ static double check_logit(const char *name, const double (*prices)[2])
 			v[i] -= LOGIT_BETA_P * log(LOGIT_CHAT_IN * prices[i][0] +
 						   LOGIT_CHAT_OUT * prices[i][1]);
 	}
+	/* Nested: P(i) = e_i S_g^(lambda - 1) / sum_h S_h^lambda, e_i the
+	   plain logit weight, S_g the sum of e over i's origin. */
+	double weight[LOGIT_MODELS];
 	for (size_t i = 0; i < LOGIT_MODELS; i++)
-		total += expected[i] = exp((v[i] - v[0]) / LOGIT_MU);
+		weight[i] = exp((v[i] - v[0]) / LOGIT_MU);
+	for (size_t i = 0; i < LOGIT_MODELS; i++) {
+		double nest = 0;
+		for (size_t j = 0; j < LOGIT_MODELS; j++)
+			if (strcmp(LOGIT_ORIGIN[j], LOGIT_ORIGIN[i]) == 0)
+				nest += weight[j];
+		total += expected[i] = weight[i] * pow(nest, lambda - 1);
+	}
 	for (size_t i = 0; i < LOGIT_MODELS; i++)
 		expected[i] /= total;
 
@@ -258,14 +275,31 @@ static void test_logit_shares(void **unused)
 {
 	(void)unused;
 	/* Free models: only quality differs. */
-	double free_dev = check_logit("logit_free", NULL);
+	double free_dev = check_logit("logit_free", NULL, 1.0);
 	/* Paid models at different prices: the price term counts too. */
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double paid_dev = check_logit("logit_paid", prices);
+	double paid_dev = check_logit("logit_paid", prices, 1.0);
 	print_message("logit: max |share - softmax| = %.3f points (free), %.3f points (paid)\n",
 		      100 * fabs(free_dev), 100 * fabs(paid_dev));
+}
+
+/* Ensure that with nests by origin the same choice splits as the nested
+   logit: the two US models share one nest, whose weight is their summed
+   weights to the power lambda, so together they draw less than in the
+   plain logit, and the odds between them are the plain ones. */
+static void test_nested_logit_shares(void **unused)
+{
+	(void)unused;
+	double free_dev = check_logit("logit_nested", NULL, 0.4);
+	static const double prices[LOGIT_MODELS][2] = {
+		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
+	};
+	double paid_dev = check_logit("logit_nested_paid", prices, 0.7);
+	print_message("nested logit: max |share - nested softmax| = %.3f points (free, lambda "
+		      "0.4), %.3f points (paid, lambda 0.7)\n", 100 * fabs(free_dev),
+		      100 * fabs(paid_dev));
 }
 
 /* ---- 3. The agentic token multiplier ---- */
@@ -817,6 +851,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bass_closed_form),
 		cmocka_unit_test(test_logit_shares),
+		cmocka_unit_test(test_nested_logit_shares),
 		cmocka_unit_test(test_token_multiplier),
 		cmocka_unit_test(test_conservation),
 		cmocka_unit_test(test_determinism),

@@ -760,6 +760,11 @@ static const sim_setting market_rows[] = {
 		  "new. It decays as exp(-age / novelty_days)"),
 	SIM_FLOAT_ABOVE("novelty_days", mkt_market_params, novelty_days, "14", 0, 1e5,
 			"Days over which a launch's novelty decays (e-folding time)"),
+	SIM_FLOAT_ABOVE("origin_nesting", mkt_market_params, origin_nesting, "1", 0, 1,
+			"Nested logit by origin, in (0, 1]: a nest's weight is its models' "
+			"summed logit weights to this power. 1: one nest, plain logit; below "
+			"1, models of one origin are closer substitutes for each other than "
+			"for other origins' models"),
 	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
 		  "Bass diffusion of developers onto the platform"),
 	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,

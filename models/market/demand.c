@@ -42,6 +42,27 @@ typedef struct agent_pick {
 	bool buys;
 } agent_pick;
 
+/* Nested logit by origin (docs/MODEL.md, "Nests by origin"): the weights
+   w of the k options (option j is model j % model_count) become
+   w_j S_g^(lambda - 1), S_g the sum of the weights of nest g, the option's
+   model's origin, so that a nest is chosen with odds S_g^lambda and an
+   option within it with odds w_j. Returns the new total, sum_g S_g^lambda. */
+static double nest_by_origin(const mkt_state *s, double *w, size_t k, double lambda)
+{
+	double nest[256] = { 0 }, total = 0;
+	for (size_t j = 0; j < k; j++)
+		nest[s->models[j % s->model_count].origin] += w[j];
+	for (size_t g = 0; g < s->origin_count; g++)
+		if (nest[g] > 0) {
+			double scale = pow(nest[g], lambda - 1);
+			total += nest[g] * scale;
+			nest[g] = scale;
+		}
+	for (size_t j = 0; j < k; j++)
+		w[j] *= nest[s->models[j % s->model_count].origin];
+	return total;
+}
+
 /* Draws the agent's model at time t from its segment's pulls (choice.c),
    with its own terms: its usage in a paid model's spend, the share of its
    requests a free model's quota would refuse (felt as errors), the credit
@@ -82,6 +103,8 @@ static agent_pick agent_choose(const mkt_state *s, const mkt_agent *a, double t,
 	}
 	if (!(total > 0))
 		return (agent_pick){ MKT_NONE, false };
+	if (s->p->origin_nesting < 1)
+		total = nest_by_origin(s, w, 2 * n, s->p->origin_nesting);
 	double u = sim_rng_uniform(s->choice_rng) * total;
 	size_t last = 2 * n;
 	for (size_t j = 0; j < 2 * n; j++) {

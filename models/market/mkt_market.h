@@ -137,6 +137,7 @@ typedef struct mkt_market_params {
 	double perception_days; /* developers' memory of errors and latency */
 	double visibility_weeks; /* the leaderboard's memory */
 	double novelty, novelty_days; /* a launch's pull in utility, its decay */
+	double origin_nesting; /* nested logit by origin: 1 = one nest */
 	mkt_arrival_params arrivals;
 	mkt_task_shape workload;
 	sim_map models;        /* mkt_model_params */
