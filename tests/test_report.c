@@ -164,21 +164,30 @@ static void test_validation_table(void **unused)
 	char *html = test_read_file(OUT "/validate/report.html");
 	expect_in(html, "<section id=\"validation\">");
 	expect_in(html, "<p class=\"caption\">validation against "
-			"tests/data/market_targets_miss.csv (1 replication; mean and 95% CI)</p>");
+			"tests/data/market_targets_miss.csv (1 replication; mean and 95% CI). "
+			"Result: the mean against the target. Band: the replications' 2.5-97.5 "
+			"percentiles; in: the target inside it; passing: the share of "
+			"replications that meet the target alone.</p>");
+	/* The band, in-band and passing columns, as validation.txt has them. */
 	expect_in(html, "<tr><td class=\"name\">free_rank</td><td class=\"date\">2026-03-09"
 			"</td><td class=\"num\">1 [1, 1]</td><td class=\"num\">20</td>"
-			"<td>at most</td><td><span class=\"badge pass\">pass</span></td></tr>");
+			"<td>at most</td><td><span class=\"badge pass\">pass</span></td>"
+			"<td class=\"num\">[1, 1]</td><td>-</td><td class=\"num\">100%</td></tr>");
 	/* The target value overflows its column in the text; still its cell. */
 	expect_in(html, "<tr class=\"missed\"><td class=\"name\">impossible</td>");
 	expect_in(html, "<td class=\"num\">100000000.00T</td><td>+-10%</td>"
-			"<td><span class=\"badge fail\">FAIL</span></td></tr>");
+			"<td><span class=\"badge fail\">FAIL</span></td>"
+			"<td class=\"num\">[11.25B, 11.25B]</td><td>no</td><td class=\"num\">0%</td>"
+			"</tr>");
 	assert_int_equal(count_of(html, "badge pass"), 2);
 	assert_int_equal(count_of(html, "badge fail"), 1);
 	expect_in(html, "<p class=\"tally\">3 targets, 1 missed (and 1 info row, not "
 			"judged)</p>");
 	expect_in(html, "<tr><td class=\"name\">cn_tokens</td>");
 	expect_in(html, "<td class=\"num\">-</td><td>info</td>"
-			"<td><span class=\"badge info\">info</span></td></tr>");
+			"<td><span class=\"badge info\">info</span></td>"
+			"<td class=\"num\">[10.30B, 10.30B]</td><td>-</td><td class=\"num\">-</td>"
+			"</tr>");
 	expect_not_in(html, "<pre>validation against");
 	free(html);
 
@@ -351,14 +360,14 @@ static void test_fallbacks(void **unused)
 	expect_in(html, "<ul class=\"notes\">\n<li>variance reduction 5.6 &lt;x&gt;</li>\n"
 			"<li>adaptive: stopped at 12 replications</li>\n</ul>");
 	expect_in(html, "<p class=\"caption\">validation against t &lt;1&gt;.csv "
-			"(3 replications; mean and 95% CI)</p>");
+			"(3 replications; mean and 95% CI). Result:");
 	expect_in(html, "<tr><td class=\"name\">met</td><td class=\"date\">2026-02-02</td>"
 			"<td class=\"num\">2.50T [2.40T, 2.60T]</td><td class=\"num\">2.40T</td>"
-			"<td>+-10%</td><td><span class=\"badge pass\">pass</span></td></tr>");
+			"<td>+-10%</td><td><span class=\"badge pass\">pass</span></td>");
 	expect_in(html, "<tr class=\"missed\"><td class=\"name\">missed &lt;x&gt;</td>"
 			"<td class=\"date\">2026-02-09</td><td class=\"num\">0.5 [nan, nan]</td>"
 			"<td class=\"num\">0.8</td><td>at least</td>"
-			"<td><span class=\"badge fail\">FAIL</span></td></tr>");
+			"<td><span class=\"badge fail\">FAIL</span></td>");
 	expect_in(html, "<p class=\"tally\">2 targets, 1 missed</p>");
 	expect_in(html, "<pre class=\"config\">model = &quot;market&quot;;\n</pre>");
 	expect_not_in(html, "something else");

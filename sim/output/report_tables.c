@@ -23,8 +23,15 @@ static void validation_row(FILE *f, const sim_validation_row *r)
 	sim__html(f, c.value);
 	fputs("</td><td>", f);
 	sim__html(f, c.tolerance);
-	fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
+	fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td>",
 		r->mode == SIM_VALIDATION_INFO ? "info" : r->pass ? "pass" : "fail", c.verdict);
+	fputs("<td class=\"num\">", f);
+	sim__html(f, c.band);
+	fputs("</td><td>", f);
+	sim__html(f, c.in_band);
+	fputs("</td><td class=\"num\">", f);
+	sim__html(f, c.pass_share);
+	fputs("</td></tr>\n", f);
 }
 
 void sim__report_tables_validation(FILE *f, const sim_validation *v)
@@ -33,10 +40,14 @@ void sim__report_tables_validation(FILE *f, const sim_validation *v)
 	fputs("<section id=\"validation\">\n<h2>Validation</h2>\n<p class=\"caption\">"
 	      "validation against ", f);
 	sim__html(f, v->targets ? v->targets : "");
-	fprintf(f, " (%zu replication%s; mean and 95%% CI)</p>\n", reps, reps == 1 ? "" : "s");
+	fprintf(f, " (%zu replication%s; mean and 95%% CI). Result: the mean against the "
+		"target. Band: the replications' 2.5-97.5 percentiles; in: the target inside "
+		"it; passing: the share of replications that meet the target alone.</p>\n",
+		reps, reps == 1 ? "" : "s");
 	fputs("<table class=\"validation\">\n<thead><tr><th>Target</th><th>Week</th>"
 	      "<th class=\"num\">Observed mean [95% CI]</th><th class=\"num\">Target value</th>"
-	      "<th>Tolerance</th><th>Result</th></tr></thead>\n<tbody>\n", f);
+	      "<th>Tolerance</th><th>Result</th><th class=\"num\">Band of replications</th>"
+	      "<th>In</th><th class=\"num\">Passing</th></tr></thead>\n<tbody>\n", f);
 	for (size_t i = 0; i < v->count; i++)
 		validation_row(f, &v->rows[i]);
 	fputs("</tbody>\n</table>\n", f);
