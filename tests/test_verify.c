@@ -144,6 +144,23 @@ static void test_verify_clean(void **unused)
 	assert_false(test_exists(OUT "/clean-sweep/experiment.cfg"));
 }
 
+/* Ensure a run of the shipped baseline, whose fitted and assumed settings
+   are drawn per replication, reruns from its store with the same bits:
+   calibrate writes the estimates in the 15 digits the store keeps, so the
+   rerun draws from the values the run drew from (with 17 they came back
+   rounded and the reruns differed in the 16th digit). */
+static void test_verify_baseline(void **unused)
+{
+	(void)unused;
+	test_run_ok("run experiments/openrouter_2026.cfg -q --no-plots -j 2 --set replications=2 "
+		    "--set market.scale=400 --set market.days=120 -o " OUT "/baseline");
+	test_result *r = test_run("verify " OUT "/baseline");
+	expect_status(r, 0, "verify of the baseline");
+	test_expect_output(r, "ok      rerun of replication 0 (seed 2026): the same rows as stored");
+	test_expect_output(r, "ok      rerun of replication 1 (seed 2026): the same rows as stored");
+	free(r);
+}
+
 /* Ensure verify names an edited, a missing and a foreign CSV, and fails. */
 static void test_verify_edited_csv(void **unused)
 {
@@ -378,6 +395,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_typed_run),
 		cmocka_unit_test(test_verify_clean),
+		cmocka_unit_test(test_verify_baseline),
 		cmocka_unit_test(test_verify_edited_csv),
 		cmocka_unit_test(test_verify_rerun_differs),
 		cmocka_unit_test(test_flipped_byte),

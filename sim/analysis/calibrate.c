@@ -222,12 +222,16 @@ static int correlation_table(const sim_analysis *a, const sim_calib_result *r,
 	return rc;
 }
 
-/* v in 17 digits as a libconfig float: with a '.' or exponent always (an
-   array's elements must all be floats, and "1" would be an int). */
+/* v as a libconfig float: with a '.' or exponent always (an array's
+   elements must all be floats, and "1" would be an int). In 15 significant
+   digits, as libconfig writes the resolved configuration a run stores: a
+   run from these values then reruns from the store with the same bits,
+   and `marketsim verify` can check it (a 17-digit value would come back
+   rounded). */
 static void put_float(FILE *fp, const char *before, double v)
 {
 	char b[40];
-	snprintf(b, sizeof b, "%.17g", v);
+	snprintf(b, sizeof b, "%.15g", v);
 	fprintf(fp, "%s%s%s", before, b, strpbrk(b, ".eEni") ? "" : ".0");
 }
 
