@@ -33,22 +33,23 @@
 
 /* The models, and for the two loaded models a capacity (tokens a day at
    launch) that puts their utilisation over the last weeks at about
-   0.4-0.6 (printed): in the baseline every paid model but Qwen3.6 Plus
+   0.35-0.55 (printed): in the baseline every paid model but Qwen3.6 Plus
    has room to spare, and Qwen3.6 Plus sits at its capacity, where a price
    cannot move what it serves. Nearer capacity, the relief of congestion
-   a dearer model brings offsets more of its price: on the re-estimated
-   baseline (measured 1 December 2026) MiMo-V2-Pro gives -0.76 and -0.73
-   at utilisation 0.7-0.8, GPT-5.4 -0.70 and -0.69, Claude Sonnet 4.5
-   -0.81 and -0.80 at 0.6-0.65: still a fall, never a rise, but below the
-   -0.8 this suite asks for (docs/MODEL.md, "Intensive margin"). NULL: the
-   baseline's capacity. */
+   a dearer model brings offsets more of its price. Measured on the
+   estimated baseline with nests (1 December 2026): MiMo-V2-Pro gives
+   -0.67 and -0.74 at utilisation 0.5 (capacity 4.5e10); on the baseline
+   before nests, -0.76 and -0.73 at 0.7-0.8, GPT-5.4 -0.70 and -0.69 at
+   0.7-0.8, Claude Sonnet 4.5 -0.81 and -0.80 at 0.6-0.65: still a fall,
+   never a rise, but below the -0.8 this suite asks for (docs/MODEL.md,
+   "Intensive margin"). NULL: the baseline's capacity. */
 static const struct {
 	const char *id, *capacity;
 } models[] = {
 	{ "claude_sonnet_4_5", NULL },
 	{ "deepseek_v3_2", NULL },
-	{ "minimax_m2_7", "1.5e10" },
-	{ "mimo_v2_pro", "4.5e10" },
+	{ "minimax_m2_7", "1.0e10" },
+	{ "mimo_v2_pro", "7.0e10" },
 };
 
 /* Tokens of `model` over the last WEEKS weeks of replication rep with both
