@@ -84,6 +84,8 @@ PCT = system("head -n 1 '" . file . "' | tr ',' '\\n' | grep -cx cum_free_cost_p
 LO = PCT ? "_p025" : "_lo"
 HI = PCT ? "_p975" : "_hi"
 BAND = PCT ? "95% band across replications" : "95% CI of the mean"
+# The key column is narrow; the title says what the band is across.
+BAND_KEY = PCT ? "95% band" : "95% CI of the mean"
 
 # The providers that served free tokens: per one, in config order, five
 # words: its index among all providers (its colour), its final cumulative
@@ -218,7 +220,7 @@ do for [fmt in "png svg"] {
 			with linespoints pt 7 ps PS lw 2 lc rgb pal(pi(j)) dt 1 title top_title(j), \
 		     keyentry with lines lw 2 lc rgb "#444444" dt 1 title "revenue from converts", \
 		     keyentry with lines lw 2 lc rgb "#444444" dt 2 title "cost of free tokens", \
-		     keyentry with filledcurves fc rgb "#888888" title BAND
+		     keyentry with filledcurves fc rgb "#888888" title BAND_KEY
 
 		set tmargin at screen 0.47
 		set bmargin at screen 0.12
