@@ -24,6 +24,24 @@ static double week_share(const mkt_state *s, size_t week, size_t h)
 	return all > 0 ? mine / all : 1.0 / (double)m->host_count;
 }
 
+/* Host h's part of its model's lost tokens: of what the model failed to
+   serve, the host's own failures plus its share of the quota's refusals
+   (lost tokens are failed ones, less those re-routed), or its share
+   when the model failed nothing. So no host is given more lost tokens
+   than it failed, as a share of the tokens served could. */
+static double lost_share(const mkt_state *s, size_t week, size_t h, double share)
+{
+	const mkt_host *x = &s->hosts[h];
+	const mkt_model_state *m = &s->models[x->model];
+	const mkt_week_row *mr = &s->rows[week * s->model_count + x->model];
+	size_t first = (size_t)(m->hosts - s->hosts);
+	double all = mr->refused_quota;
+	for (size_t k = 0; k < m->host_count; k++)
+		all += s->host_rows[week * s->host_count + first + k].failed;
+	double mine = s->host_rows[week * s->host_count + h].failed + mr->refused_quota * share;
+	return all > 0 ? mine / all : share;
+}
+
 void mkt_hosts_provider_week(const mkt_state *s, size_t week, size_t g, double *v)
 {
 	for (size_t h = 0; h < s->host_count; h++) {
@@ -50,7 +68,7 @@ void mkt_hosts_provider_week(const mkt_state *s, size_t week, size_t g, double *
 		v[MKT_G_NEW] += mr->new_devs * share;
 		v[MKT_G_CAPACITY] += r->capacity;
 		v[MKT_G_REFUSED_QUOTA] += mr->refused_quota * share;
-		v[MKT_G_LOST] += mr->lost * share;
+		v[MKT_G_LOST] += mr->lost * lost_share(s, week, h, share);
 		v[MKT_G_FREE_USERS] += mr->free_users * share;
 		v[MKT_G_CREDIT_BUYERS] += mr->credit_buyers * share;
 		v[MKT_G_CONVERSIONS] += mr->conversions * share;
