@@ -54,6 +54,31 @@ static sim_experiment *load(const char *path, const char *const *set, size_t n)
 	return x;
 }
 
+/* Means, sds and correlation of two drawn settings over N draws. */
+typedef struct moments {
+	double n, s[2], ss[2], sxy;
+} moments;
+
+static void moments_add(moments *a, const double v[2])
+{
+	a->n++;
+	for (int j = 0; j < 2; j++) {
+		a->s[j] += v[j];
+		a->ss[j] += v[j] * v[j];
+	}
+	a->sxy += v[0] * v[1];
+}
+
+/* Into m and sd (2 each); returns the correlation. */
+static double moments_end(const moments *a, double m[2], double sd[2])
+{
+	for (int j = 0; j < 2; j++) {
+		m[j] = a->s[j] / a->n;
+		sd[j] = sqrt((a->ss[j] - a->n * m[j] * m[j]) / (a->n - 1));
+	}
+	return (a->sxy - a->n * m[0] * m[1]) / ((a->n - 1) * sd[0] * sd[1]);
+}
+
 /* Ensure the draws have the means, sds and correlation asked for. */
 static void test_moments(void **state)
 {
@@ -63,22 +88,14 @@ static void test_moments(void **state)
 	assert_non_null(d);
 	assert_int_equal(d->k, 2);
 	enum { N = 20000 };
-	double s[2] = { 0 }, ss[2] = { 0 }, sxy = 0, v[2];
+	double v[2], m[2], sd[2];
+	moments a = { 0 };
 	sim_error err;
 	for (uint64_t r = 0; r < N; r++) {
 		assert_int_equal(sim_draws_draw(d, 7, r, v, NULL, &err), 0);
-		for (int j = 0; j < 2; j++) {
-			s[j] += v[j];
-			ss[j] += v[j] * v[j];
-		}
-		sxy += v[0] * v[1];
+		moments_add(&a, v);
 	}
-	double m[2], sd[2];
-	for (int j = 0; j < 2; j++) {
-		m[j] = s[j] / N;
-		sd[j] = sqrt((ss[j] - N * m[j] * m[j]) / (N - 1));
-	}
-	double corr = (sxy - N * m[0] * m[1]) / ((N - 1) * sd[0] * sd[1]);
+	double corr = moments_end(&a, m, sd);
 	/* Tolerances: about 4 standard errors of each estimate at N. */
 	assert_true(fabs(m[0] - 1.0) < 4 * 0.1 / sqrt(N));
 	assert_true(fabs(m[1] - 2.0) < 4 * 0.3 / sqrt(N));
@@ -263,25 +280,17 @@ static void test_assumed_moments(void **state)
 	assert_string_equal(sim_draws_list(d, 1), "assumed");
 	assert_string_equal(d->entries[1].path, "analytic.quality");
 	enum { N = 20000 };
-	double s[2] = { 0 }, ss[2] = { 0 }, sxy = 0, v[2], w;
+	double v[2], w, m[2], sd[2];
+	moments a = { 0 };
 	sim_error err;
 	for (uint64_t r = 0; r < N; r++) {
 		assert_int_equal(sim_draws_draw(d, 7, r, v, NULL, &err), 0);
 		assert_int_equal(sim_draws_draw(sim_experiment_draws(alone), 7, r, &w, NULL, &err),
 				 0);
 		assert_true(v[0] == w);
-		for (int j = 0; j < 2; j++) {
-			s[j] += v[j];
-			ss[j] += v[j] * v[j];
-		}
-		sxy += v[0] * v[1];
+		moments_add(&a, v);
 	}
-	double m[2], sd[2];
-	for (int j = 0; j < 2; j++) {
-		m[j] = s[j] / N;
-		sd[j] = sqrt((ss[j] - N * m[j] * m[j]) / (N - 1));
-	}
-	double corr = (sxy - N * m[0] * m[1]) / ((N - 1) * sd[0] * sd[1]);
+	double corr = moments_end(&a, m, sd);
 	/* About 4 standard errors of each estimate at N (a correlation's
 	   is 1/sqrt(N) near 0). */
 	assert_true(fabs(m[1] - 2.5) < 4 * 0.3 / sqrt(N));

@@ -8,30 +8,33 @@
 
 /* ---- validation ---- */
 
+/* One table cell holding text, escaped; cls NULL: no class. */
+static void text_cell(FILE *f, const char *cls, const char *text)
+{
+	if (cls)
+		fprintf(f, "<td class=\"%s\">", cls);
+	else
+		fputs("<td>", f);
+	sim__html(f, text);
+	fputs("</td>", f);
+}
+
 static void validation_row(FILE *f, const sim_validation_row *r)
 {
 	sim_validation_cells c;
 	sim_validation_format_cells(r, &c);
 	fputs(r->pass || r->mode == SIM_VALIDATION_INFO ? "<tr>" : "<tr class=\"missed\">", f);
-	fputs("<td class=\"name\">", f);
-	sim__html(f, r->target);
-	fputs("</td><td class=\"date\">", f);
-	sim__html(f, r->week_start);
-	fputs("</td><td class=\"num\">", f);
-	sim__html(f, c.observed);
-	fputs("</td><td class=\"num\">", f);
-	sim__html(f, c.value);
-	fputs("</td><td>", f);
-	sim__html(f, c.tolerance);
-	fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td>",
+	text_cell(f, "name", r->target);
+	text_cell(f, "date", r->week_start);
+	text_cell(f, "num", c.observed);
+	text_cell(f, "num", c.value);
+	text_cell(f, NULL, c.tolerance);
+	fprintf(f, "<td><span class=\"badge %s\">%s</span></td>",
 		r->mode == SIM_VALIDATION_INFO ? "info" : r->pass ? "pass" : "fail", c.verdict);
-	fputs("<td class=\"num\">", f);
-	sim__html(f, c.band);
-	fputs("</td><td>", f);
-	sim__html(f, c.in_band);
-	fputs("</td><td class=\"num\">", f);
-	sim__html(f, c.pass_share);
-	fputs("</td></tr>\n", f);
+	text_cell(f, "num", c.band);
+	text_cell(f, NULL, c.in_band);
+	text_cell(f, "num", c.pass_share);
+	fputs("</tr>\n", f);
 }
 
 void sim__report_tables_validation(FILE *f, const sim_validation *v)

@@ -27,29 +27,24 @@ static const sim_setting assignment_rows[] = {
 static const sim_schema assignment_schema =
 	SIM_SCHEMA("assignment", assignment_rows, sim_assignment, NULL);
 
+/* One entry of the `fitted` or the `assumed` list: the same fields, an
+   estimate with its standard error or an assumption with its prior sd. */
 static const sim_setting fitted_rows[] = {
 	SIM_STRING("path", sim_fitted, path, NULL,
 		   "The setting, as --set names it (a number setting of the model)"),
 	SIM_FLOAT("value", sim_fitted, value, NULL, -1e300, 1e300,
-		  "Its estimate: the value it takes, or the mean of its draws (uncertainty)"),
+		  "The value it takes, or the mean of its draws (uncertainty): the "
+		  "estimate (fitted) or the value assumed (assumed)"),
 	SIM_FLOAT("se", sim_fitted, se, "0", 0, 1e300,
-		  "The estimate's standard error: the sd of its draws (0: not drawn)"),
+		  "The sd of its draws (0: not drawn): the estimate's standard error "
+		  "(fitted) or the assumption's prior standard deviation (assumed)"),
 };
 
 static const sim_schema fitted_schema =
 	SIM_SCHEMA("fitted setting", fitted_rows, sim_fitted, NULL);
 
-static const sim_setting assumed_rows[] = {
-	SIM_STRING("path", sim_fitted, path, NULL,
-		   "The setting, as --set names it (a number setting of the model)"),
-	SIM_FLOAT("value", sim_fitted, value, NULL, -1e300, 1e300,
-		  "The value assumed: the value it takes, or the mean of its draws (uncertainty)"),
-	SIM_FLOAT("se", sim_fitted, se, "0", 0, 1e300,
-		  "The assumption's prior standard deviation: the sd of its draws (0: not drawn)"),
-};
-
 static const sim_schema assumed_schema =
-	SIM_SCHEMA("assumed setting", assumed_rows, sim_fitted, NULL);
+	SIM_SCHEMA("assumed setting", fitted_rows, sim_fitted, NULL);
 
 static const sim_setting experiment_settings[] = {
 	SIM_STRING("model", sim_experiment_params, model, NULL,
