@@ -20,6 +20,8 @@
  *   refused load's expected tokens), loses what no fallback re-sends, and
  *   its developers' impression of its error rate and latency moves
  *   towards that day's by 1 - exp(-1/perception_days);
+ * - fallback: what a congested model's developers re-send goes to the
+ *   paid models with room as their nested-logit second choice;
  * - money: each day's spend is its tokens times that day's prices (a
  *   price change mid-week included), revenue = spend, fee = rate x spend,
  *   cost = tokens x cost to serve; the table's profit = revenue - cost,
@@ -224,6 +226,114 @@ static void test_congestion_serves_capacity(void **unused)
 	market_close(&m);
 }
 
+/* Nested logit shares (lambda; one nest per origin) of the options with
+   weight w[j] > 0, computed from the definition, apart from metrics.c. */
+static void nested_shares(const double *w, const int *origin, size_t n, double lambda,
+			  double *p)
+{
+	double total = 0;
+	for (size_t j = 0; j < n; j++) {
+		double nest = 0;
+		for (size_t h = 0; h < n; h++)
+			nest += origin[h] == origin[j] ? w[h] : 0;
+		p[j] = w[j] > 0 ? w[j] * pow(nest, lambda - 1) : 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		bool first = true; /* each nest's S^lambda once */
+		for (size_t h = 0; h < j; h++)
+			first &= origin[h] != origin[j] || !(w[h] > 0);
+		if (!first || !(w[j] > 0))
+			continue;
+		double nest = 0;
+		for (size_t h = 0; h < n; h++)
+			nest += origin[h] == origin[j] ? w[h] : 0;
+		total += pow(nest, lambda);
+	}
+	for (size_t j = 0; j < n; j++)
+		p[j] /= total;
+}
+
+/* Ensure the failed requests of a congested free model that its
+   developers' fallback re-sends go to the paid models with room as their
+   second choice under the nested logit: in proportion to what each gains
+   when the free model leaves the choice set. In the fixture the free
+   model and paid_b are Chinese, paid_c American: with lambda 0.5 paid_b
+   gets more of the fallback than its plain-logit part. */
+static void test_fallback_second_choice(void **unused)
+{
+	(void)unused;
+	static const double LAMBDA = 0.5;
+	static const char *const set[] = {
+		"market.origin_nesting=0.5", "market.segments.[0].share=1.0",
+		"market.segments.[1].share=0.0", "market.segments.[0].fallback_share=1.0",
+		"market.segments.[0].credit_barrier=0.0", NULL
+	};
+	market m;
+	market_open(&m, "market_analytic_congested.cfg", set, 0);
+	mkt_state *s = m.s;
+	size_t n = s->model_count, free_a = model_index(&m, "free_a");
+	assert_int_equal(n, 3);
+	const mkt_segment_state *seg = &s->segments[0];
+	double checked = 0, worst = 0, plain_gap = 0;
+	for (int d = 8; d <= 20; d++) {
+		market_run(&m, d);
+		/* The pulls and loads the tick at time d works with (it
+		   refreshes the pulls only after its fallback). */
+		double w[3], pull[3], configured = seg->load[free_a] > 0 ?
+			fmin(1.0, seg->fallback_load[free_a] / seg->load[free_a]) : 0;
+		memcpy(pull, seg->pull, sizeof pull);
+		market_run(&m, d + 1e-6);
+		double served[3];
+		int origin[3];
+		for (size_t j = 0; j < n; j++) {
+			mkt_demand x = own_demand(s, j);
+			double capacity = mkt_capacity_on(&s->models[j], d - 1);
+			served[j] = x.in + x.out > capacity ? capacity / (x.in + x.out) : 1.0;
+			origin[j] = s->models[j].origin;
+		}
+		assert_true(served[free_a] < 1.0); /* congested */
+		mkt_demand x = own_demand(s, free_a);
+		double failed = (1 - served[free_a]) * configured * (x.in + x.out);
+		/* Second choice: the paid models with room, at the segment's
+		   mean tasks, with and without the free model. */
+		double paid = pow(seg->p->tasks_mean, -seg->p->beta_price / s->p->mu);
+		double with[3], without[3], p_with[3], p_without[3], gain[3], gained = 0;
+		for (size_t j = 0; j < n; j++) {
+			w[j] = j != free_a && served[j] >= 1.0 ? pull[j] * paid : 0;
+			without[j] = w[j];
+			with[j] = j == free_a ? pull[j] : w[j];
+		}
+		nested_shares(without, origin, n, LAMBDA, p_without);
+		nested_shares(with, origin, n, LAMBDA, p_with);
+		for (size_t j = 0; j < n; j++)
+			gained += gain[j] = j == free_a ? 0 : p_without[j] - p_with[j];
+		double room = 0;
+		for (size_t j = 0; j < n; j++)
+			room += w[j];
+		for (size_t j = 0; j < n; j++) {
+			if (j == free_a || !(w[j] > 0))
+				continue;
+			double got = s->fallback[j].in + s->fallback[j].out;
+			double expected = failed * gain[j] / gained;
+			assert_rel(got, expected, 1e-9);
+			worst = fmax(worst, fabs(got / expected - 1));
+			double plain = failed * w[j] / room;
+			plain_gap = fmax(plain_gap, fabs(expected / plain - 1));
+			/* The free model's own nest gains more than its plain part. */
+			if (origin[j] == origin[free_a])
+				assert_true(expected > plain);
+			checked++;
+		}
+	}
+	assert_true(checked >= 13);
+	/* The nested second choice is not the plain logit's split. */
+	assert_true(plain_gap > 0.05);
+	print_message("fallback: %g model-days match the nested second choice (worst %.1e "
+		      "relative); it differs from the plain split by up to %.0f%%\n",
+		      checked, worst, 100 * plain_gap);
+	market_close(&m);
+}
+
 enum { MONEY_MODELS = 3 };
 static const char *const money_ids[MONEY_MODELS] = { "free_a", "paid_b", "paid_c" };
 static const double MONEY_PRICE[MONEY_MODELS][2] = { { 0, 0 }, { 0.3, 1.2 }, { 1.25, 10.0 } };
@@ -407,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weekly_bins),
 		cmocka_unit_test(test_congestion_serves_capacity),
+		cmocka_unit_test(test_fallback_second_choice),
 		cmocka_unit_test(test_money),
 		cmocka_unit_test(test_shares_and_leaderboard),
 	};

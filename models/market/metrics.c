@@ -156,16 +156,65 @@ static double served_fraction(double demand, double capacity)
 	return demand > capacity ? (capacity > 0 ? capacity / demand : 0) : 1.0;
 }
 
+/* Where segment k's developers whose requests to model i failed send
+   them: their second choice among the paid models with room (weights
+   w[j] > 0), as the choice's nested logit by origin gives it (docs/MODEL.md,
+   "Congestion and fallback"): share[j] is proportional to what j gains
+   when i leaves the choice set, P_j(R) - P_j(R + i), which favours i's own
+   nest; with one nest (lambda = 1) it is w[j] / sum w. Returns 0, or -1
+   when no paid model has room. */
+static int second_choice(const mkt_state *s, const double *w, double w_i, size_t i,
+			 double *share)
+{
+	size_t n = s->model_count;
+	double lambda = s->p->origin_nesting, nest[256] = { 0 }, total = 0;
+	for (size_t j = 0; j < n; j++)
+		total += w[j];
+	if (!(total > 0))
+		return -1;
+	if (!(lambda < 1)) {
+		for (size_t j = 0; j < n; j++)
+			share[j] = w[j] / total;
+		return 0;
+	}
+	for (size_t j = 0; j < n; j++)
+		nest[s->models[j].origin] += w[j];
+	int g_i = s->models[i].origin;
+	double sum_without = 0, sum_with = 0;
+	for (size_t g = 0; g < s->origin_count; g++) {
+		double with = nest[g] + ((int)g == g_i ? w_i : 0);
+		sum_without += nest[g] > 0 ? pow(nest[g], lambda) : 0;
+		sum_with += with > 0 ? pow(with, lambda) : 0;
+	}
+	double gained = 0;
+	for (size_t j = 0; j < n; j++) {
+		share[j] = 0;
+		if (!(w[j] > 0))
+			continue;
+		int g = s->models[j].origin;
+		double with = nest[g] + (g == g_i ? w_i : 0);
+		share[j] = w[j] * (pow(nest[g], lambda - 1) / sum_without -
+				   pow(with, lambda - 1) / sum_with);
+		gained += share[j];
+	}
+	if (!(gained > 0))
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		share[j] /= gained;
+	return 0;
+}
+
 /* Requests a congested model fails get an error (HTTP 429 or 5xx). Only
    developers who configured fallback models have them re-sent, as the
    router's `models` fallback does: the fallback part of each segment's
    failed demand on model i goes to the paid models that still have room,
-   in proportion to the segment's logit pull on them (a paid model's pull
-   taken at the segment's mean usage); the rest is lost. So is what the
-   fallbacks cannot serve either. */
+   as the segment's second choice after i (second_choice; a paid model's
+   pull taken at the segment's mean usage); the rest is lost. So is what
+   the fallbacks cannot serve either. */
 static void fall_back(mkt_state *s, const double *first_served)
 {
 	size_t n = s->model_count;
+	double w[256], share[256];
 	for (size_t i = 0; i < n; i++) {
 		s->fallback[i] = (mkt_demand){ 0 };
 		s->rerouted[i] = 0;
@@ -173,12 +222,8 @@ static void fall_back(mkt_state *s, const double *first_served)
 	for (size_t k = 0; k < s->segment_count; k++) {
 		const mkt_segment_state *seg = &s->segments[k];
 		double paid = pow(seg->p->tasks_mean, -seg->p->beta_price / s->p->mu);
-		double room = 0;
 		for (size_t j = 0; j < n; j++)
-			if (first_served[j] >= 1.0 && seg->paid[j])
-				room += seg->pull[j] * paid;
-		if (!(room > 0))
-			continue;
+			w[j] = first_served[j] >= 1.0 && seg->paid[j] ? seg->pull[j] * paid : 0;
 		for (size_t i = 0; i < n; i++) {
 			const mkt_demand *d = &s->demand[k * n + i];
 			double configured = seg->load[i] > 0 ?
@@ -186,14 +231,17 @@ static void fall_back(mkt_state *s, const double *first_served)
 			double failed = (1.0 - first_served[i]) * configured;
 			if (!(failed > 0) || !(d->in + d->out > 0))
 				continue;
+			double w_i = seg->pull[i] * (seg->paid[i] ? paid : 1.0);
+			if (second_choice(s, w, w_i, i, share) != 0)
+				break; /* no paid model has room for this segment */
 			s->rerouted[i] += failed * (d->in + d->out);
 			for (size_t j = 0; j < n; j++) {
-				if (first_served[j] < 1.0 || !seg->paid[j])
+				if (!(share[j] > 0))
 					continue;
-				double w = failed * seg->pull[j] * paid / room;
-				s->fallback[j].in += w * d->in;
-				s->fallback[j].out += w * d->out;
-				s->fallback[j].requests += w * d->requests;
+				double x = failed * share[j];
+				s->fallback[j].in += x * d->in;
+				s->fallback[j].out += x * d->out;
+				s->fallback[j].requests += x * d->requests;
 			}
 		}
 	}
