@@ -189,20 +189,22 @@ static const double LOGIT_AGENTS = 1e5;
 static const char *const LOGIT_ORIGIN[LOGIT_MODELS] = { "US", "CN", "EU", "US" };
 
 /* Runs the logit fixture with the qualities above, the given prices
-   ($ per million in/out; NULL: all free) and nesting by origin lambda
-   (1: plain logit), and checks week 0's shares of active developers
+   ($ per million in/out; NULL: all free), nesting by origin lambda (1:
+   plain logit), beta_quality beta_q and a quality shift of every US model
+   (market.origin_quality), and checks week 0's shares of active developers
    against the nested softmax of the utilities. Returns the largest
    deviation in share points. */
-static double check_logit(const char *name, const double (*prices)[2], double lambda)
+static double check_logit(const char *name, const double (*prices)[2], double lambda,
+			  double beta_q, double us_shift)
 {
 	char args[2048], dir[256];
 	int n = snprintf(args, sizeof args,
-			 "--set market.origin_nesting=%.17g "
-			 "--set market.mu=%g --set market.segments.[0].beta_quality=%g "
+			 "--set market.origin_nesting=%.17g --set market.origin_quality.[0].shift=%.17g "
+			 "--set market.mu=%g --set market.segments.[0].beta_quality=%.17g "
 			 "--set market.segments.[0].beta_price=%g "
 			 "--set market.workload.chat_in_mean=%g --set market.workload.chat_out_mean=%g "
 			 "--set market.arrivals.initial=%g --set market.arrivals.potential=%g",
-			 lambda, LOGIT_MU, LOGIT_BETA_Q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
+			 lambda, us_shift, LOGIT_MU, beta_q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
 			 LOGIT_AGENTS, LOGIT_AGENTS);
 	for (size_t i = 0; i < LOGIT_MODELS; i++)
 		n += snprintf(args + n, sizeof args - (size_t)n,
@@ -212,13 +214,15 @@ static double check_logit(const char *name, const double (*prices)[2], double la
 			      prices ? prices[i][0] : 0.0, logit_ids[i], prices ? prices[i][1] : 0.0);
 	run_model(name, "market_analytic_logit.cfg", args, dir);
 
-	/* The utilities: quality, and for paid models minus beta_price times
+	/* The utilities: quality (a US model's shifted), and for paid models
+	   minus beta_price times
 	   the log of the spend per task (the agent's task rate and the
 	   month's length multiply every paid model's spend alike, and the
 	   zero-price bonus is every free model's alike: both cancel). */
 	double v[LOGIT_MODELS], expected[LOGIT_MODELS], total = 0;
 	for (size_t i = 0; i < LOGIT_MODELS; i++) {
-		v[i] = LOGIT_BETA_Q * LOGIT_QUALITY[i];
+		v[i] = beta_q * (LOGIT_QUALITY[i] +
+				 (strcmp(LOGIT_ORIGIN[i], "US") == 0 ? us_shift : 0.0));
 		if (prices)
 			v[i] -= LOGIT_BETA_P * log(LOGIT_CHAT_IN * prices[i][0] +
 						   LOGIT_CHAT_OUT * prices[i][1]);
@@ -275,12 +279,12 @@ static void test_logit_shares(void **unused)
 {
 	(void)unused;
 	/* Free models: only quality differs. */
-	double free_dev = check_logit("logit_free", NULL, 1.0);
+	double free_dev = check_logit("logit_free", NULL, 1.0, LOGIT_BETA_Q, 0.0);
 	/* Paid models at different prices: the price term counts too. */
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double paid_dev = check_logit("logit_paid", prices, 1.0);
+	double paid_dev = check_logit("logit_paid", prices, 1.0, LOGIT_BETA_Q, 0.0);
 	print_message("logit: max |share - softmax| = %.3f points (free), %.3f points (paid)\n",
 		      100 * fabs(free_dev), 100 * fabs(paid_dev));
 }
@@ -292,14 +296,33 @@ static void test_logit_shares(void **unused)
 static void test_nested_logit_shares(void **unused)
 {
 	(void)unused;
-	double free_dev = check_logit("logit_nested", NULL, 0.4);
+	double free_dev = check_logit("logit_nested", NULL, 0.4, LOGIT_BETA_Q, 0.0);
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double paid_dev = check_logit("logit_nested_paid", prices, 0.7);
+	double paid_dev = check_logit("logit_nested_paid", prices, 0.7, LOGIT_BETA_Q, 0.0);
 	print_message("nested logit: max |share - nested softmax| = %.3f points (free, lambda "
 		      "0.4), %.3f points (paid, lambda 0.7)\n", 100 * fabs(free_dev),
 		      100 * fabs(paid_dev));
+}
+
+/* Ensure a quality shift of one origin (market.origin_quality) moves
+   that origin's utilities by beta_quality x shift: with beta_quality 0.6
+   and the US models shifted by -1.5 and +1.0, the shares are the nested
+   softmax of the shifted utilities. Those differ from the unshifted ones
+   by up to 22 and 10 points, and from a shift not scaled by beta_quality
+   by up to 11 and 6 points. */
+static void test_origin_quality_shift(void **unused)
+{
+	(void)unused;
+	static const double prices[LOGIT_MODELS][2] = {
+		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
+	};
+	double down = check_logit("logit_us_down", NULL, 1.0, 0.6, -1.5);
+	double up = check_logit("logit_us_up", prices, 0.7, 0.6, 1.0);
+	print_message("origin quality shift: max |share - softmax| = %.3f points (US -1.5), "
+		      "%.3f points (US +1.0, paid, lambda 0.7)\n", 100 * fabs(down),
+		      100 * fabs(up));
 }
 
 /* ---- 3. The agentic token multiplier ---- */
@@ -852,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_bass_closed_form),
 		cmocka_unit_test(test_logit_shares),
 		cmocka_unit_test(test_nested_logit_shares),
+		cmocka_unit_test(test_origin_quality_shift),
 		cmocka_unit_test(test_token_multiplier),
 		cmocka_unit_test(test_conservation),
 		cmocka_unit_test(test_determinism),

@@ -130,6 +130,14 @@ static const sim_setting origin_rows[] = {
 static const sim_schema origin_schema =
 	SIM_SCHEMA("origin rule", origin_rows, mkt_origin_rule, NULL);
 
+static const sim_setting origin_quality_rows[] = {
+	SIM_STRING("origin", mkt_origin_quality, origin, NULL, "Origin of the models it shifts"),
+	SIM_FLOAT("shift", mkt_origin_quality, shift, NULL, -100, 100,
+		  "Quality added to every model of that origin, for every segment"),
+};
+static const sim_schema origin_quality_schema =
+	SIM_SCHEMA("origin quality", origin_quality_rows, mkt_origin_quality, NULL);
+
 static const sim_setting segment_rows[] = {
 	SIM_STRING("name", mkt_segment_params, name, NULL, "Segment name"),
 	SIM_FLOAT("share", mkt_segment_params, share, NULL, 0, 1,
@@ -712,6 +720,17 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 		if (check_label(cfg, at2, sp[i].name, err) != 0)
 			return -1;
 	}
+	const mkt_origin_quality *oq = m->origin_quality.items;
+	for (size_t r = 0; r < m->origin_quality.count; r++) {
+		snprintf(at2, sizeof at2, "%s.origin_quality.[%zu].origin", path, r);
+		if (check_known(cfg, at2, "origin", oq[r].origin, origins, origin_count, err) != 0)
+			return -1;
+		for (size_t j = 0; j < r; j++)
+			if (strcmp(oq[j].origin, oq[r].origin) == 0)
+				return sim_config_error_at(cfg, at2, err, "origin \"%s\" already "
+							   "has a shift (origin_quality.[%zu])",
+							   oq[r].origin, j);
+	}
 	const mkt_event *ev = m->events.items;
 	for (size_t k = 0; k < m->events.count; k++) {
 		if (check_event(m, cfg, path, k, segment_names, origins, origin_count, err) != 0)
@@ -765,6 +784,9 @@ static const sim_setting market_rows[] = {
 			"summed logit weights to this power. 1: one nest, plain logit; below "
 			"1, models of one origin are closer substitutes for each other than "
 			"for other origins' models"),
+	SIM_LIST("origin_quality", mkt_market_params, origin_quality, &origin_quality_schema, 0, 0,
+		 "Quality shifts common to all models of one origin: one setting that "
+		 "moves an origin's level and keeps the order of its models' qualities"),
 	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
 		  "Bass diffusion of developers onto the platform"),
 	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,

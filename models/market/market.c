@@ -148,6 +148,13 @@ static int init_segments(mkt_state *s, sim_error *err)
 					seg->penalty[j] = rules[r].penalty;
 					seg->banned[j] = rules[r].banned;
 				}
+		/* An origin's quality shift enters the utility as beta_quality
+		   x shift, which the origin's penalty term carries. */
+		const mkt_origin_quality *oq = p->origin_quality.items;
+		for (size_t r = 0; r < p->origin_quality.count; r++)
+			for (size_t j = 0; j < o; j++)
+				if (strcmp(s->origin_names[j], oq[r].origin) == 0)
+					seg->penalty[j] -= sp[k].beta_quality * oq[r].shift;
 		shares[k] = sp[k].share;
 	}
 	s->segment_pick = sim_categorical_new(shares, s->segment_count, err);

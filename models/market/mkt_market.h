@@ -52,6 +52,12 @@ typedef struct mkt_model_params {
 				  provider, origin, capacity, growth, cost and prices */
 } mkt_model_params;
 
+/* A quality shift common to every model of one origin (market.origin_quality). */
+typedef struct mkt_origin_quality {
+	char *origin;
+	double shift;          /* added to those models' quality, for every segment */
+} mkt_origin_quality;
+
 /* How a segment treats one origin. */
 typedef struct mkt_origin_rule {
 	char *origin;
@@ -138,6 +144,7 @@ typedef struct mkt_market_params {
 	double visibility_weeks; /* the leaderboard's memory */
 	double novelty, novelty_days; /* a launch's pull in utility, its decay */
 	double origin_nesting; /* nested logit by origin: 1 = one nest */
+	sim_list origin_quality; /* mkt_origin_quality */
 	mkt_arrival_params arrivals;
 	mkt_task_shape workload;
 	sim_map models;        /* mkt_model_params */
