@@ -180,21 +180,39 @@ static int second_choice(const mkt_state *s, const double *w, double w_i, size_t
 	for (size_t j = 0; j < n; j++)
 		nest[s->models[j].origin] += w[j];
 	int g_i = s->models[i].origin;
-	double sum_without = 0, sum_with = 0;
+	double own = nest[g_i], sum_without = 0, sum_with = 0;
 	for (size_t g = 0; g < s->origin_count; g++) {
 		double with = nest[g] + ((int)g == g_i ? w_i : 0);
 		sum_without += nest[g] > 0 ? pow(nest[g], lambda) : 0;
 		sum_with += with > 0 ? pow(with, lambda) : 0;
 	}
+	/* A developer whose model looks far worse than the rest (its pull
+	   below 1e-9 of theirs, as a model failing most requests does) moves
+	   i's weight too little for the difference to survive rounding: then
+	   its first-order limit in w_i, which the difference approaches. */
+	bool limit = w_i < 1e-9 * total;
 	double gained = 0;
 	for (size_t j = 0; j < n; j++) {
 		share[j] = 0;
 		if (!(w[j] > 0))
 			continue;
 		int g = s->models[j].origin;
-		double with = nest[g] + (g == g_i ? w_i : 0);
-		share[j] = w[j] * (pow(nest[g], lambda - 1) / sum_without -
-				   pow(with, lambda - 1) / sum_with);
+		if (!limit) {
+			double with = nest[g] + (g == g_i ? w_i : 0);
+			share[j] = w[j] * (pow(nest[g], lambda - 1) / sum_without -
+					   pow(with, lambda - 1) / sum_with);
+		} else if (!(own > 0)) {
+			/* No paid model with room in i's nest: P_j(R + i) is
+			   P_j(R) scaled, whatever w_i. */
+			share[j] = w[j] * pow(nest[g], lambda - 1);
+		} else if (g == g_i) {
+			share[j] = w[j] * ((1 - lambda) * pow(own, lambda - 2) / sum_without +
+					   lambda * pow(own, 2 * lambda - 2) /
+					   (sum_without * sum_without));
+		} else {
+			share[j] = w[j] * pow(nest[g], lambda - 1) * lambda * pow(own, lambda - 1) /
+				   (sum_without * sum_without);
+		}
 		gained += share[j];
 	}
 	if (!(gained > 0))
