@@ -38,14 +38,13 @@
    cannot move what it serves. Nearer capacity, the relief of congestion
    a dearer model brings offsets more of its price. Measured on the
    estimated baseline with the nested fallback (1 December 2026): GPT-5.4
-   -1.12 and -1.04 at utilisation 0.4-0.47 (capacity 6.5e10), MiMo-V2-Pro
-   -1.13 and -0.96 at 0.3-0.37 (7.0e10). MiniMax M2.7 is more elastic
-   than the band allows: -1.54 for +-10% at 0.47-0.64 (capacity 1.0e10),
-   -1.56 for +-5% at 0.38-0.45 (1.3e10), -1.36 and -1.33 at 0.24-0.32
-   (2.0e10): a Chinese paid model with room, it takes much of the
-   nested fallback of the full free Chinese models, and its price moves
-   that share too (docs/MODEL.md, "Intensive margin"). NULL: the
-   baseline's capacity. */
+   -0.99 and -0.99 at utilisation 0.38-0.47 (capacity 6.5e10),
+   MiMo-V2-Pro -0.86 and -0.93 at 0.32-0.38 (7.0e10). MiniMax M2.7, a
+   Chinese paid model with room that takes much of the nested fallback
+   of the full free Chinese models (a share its price moves too), swings
+   more: -1.03 and -0.85 at 0.49-0.58 (1.0e10), but -1.21 and -1.52 at
+   0.24-0.33 (2.0e10), just outside the band (docs/MODEL.md, "Intensive
+   margin"). NULL: the baseline's capacity. */
 static const struct {
 	const char *id, *capacity;
 } models[] = {

@@ -334,6 +334,44 @@ static void test_fallback_second_choice(void **unused)
 	market_close(&m);
 }
 
+/* Ensure the second choice stays right when the failing model's weight
+   is far below the others' (a model failing most requests): the shares
+   there, from the first-order limit, agree with the exact diversion at a
+   weight just above the switch (1e-9 of the total) to within that
+   weight's relative size, sum to 1, favour the failing model's nest, and
+   with no model of its nest left are the nested shares of the rest. */
+static void test_fallback_second_choice_limit(void **unused)
+{
+	(void)unused;
+	enum { N = 5 };
+	mkt_market_params p = { .origin_nesting = 0.5 };
+	mkt_model_state models[N] = { { .origin = 0 }, { .origin = 0 }, { .origin = 1 },
+				      { .origin = 1 }, { .origin = 0 } };
+	mkt_state s = { .p = &p, .models = models, .model_count = N, .origin_count = 2 };
+	/* Model 4 (origin 0) fails; models 0-3 are paid with room. */
+	double w[N] = { 0.3, 1.0, 2.0, 0.5, 0 }, total = 3.8;
+	double exact[N], tiny[N], sum = 0;
+	assert_int_equal(mkt_second_choice(&s, w, 1e-8 * total, 4, exact), 0);
+	assert_int_equal(mkt_second_choice(&s, w, 1e-30 * total, 4, tiny), 0);
+	for (size_t j = 0; j < N; j++) {
+		assert_true(isfinite(tiny[j]));
+		assert_double_near(tiny[j], exact[j], 1e-6);
+		sum += tiny[j];
+	}
+	assert_double_near(sum, 1.0, 1e-12);
+	/* Its own nest (models 0, 1: 1.3 of the 3.8) gets more than its
+	   plain share. */
+	assert_true(tiny[0] + tiny[1] > 1.3 / total);
+	/* No model of its nest with room: the nested shares of the others. */
+	double others[N] = { 0, 0, 2.0, 0.5, 0 }, nested[N];
+	assert_int_equal(mkt_second_choice(&s, others, 1e-30, 4, nested), 0);
+	assert_double_near(nested[2], 0.8, 1e-12);
+	assert_double_near(nested[3], 0.2, 1e-12);
+	/* No room anywhere. */
+	double none[N] = { 0 };
+	assert_int_equal(mkt_second_choice(&s, none, 1.0, 4, nested), -1);
+}
+
 enum { MONEY_MODELS = 3 };
 static const char *const money_ids[MONEY_MODELS] = { "free_a", "paid_b", "paid_c" };
 static const double MONEY_PRICE[MONEY_MODELS][2] = { { 0, 0 }, { 0.3, 1.2 }, { 1.25, 10.0 } };
@@ -518,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_weekly_bins),
 		cmocka_unit_test(test_congestion_serves_capacity),
 		cmocka_unit_test(test_fallback_second_choice),
+		cmocka_unit_test(test_fallback_second_choice_limit),
 		cmocka_unit_test(test_money),
 		cmocka_unit_test(test_shares_and_leaderboard),
 	};

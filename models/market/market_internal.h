@@ -213,6 +213,11 @@ void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev);
    would cause, so the run starts near a steady state rather than with
    everyone piling onto the model that looks best on an empty router. */
 void mkt_warm_start(mkt_state *s, int rounds);
+/* The shares of model i's re-sent failed requests each paid model with
+   room (weight w[j] > 0; w_i model i's own) gets: the developers' nested
+   second choice. Returns 0, or -1 when no model has room. */
+int mkt_second_choice(const mkt_state *s, const double *w, double w_i, size_t i,
+		      double *share);
 int mkt_record(const void *state, const sim_engine *eng, sim_table_set *tables,
 	       sim_error *err);
 int mkt_write_tables(const sim_table_set *tables, sim_results *out, sim_error *err);

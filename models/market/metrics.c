@@ -156,15 +156,15 @@ static double served_fraction(double demand, double capacity)
 	return demand > capacity ? (capacity > 0 ? capacity / demand : 0) : 1.0;
 }
 
-/* Where segment k's developers whose requests to model i failed send
+/* Where a segment's developers whose requests to model i failed send
    them: their second choice among the paid models with room (weights
    w[j] > 0), as the choice's nested logit by origin gives it (docs/MODEL.md,
    "Congestion and fallback"): share[j] is proportional to what j gains
    when i leaves the choice set, P_j(R) - P_j(R + i), which favours i's own
    nest; with one nest (lambda = 1) it is w[j] / sum w. Returns 0, or -1
    when no paid model has room. */
-static int second_choice(const mkt_state *s, const double *w, double w_i, size_t i,
-			 double *share)
+int mkt_second_choice(const mkt_state *s, const double *w, double w_i, size_t i,
+		      double *share)
 {
 	size_t n = s->model_count;
 	double lambda = s->p->origin_nesting, nest[256] = { 0 }, total = 0;
@@ -226,7 +226,7 @@ static int second_choice(const mkt_state *s, const double *w, double w_i, size_t
    developers who configured fallback models have them re-sent, as the
    router's `models` fallback does: the fallback part of each segment's
    failed demand on model i goes to the paid models that still have room,
-   as the segment's second choice after i (second_choice; a paid model's
+   as the segment's second choice after i (mkt_second_choice; a paid model's
    pull taken at the segment's mean usage); the rest is lost. So is what
    the fallbacks cannot serve either. */
 static void fall_back(mkt_state *s, const double *first_served)
@@ -250,7 +250,7 @@ static void fall_back(mkt_state *s, const double *first_served)
 			if (!(failed > 0) || !(d->in + d->out > 0))
 				continue;
 			double w_i = seg->pull[i] * (seg->paid[i] ? paid : 1.0);
-			if (second_choice(s, w, w_i, i, share) != 0)
+			if (mkt_second_choice(s, w, w_i, i, share) != 0)
 				break; /* no paid model has room for this segment */
 			s->rerouted[i] += failed * (d->in + d->out);
 			for (size_t j = 0; j < n; j++) {
