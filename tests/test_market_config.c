@@ -125,6 +125,25 @@ static void test_unknown_origin_in_rule(void **unused)
 			"unknown origin \"cn\"; did you mean \"CN\"?");
 }
 
+/* Ensure an origin-wide quality shift naming an origin no model has is
+   refused: a typo would otherwise shift nothing. */
+static void test_unknown_origin_in_quality_shift(void **unused)
+{
+	(void)unused;
+	expect_rejected("market_origin_quality_unknown", 26,
+			"market.origin_quality.[0].origin",
+			"unknown origin \"us\"; did you mean \"US\"?");
+}
+
+/* Ensure a second shift for the same origin is refused rather than one of
+   the two silently winning. */
+static void test_origin_quality_twice(void **unused)
+{
+	(void)unused;
+	expect_rejected("market_origin_quality_twice", 26, "market.origin_quality.[1].origin",
+			"origin \"US\" already has a shift (origin_quality.[0])");
+}
+
 /* Ensure a display name that would break the CSV columns is refused. */
 static void test_comma_in_name(void **unused)
 {
@@ -153,6 +172,8 @@ int main(void)
 		cmocka_unit_test(test_segment_shares),
 		cmocka_unit_test(test_launch_after_horizon),
 		cmocka_unit_test(test_unknown_origin_in_rule),
+		cmocka_unit_test(test_unknown_origin_in_quality_shift),
+		cmocka_unit_test(test_origin_quality_twice),
 		cmocka_unit_test(test_comma_in_name),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,12 @@
  *    (and price) switched off, split across the models as the softmax of
  *    the utilities computed here, within 1 percentage point; with nests
  *    by origin (market.origin_nesting 0.4 free, 0.7 paid) as the nested
- *    logit, the two US models sharing a nest, within the same point.
+ *    logit, the two US models sharing a nest, within the same point; with
+ *    an origin's and a provider's quality shifts (market.origin_quality,
+ *    market.provider_quality) as the softmax of the shifted utilities.
+ *    Multi-homing: when every developer leaves one model for a far better
+ *    one at the same price, the one it left keeps market.multihoming of
+ *    the tokens, within 1 point.
  * 3. Tokens: the agentic token multiplier in summary.csv matches
  *    mkt_token_multiplier (the closed form) within 1%, both where daily
  *    totals are drawn as normals and where every task is drawn.
@@ -28,7 +33,8 @@
  *    quota-refused <= failed, 0 <= lost <= failed, conversions away <=
  *    conversions, converted revenue <= revenue, free cost <= cost (= cost
  *    in a week free throughout, 0 in one paid throughout), group rows =
- *    sums of their models, cumulative columns = running sums; each week,
+ *    sums of their models, cumulative columns = running sums (also with
+ *    developers keeping their previous paid model); each week,
  *    over the models, served + lost = demanded - re-routed (every token
  *    demanded from a developer is served or refused once); summary.csv's
  *    funnel = the weekly sums, payback = converted revenue - free cost;
@@ -187,24 +193,28 @@ static const double LOGIT_AGENTS = 1e5;
 
 /* The fixture's origins (market_analytic_logit.cfg): m0 and m3 share a nest. */
 static const char *const LOGIT_ORIGIN[LOGIT_MODELS] = { "US", "CN", "EU", "US" };
+/* The fixture's model of provider D, the one market.provider_quality shifts. */
+enum { LOGIT_PROVIDER_D = 3 };
 
 /* Runs the logit fixture with the qualities above, the given prices
    ($ per million in/out; NULL: all free), nesting by origin lambda (1:
-   plain logit), beta_quality beta_q and a quality shift of every US model
-   (market.origin_quality), and checks week 0's shares of active developers
-   against the nested softmax of the utilities. Returns the largest
-   deviation in share points. */
+   plain logit), beta_quality beta_q, a quality shift of every US model
+   (market.origin_quality) and one of provider D's model, m3
+   (market.provider_quality), and checks week 0's shares of active
+   developers against the nested softmax of the utilities. Returns the
+   largest deviation in share points. */
 static double check_logit(const char *name, const double (*prices)[2], double lambda,
-			  double beta_q, double us_shift)
+			  double beta_q, double us_shift, double d_shift)
 {
 	char args[2048], dir[256];
 	int n = snprintf(args, sizeof args,
 			 "--set market.origin_nesting=%.17g --set market.origin_quality.[0].shift=%.17g "
+			 "--set market.provider_quality.[0].shift=%.17g "
 			 "--set market.mu=%g --set market.segments.[0].beta_quality=%.17g "
 			 "--set market.segments.[0].beta_price=%g "
 			 "--set market.workload.chat_in_mean=%g --set market.workload.chat_out_mean=%g "
 			 "--set market.arrivals.initial=%g --set market.arrivals.potential=%g",
-			 lambda, us_shift, LOGIT_MU, beta_q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
+			 lambda, us_shift, d_shift, LOGIT_MU, beta_q, LOGIT_BETA_P, LOGIT_CHAT_IN, LOGIT_CHAT_OUT,
 			 LOGIT_AGENTS, LOGIT_AGENTS);
 	for (size_t i = 0; i < LOGIT_MODELS; i++)
 		n += snprintf(args + n, sizeof args - (size_t)n,
@@ -222,7 +232,8 @@ static double check_logit(const char *name, const double (*prices)[2], double la
 	double v[LOGIT_MODELS], expected[LOGIT_MODELS], total = 0;
 	for (size_t i = 0; i < LOGIT_MODELS; i++) {
 		v[i] = beta_q * (LOGIT_QUALITY[i] +
-				 (strcmp(LOGIT_ORIGIN[i], "US") == 0 ? us_shift : 0.0));
+				 (strcmp(LOGIT_ORIGIN[i], "US") == 0 ? us_shift : 0.0) +
+				 (i == LOGIT_PROVIDER_D ? d_shift : 0.0));
 		if (prices)
 			v[i] -= LOGIT_BETA_P * log(LOGIT_CHAT_IN * prices[i][0] +
 						   LOGIT_CHAT_OUT * prices[i][1]);
@@ -279,12 +290,12 @@ static void test_logit_shares(void **unused)
 {
 	(void)unused;
 	/* Free models: only quality differs. */
-	double free_dev = check_logit("logit_free", NULL, 1.0, LOGIT_BETA_Q, 0.0);
+	double free_dev = check_logit("logit_free", NULL, 1.0, LOGIT_BETA_Q, 0.0, 0.0);
 	/* Paid models at different prices: the price term counts too. */
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double paid_dev = check_logit("logit_paid", prices, 1.0, LOGIT_BETA_Q, 0.0);
+	double paid_dev = check_logit("logit_paid", prices, 1.0, LOGIT_BETA_Q, 0.0, 0.0);
 	print_message("logit: max |share - softmax| = %.3f points (free), %.3f points (paid)\n",
 		      100 * fabs(free_dev), 100 * fabs(paid_dev));
 }
@@ -296,11 +307,11 @@ static void test_logit_shares(void **unused)
 static void test_nested_logit_shares(void **unused)
 {
 	(void)unused;
-	double free_dev = check_logit("logit_nested", NULL, 0.4, LOGIT_BETA_Q, 0.0);
+	double free_dev = check_logit("logit_nested", NULL, 0.4, LOGIT_BETA_Q, 0.0, 0.0);
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double paid_dev = check_logit("logit_nested_paid", prices, 0.7, LOGIT_BETA_Q, 0.0);
+	double paid_dev = check_logit("logit_nested_paid", prices, 0.7, LOGIT_BETA_Q, 0.0, 0.0);
 	print_message("nested logit: max |share - nested softmax| = %.3f points (free, lambda "
 		      "0.4), %.3f points (paid, lambda 0.7)\n", 100 * fabs(free_dev),
 		      100 * fabs(paid_dev));
@@ -318,11 +329,73 @@ static void test_origin_quality_shift(void **unused)
 	static const double prices[LOGIT_MODELS][2] = {
 		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
 	};
-	double down = check_logit("logit_us_down", NULL, 1.0, 0.6, -1.5);
-	double up = check_logit("logit_us_up", prices, 0.7, 0.6, 1.0);
+	double down = check_logit("logit_us_down", NULL, 1.0, 0.6, -1.5, 0.0);
+	double up = check_logit("logit_us_up", prices, 0.7, 0.6, 1.0, 0.0);
 	print_message("origin quality shift: max |share - softmax| = %.3f points (US -1.5), "
 		      "%.3f points (US +1.0, paid, lambda 0.7)\n", 100 * fabs(down),
 		      100 * fabs(up));
+}
+
+/* Ensure a provider's quality shift (market.provider_quality) moves only
+   its model's utility, by beta_quality x shift, and adds to its origin's:
+   provider D's m3 shifted by +1.5 alone, then by -1.0 on top of a US shift
+   of +0.8 (paid, lambda 0.7). */
+static void test_provider_quality_shift(void **unused)
+{
+	(void)unused;
+	static const double prices[LOGIT_MODELS][2] = {
+		{ 0.1, 0.4 }, { 0.5, 2.0 }, { 1.0, 4.0 }, { 3.0, 15.0 },
+	};
+	double alone = check_logit("logit_provider_d", NULL, 1.0, 0.6, 0.0, 1.5);
+	double both = check_logit("logit_provider_us", prices, 0.7, 0.6, 0.8, -1.0);
+	print_message("provider quality shift: max |share - softmax| = %.3f points (D +1.5), "
+		      "%.3f points (US +0.8 and D -1.0, paid, lambda 0.7)\n", 100 * fabs(alone),
+		      100 * fabs(both));
+}
+
+/* ---- Multi-homing ---- */
+
+/* The share of week `week`'s tokens that model `id` served in the run in dir. */
+static double token_share(const char *dir, size_t week, const char *id)
+{
+	csv *t = csv_load(dir, "models_weekly.csv");
+	double mine = 0, all = 0;
+	for (size_t r = 0; r < t->rows; r++) {
+		if ((size_t)csv_num(t, r, "week") != week)
+			continue;
+		double tokens = csv_num(t, r, "tokens_mean");
+		all += tokens;
+		if (strcmp(csv_str(t, r, "model"), id) == 0)
+			mine += tokens;
+	}
+	csv_free(t);
+	assert_true(all > 0);
+	return mine / all;
+}
+
+/* Ensure a developer that moves keeps market.multihoming of its tasks on
+   the model it left, and keeps it at later reviews that stay: when every
+   developer moves from `old` to a far better `new` at the same price
+   (market_analytic_multihoming.cfg), `old` serves that share of week 4's
+   tokens (and none without multi-homing). Week 4's 1.4 x 10^5 tasks give
+   the share a sampling sd of about 0.15 points: 1 point is > 6 sd. */
+static void test_multihoming_share(void **unused)
+{
+	(void)unused;
+	static const double kept[] = { 0.0, 0.3, 0.6 };
+	double worst = 0;
+	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {
+		char args[256], dir[256], name[64];
+		snprintf(name, sizeof name, "multihoming_%zu", k);
+		snprintf(args, sizeof args, "--set market.multihoming=%g", kept[k]);
+		run_model(name, "market_analytic_multihoming.cfg", args, dir);
+		double share = token_share(dir, 4, "old");
+		if (!(fabs(share - kept[k]) <= 0.01))
+			fail_msg("multihoming %g: the model left serves %.4f of the tokens", kept[k],
+				 share);
+		worst = fmax(worst, fabs(share - kept[k]));
+	}
+	print_message("multihoming: max |share kept - multihoming| = %.3f points\n", 100 * worst);
 }
 
 /* ---- 3. The agentic token multiplier ---- */
@@ -793,6 +866,13 @@ static void test_conservation(void **unused)
 		run_model(name, "market_analytic_congested.cfg", args, dir);
 		check_conservation(dir, true, &res);
 	}
+	/* Developers keeping their previous paid model beside the free one
+	   (its overflow goes there for those with fallback; the others'
+	   is refused). */
+	cong_args(args, sizeof args, 1, 4);
+	strcat(args, " --set market.multihoming=0.4");
+	run_model("congested_multihoming", "market_analytic_congested.cfg", args, dir);
+	check_conservation(dir, true, &res);
 	cong_args(args, sizeof args, 3, 42);
 	run_model("congested_means", "market_analytic_congested.cfg", args, dir);
 	check_conservation(dir, false, &res);
@@ -876,6 +956,8 @@ int main(void)
 		cmocka_unit_test(test_logit_shares),
 		cmocka_unit_test(test_nested_logit_shares),
 		cmocka_unit_test(test_origin_quality_shift),
+		cmocka_unit_test(test_provider_quality_shift),
+		cmocka_unit_test(test_multihoming_share),
 		cmocka_unit_test(test_token_multiplier),
 		cmocka_unit_test(test_conservation),
 		cmocka_unit_test(test_determinism),

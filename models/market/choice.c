@@ -118,7 +118,8 @@ void mkt_refresh_pulls(mkt_state *s, double t)
 				continue;
 			}
 			double age = fmax(0.0, t - m->launch_day);
-			double quality = m->p->quality + m->p->quality_drift * age / 365.0;
+			double quality = m->p->quality + m->quality_shift +
+					 m->p->quality_drift * age / 365.0;
 			double u = sp->beta_quality * quality +
 				   sp->beta_agentic * a * m->p->competency -
 				   sp->beta_latency * m->latency -

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim_date.h"
 
@@ -131,12 +132,21 @@ static const sim_schema origin_schema =
 	SIM_SCHEMA("origin rule", origin_rows, mkt_origin_rule, NULL);
 
 static const sim_setting origin_quality_rows[] = {
-	SIM_STRING("origin", mkt_origin_quality, origin, NULL, "Origin of the models it shifts"),
-	SIM_FLOAT("shift", mkt_origin_quality, shift, NULL, -100, 100,
+	SIM_STRING("origin", mkt_quality_shift, subject, NULL, "Origin of the models it shifts"),
+	SIM_FLOAT("shift", mkt_quality_shift, shift, NULL, -100, 100,
 		  "Quality added to every model of that origin, for every segment"),
 };
 static const sim_schema origin_quality_schema =
-	SIM_SCHEMA("origin quality", origin_quality_rows, mkt_origin_quality, NULL);
+	SIM_SCHEMA("origin quality", origin_quality_rows, mkt_quality_shift, NULL);
+
+static const sim_setting provider_quality_rows[] = {
+	SIM_STRING("provider", mkt_quality_shift, subject, NULL,
+		   "Provider (developer) of the models it shifts"),
+	SIM_FLOAT("shift", mkt_quality_shift, shift, NULL, -100, 100,
+		  "Quality added to every model of that provider, for every segment"),
+};
+static const sim_schema provider_quality_schema =
+	SIM_SCHEMA("provider quality", provider_quality_rows, mkt_quality_shift, NULL);
 
 static const sim_setting segment_rows[] = {
 	SIM_STRING("name", mkt_segment_params, name, NULL, "Segment name"),
@@ -433,7 +443,8 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 		if (strcmp(known[i], name) == 0)
 			return 0;
 	for (size_t i = 0; i < count; i++) {
-		int d = sim_edit_distance(name, known[i]);
+		/* A name that differs only in case is the likeliest meant. */
+		int d = strcasecmp(name, known[i]) == 0 ? 0 : sim_edit_distance(name, known[i]);
 		if (d < best) {
 			best = d;
 			closest = known[i];
@@ -445,6 +456,26 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 	return sim_config_error_at(cfg, at, err, "unknown %s \"%s\"%s", what, name,
 				   strcmp(what, "origin") == 0 ? " (no model has it)" :
 				   strcmp(what, "country") == 0 ? " (no host is there)" : "");
+}
+
+/* A list of quality shifts (market.<what>_quality): each names a known
+   origin or provider (one of the `count` in `known`), at most once. */
+static int check_shifts(const sim_config *cfg, const char *path, const sim_list *list,
+			const char *what, const char *const *known, size_t count, sim_error *err)
+{
+	const mkt_quality_shift *q = list->items;
+	char at[256];
+	for (size_t r = 0; r < list->count; r++) {
+		snprintf(at, sizeof at, "%s.%s_quality.[%zu].%s", path, what, r, what);
+		if (check_known(cfg, at, what, q[r].subject, known, count, err) != 0)
+			return -1;
+		for (size_t j = 0; j < r; j++)
+			if (strcmp(q[j].subject, q[r].subject) == 0)
+				return sim_config_error_at(cfg, at, err, "%s \"%s\" already has "
+							   "a shift (%s_quality.[%zu])", what,
+							   q[r].subject, what, j);
+	}
+	return 0;
 }
 
 /* Names are written unquoted into CSV key columns and plot legends. */
@@ -720,17 +751,19 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 		if (check_label(cfg, at2, sp[i].name, err) != 0)
 			return -1;
 	}
-	const mkt_origin_quality *oq = m->origin_quality.items;
-	for (size_t r = 0; r < m->origin_quality.count; r++) {
-		snprintf(at2, sizeof at2, "%s.origin_quality.[%zu].origin", path, r);
-		if (check_known(cfg, at2, "origin", oq[r].origin, origins, origin_count, err) != 0)
-			return -1;
-		for (size_t j = 0; j < r; j++)
-			if (strcmp(oq[j].origin, oq[r].origin) == 0)
-				return sim_config_error_at(cfg, at2, err, "origin \"%s\" already "
-							   "has a shift (origin_quality.[%zu])",
-							   oq[r].origin, j);
+	const char *providers[256];
+	size_t provider_count = 0;
+	for (size_t i = 0; i < m->models.count; i++) {
+		size_t j = 0;
+		while (j < provider_count && strcmp(providers[j], mp[i].provider) != 0)
+			j++;
+		if (j == provider_count)
+			providers[provider_count++] = mp[i].provider;
 	}
+	if (check_shifts(cfg, path, &m->origin_quality, "origin", origins, origin_count, err) != 0 ||
+	    check_shifts(cfg, path, &m->provider_quality, "provider", providers, provider_count,
+			 err) != 0)
+		return -1;
 	const mkt_event *ev = m->events.items;
 	for (size_t k = 0; k < m->events.count; k++) {
 		if (check_event(m, cfg, path, k, segment_names, origins, origin_count, err) != 0)
@@ -779,6 +812,11 @@ static const sim_setting market_rows[] = {
 		  "new. It decays as exp(-age / novelty_days)"),
 	SIM_FLOAT_ABOVE("novelty_days", mkt_market_params, novelty_days, "14", 0, 1e5,
 			"Days over which a launch's novelty decays (e-folding time)"),
+	SIM_FLOAT("multihoming", mkt_market_params, multihoming, "0", 0, 0.95,
+		  "Share of its tasks a developer keeps on its previous paid model "
+		  "when it switches to another model (apps use several models at "
+		  "once); the kept model also takes the new free model's overflow "
+		  "for developers with fallback. 0: one model at a time"),
 	SIM_FLOAT_ABOVE("origin_nesting", mkt_market_params, origin_nesting, "1", 0, 1,
 			"Nested logit by origin, in (0, 1]: a nest's weight is its models' "
 			"summed logit weights to this power. 1: one nest, plain logit; below "
@@ -787,6 +825,10 @@ static const sim_setting market_rows[] = {
 	SIM_LIST("origin_quality", mkt_market_params, origin_quality, &origin_quality_schema, 0, 0,
 		 "Quality shifts common to all models of one origin: one setting that "
 		 "moves an origin's level and keeps the order of its models' qualities"),
+	SIM_LIST("provider_quality", mkt_market_params, provider_quality,
+		 &provider_quality_schema, 0, 0,
+		 "Quality shifts common to all models of one provider: one setting that "
+		 "moves a provider's level and keeps its models' differences"),
 	SIM_GROUP("arrivals", mkt_market_params, arrivals, &arrival_schema,
 		  "Bass diffusion of developers onto the platform"),
 	SIM_GROUP("workload", mkt_market_params, workload, &workload_schema,

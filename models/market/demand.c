@@ -26,13 +26,20 @@ static double requests_per_day(const mkt_state *s, const mkt_agent *a, size_t m,
 }
 
 /* Share of the agent's requests to free model m that its daily quota
-   (credited or not) refuses at time t. */
+   (credited or not) refuses at time t, when m gets `share` of its tasks. */
+static double quota_refusal_at(const mkt_state *s, const mkt_agent *a, size_t m, double t,
+			       bool credited, double share)
+{
+	double wanted = requests_per_day(s, a, m, t) * share;
+	double quota = mkt_free_quota(s, &s->models[m], credited);
+	return wanted > quota ? 1.0 - quota / wanted : 0.0;
+}
+
+/* The same when m gets all its tasks. */
 static double quota_refusal(const mkt_state *s, const mkt_agent *a, size_t m, double t,
 			    bool credited)
 {
-	double wanted = requests_per_day(s, a, m, t);
-	double quota = mkt_free_quota(s, &s->models[m], credited);
-	return wanted > quota ? 1.0 - quota / wanted : 0.0;
+	return quota_refusal_at(s, a, m, t, credited, 1.0);
 }
 
 /* What an agent's draw picked: a model, and whether it buys credits to
@@ -134,7 +141,16 @@ static void apply_load(mkt_state *s, const mkt_agent *a, double sign)
 		return;
 	int starter = first_free_provider(s, a);
 	uint8_t used[2] = { a->primary, a->secondary };
-	double part[2] = { a->weight * a->primary_frac, a->weight * (1.0 - a->primary_frac) };
+	double rest = a->weight * (1.0 - a->primary_frac), refused = 0;
+	double part[2] = { a->weight * a->primary_frac, rest };
+	if (a->kept && !(a->fallback && a->credited)) {
+		/* The kept model serves its share; a free primary's overflow
+		   beyond the quota has no fallback to go to. */
+		part[1] = a->weight * s->p->multihoming;
+		refused = rest - part[1];
+	} else if (a->secondary == MKT_NONE) {
+		refused = rest;
+	}
 	for (int j = 0; j < 2; j++) {
 		if (used[j] == MKT_NONE)
 			continue;
@@ -144,8 +160,8 @@ static void apply_load(mkt_state *s, const mkt_agent *a, double sign)
 		if (s->models[used[j]].provider == starter)
 			seg->converted_load[used[j]] += sign * part[j];
 	}
-	if (a->secondary == MKT_NONE && a->primary_frac < 1.0f)
-		seg->refused_load[a->primary] += sign * part[1];
+	if (refused > 0)
+		seg->refused_load[a->primary] += sign * refused;
 	seg->members[a->primary] += sign > 0 ? 1 : (uint64_t)-1;
 }
 
@@ -185,6 +201,21 @@ static void book_funnel(mkt_state *s, const mkt_agent *before, mkt_agent *after,
 	}
 }
 
+/* The paid model the agent keeps beside `pick` (multi-homing): the one it
+   leaves when it switches, the one it kept when it stays; MKT_NONE when
+   multihoming is 0 or that model is free, gone or `pick` itself. */
+static size_t kept_model(const mkt_state *s, const mkt_agent *a, size_t pick, double t)
+{
+	const mkt_segment_state *seg = &s->segments[a->segment];
+	if (!(s->p->multihoming > 0) || pick == MKT_NONE || a->primary == MKT_NONE)
+		return MKT_NONE;
+	size_t keep = pick != a->primary ? a->primary : a->kept ? a->secondary : MKT_NONE;
+	if (keep == MKT_NONE || keep == pick || !seg->paid[keep] ||
+	    !mkt_available(&s->models[keep], t) || seg->banned[s->models[keep].origin])
+		return MKT_NONE;
+	return keep;
+}
+
 /* Chooses the agent's models afresh at time t and books the change. */
 static void choose(mkt_state *s, mkt_agent *a, double t)
 {
@@ -195,16 +226,26 @@ static void choose(mkt_state *s, mkt_agent *a, double t)
 	next.primary = (uint8_t)pick.model;
 	next.secondary = MKT_NONE;
 	next.primary_frac = 1.0f;
+	next.kept = 0;
 	next.credited |= pick.buys;
+	size_t keep = kept_model(s, a, pick.model, t);
+	double own = 1.0;
+	if (keep != MKT_NONE) {
+		next.secondary = (uint8_t)keep;
+		next.kept = 1;
+		own = 1.0 - s->p->multihoming;
+		next.primary_frac = (float)own;
+	}
 	if (pick.model != MKT_NONE && !seg->paid[pick.model]) {
-		double refused = quota_refusal(s, &next, pick.model, t, next.credited);
+		double refused = quota_refusal_at(s, &next, pick.model, t, next.credited, own);
 		if (refused > 0) {
 			/* The daily free quota is per account across free models
 			   (OpenRouter), and what is over it gets HTTP 429. A
 			   developer with fallback models and credits sends it to
-			   a paid one; the others lose it. */
-			next.primary_frac = (float)(1.0 - refused);
-			if (next.fallback && next.credited)
+			   a paid one (its kept model, if it has one); the others
+			   lose it. */
+			next.primary_frac = (float)(own * (1.0 - refused));
+			if (next.fallback && next.credited && !next.kept)
 				next.secondary = (uint8_t)agent_choose(s, &next, t, true,
 								       pick.model).model;
 		}

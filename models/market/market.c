@@ -104,6 +104,10 @@ static int init_models(mkt_state *s, const sim_rng *moments)
 		m->latency = mp[i].latency;
 		m->origin = intern(s->origin_names, &s->origin_count, mp[i].origin);
 		m->provider = intern(s->provider_names, &s->provider_count, mp[i].provider);
+		const mkt_quality_shift *pq = p->provider_quality.items;
+		for (size_t r = 0; r < p->provider_quality.count; r++)
+			if (strcmp(pq[r].subject, mp[i].provider) == 0)
+				m->quality_shift = pq[r].shift;
 		mkt_task_moments_of(&p->workload, mp[i].competency, moments, &m->chat,
 				    &m->agentic);
 	}
@@ -150,10 +154,10 @@ static int init_segments(mkt_state *s, sim_error *err)
 				}
 		/* An origin's quality shift enters the utility as beta_quality
 		   x shift, which the origin's penalty term carries. */
-		const mkt_origin_quality *oq = p->origin_quality.items;
+		const mkt_quality_shift *oq = p->origin_quality.items;
 		for (size_t r = 0; r < p->origin_quality.count; r++)
 			for (size_t j = 0; j < o; j++)
-				if (strcmp(s->origin_names[j], oq[r].origin) == 0)
+				if (strcmp(s->origin_names[j], oq[r].subject) == 0)
 					seg->penalty[j] -= sp[k].beta_quality * oq[r].shift;
 		shares[k] = sp[k].share;
 	}

@@ -33,6 +33,8 @@ typedef struct mkt_agent {
 				  free quota, and paid models open to it */
 	uint8_t fallback : 1;  /* configured fallback models (a segment share) */
 	uint8_t converted : 1; /* started on a free variant and has since paid */
+	uint8_t kept : 1;      /* `secondary` is its previous paid model, kept
+				  for market.multihoming of its tasks */
 	uint32_t draws : 24;   /* sub-streams of the choice stream it has used:
 				  its k-th event draws from sub-stream (index, k) */
 	uint32_t first_free : 8; /* the free model it started on; MKT_NONE if none */
@@ -98,6 +100,7 @@ typedef struct mkt_model_state {
 	size_t host_count;
 	double outage_until, outage_left; /* of every host */
 	mkt_task_moments chat, agentic;
+	double quality_shift; /* its provider's (market.provider_quality) */
 	double error_rate, latency, visibility; /* as developers last saw them */
 	int origin, provider;                   /* indices into the name lists */
 } mkt_model_state;

@@ -146,8 +146,12 @@ static void draw_demand(mkt_state *s, double day)
 			s->agentic_tokens += agent.in + agent.out;
 		}
 	}
+	/* The loads are running sums of agents' parts added and taken back:
+	   rounding can leave a model that has no starters' load a residue of
+	   either sign, which must not become a negative share. */
 	for (size_t i = 0; i < n; i++)
-		s->converted_share[i] = load[i] > 0 ? fmin(1.0, converted[i] / load[i]) : 0;
+		s->converted_share[i] = load[i] > 0 ?
+					fmax(0.0, fmin(1.0, converted[i] / load[i])) : 0;
 }
 
 /* Fraction of model i's demand `demand` its capacity serves today. */

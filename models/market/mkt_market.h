@@ -52,11 +52,12 @@ typedef struct mkt_model_params {
 				  provider, origin, capacity, growth, cost and prices */
 } mkt_model_params;
 
-/* A quality shift common to every model of one origin (market.origin_quality). */
-typedef struct mkt_origin_quality {
-	char *origin;
+/* A quality shift common to every model of one origin
+   (market.origin_quality) or of one provider (market.provider_quality). */
+typedef struct mkt_quality_shift {
+	char *subject;         /* the origin or the provider */
 	double shift;          /* added to those models' quality, for every segment */
-} mkt_origin_quality;
+} mkt_quality_shift;
 
 /* How a segment treats one origin. */
 typedef struct mkt_origin_rule {
@@ -144,7 +145,9 @@ typedef struct mkt_market_params {
 	double visibility_weeks; /* the leaderboard's memory */
 	double novelty, novelty_days; /* a launch's pull in utility, its decay */
 	double origin_nesting; /* nested logit by origin: 1 = one nest */
-	sim_list origin_quality; /* mkt_origin_quality */
+	double multihoming;    /* share of tasks kept on the previous paid model */
+	sim_list origin_quality; /* mkt_quality_shift, by origin */
+	sim_list provider_quality; /* mkt_quality_shift, by provider */
 	mkt_arrival_params arrivals;
 	mkt_task_shape workload;
 	sim_map models;        /* mkt_model_params */
