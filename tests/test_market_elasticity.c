@@ -33,18 +33,14 @@
 
 /* The models, and for the two loaded models a capacity (tokens a day at
    launch) that puts their utilisation over the last weeks at about
-   0.3-0.5 (printed): in the baseline every paid model but Qwen3.6 Plus
+   0.5-0.75 (printed): in the baseline every paid model but Qwen3.6 Plus
    has room to spare, and Qwen3.6 Plus sits at its capacity, where a price
    cannot move what it serves. Nearer capacity, the relief of congestion
    a dearer model brings offsets more of its price. Measured on the
-   estimated baseline with the nested fallback (1 December 2026): GPT-5.4
-   -0.99 and -0.99 at utilisation 0.38-0.47 (capacity 6.5e10),
-   MiMo-V2-Pro -0.86 and -0.93 at 0.32-0.38 (7.0e10). MiniMax M2.7, a
-   Chinese paid model with room that takes much of the nested fallback
-   of the full free Chinese models (a share its price moves too), swings
-   more: -1.03 and -0.85 at 0.49-0.58 (1.0e10), but -1.21 and -1.52 at
-   0.24-0.33 (2.0e10), just outside the band (docs/MODEL.md, "Intensive
-   margin"). NULL: the baseline's capacity. */
+   baseline estimated with multi-homing (1 December 2026): Claude Sonnet
+   4.5 -1.20 and -1.19, DeepSeek V3.2 -1.14 and -1.28, GPT-5.4 -0.94 and
+   -0.92 at utilisation 0.56-0.67 (capacity 6.5e10), MiMo-V2-Pro -0.92
+   and -0.90 at 0.62-0.74 (7.0e10). NULL: the baseline's capacity. */
 static const struct {
 	const char *id, *capacity;
 } models[] = {
