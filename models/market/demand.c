@@ -143,9 +143,11 @@ static void apply_load(mkt_state *s, const mkt_agent *a, double sign)
 	uint8_t used[2] = { a->primary, a->secondary };
 	double rest = a->weight * (1.0 - a->primary_frac), refused = 0;
 	double part[2] = { a->weight * a->primary_frac, rest };
-	if (a->kept && !(a->fallback && a->credited)) {
+	if (a->kept && !(a->fallback && a->credited) &&
+	    a->primary_frac < (float)(1.0 - s->p->multihoming)) {
 		/* The kept model serves its share; a free primary's overflow
-		   beyond the quota has no fallback to go to. */
+		   beyond the quota (primary_frac below the primary's own
+		   share, as choose() stores it) has no fallback to go to. */
 		part[1] = a->weight * s->p->multihoming;
 		refused = rest - part[1];
 	} else if (a->secondary == MKT_NONE) {
