@@ -4,6 +4,7 @@
 #include "mkt_market.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -458,6 +459,24 @@ static int check_known(const sim_config *cfg, const char *at, const char *what,
 				   strcmp(what, "country") == 0 ? " (no host is there)" : "");
 }
 
+/* The distinct values, in order of first appearance, of the string field
+   at `field` (an offsetof) of the `count` models: their origins or
+   providers. Returns how many there are. */
+static size_t distinct_names(const mkt_model_params *mp, size_t count, size_t field,
+			     const char **names)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = *(char *const *)((const char *)&mp[i] + field);
+		size_t j = 0;
+		while (j < n && strcmp(names[j], name) != 0)
+			j++;
+		if (j == n)
+			names[n++] = name;
+	}
+	return n;
+}
+
 /* A list of quality shifts (market.<what>_quality): each names a known
    origin or provider (one of the `count` in `known`), at most once. */
 static int check_shifts(const sim_config *cfg, const char *path, const sim_list *list,
@@ -728,16 +747,10 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 	const mkt_model_params *mp = m->models.items;
 	const mkt_segment_params *sp = m->segments.items;
 	const char *segment_names[256], *origins[256];
-	size_t origin_count = 0;
 	for (size_t i = 0; i < m->segments.count; i++)
 		segment_names[i] = sp[i].name;
-	for (size_t i = 0; i < m->models.count; i++) {
-		size_t j = 0;
-		while (j < origin_count && strcmp(origins[j], mp[i].origin) != 0)
-			j++;
-		if (j == origin_count)
-			origins[origin_count++] = mp[i].origin;
-	}
+	size_t origin_count = distinct_names(mp, m->models.count,
+					     offsetof(mkt_model_params, origin), origins);
 	char at2[256];
 	for (size_t i = 0; i < m->segments.count; i++) {
 		const mkt_origin_rule *rules = sp[i].origins.items;
@@ -752,14 +765,8 @@ static int check_market(const void *params, const sim_config *cfg, const char *p
 			return -1;
 	}
 	const char *providers[256];
-	size_t provider_count = 0;
-	for (size_t i = 0; i < m->models.count; i++) {
-		size_t j = 0;
-		while (j < provider_count && strcmp(providers[j], mp[i].provider) != 0)
-			j++;
-		if (j == provider_count)
-			providers[provider_count++] = mp[i].provider;
-	}
+	size_t provider_count = distinct_names(mp, m->models.count,
+					       offsetof(mkt_model_params, provider), providers);
 	if (check_shifts(cfg, path, &m->origin_quality, "origin", origins, origin_count, err) != 0 ||
 	    check_shifts(cfg, path, &m->provider_quality, "provider", providers, provider_count,
 			 err) != 0)
