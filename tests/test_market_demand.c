@@ -332,7 +332,10 @@ static void test_rechoice_when_price_rises(void **unused)
 			expect_stay += p;
 			var_stay += p * (1 - p);
 		}
-	mkt_rechoose_where(s, t, free_cn, MKT_NONE, MKT_NONE);
+	memset(s->shock_hit, 0, s->model_count * sizeof *s->shock_hit);
+	memset(s->ban_hit, 0, s->segment_count * s->origin_count * sizeof *s->ban_hit);
+	s->shock_hit[free_cn] = true;
+	mkt_rechoose_hit(s, t);
 
 	size_t moved_to[256] = { 0 };
 	for (size_t j = 0; j < n; j++) {

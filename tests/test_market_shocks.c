@@ -24,7 +24,10 @@
  * - compliance_ban: the segment's users of the origin move at once and
  *   none takes it later, while other segments keep it;
  * - outage with no capacity left: no capacity, tokens or users during its
- *   days, its users moved at once, chosen again after it.
+ *   days, its users moved at once, chosen again after it;
+ * - the events of one day compose: all apply, then the developers they
+ *   hit choose once, so a day that makes a model free and paid again is
+ *   the day that only re-prices it.
  *
  * Must run from the repository root (make test does).
  */
@@ -423,6 +426,42 @@ static void test_novelty(void **unused)
 	market_close(&m);
 }
 
+/* Ensure the events of one day act as their end state: paid, free and
+   paid again on one day leaves every developer and every weekly row as
+   three paid prices do, although developers keeping the model beside
+   another (market.multihoming) would drop it at a free instant. */
+static void test_same_day_events(void **unused)
+{
+	(void)unused;
+	static const char *const all_paid[] = { "market.events.[1].price_in=2.0",
+						"market.events.[1].price_out=10.0", NULL };
+	market round_trip, paid;
+	market_open(&round_trip, "market_same_day.cfg", NULL, 0);
+	market_open(&paid, "market_same_day.cfg", all_paid, 0);
+	size_t i = model_index(&paid, "paid_us");
+	long day = day_of(&paid, "2026-04-08");
+	market_run(&paid, (double)day);
+	size_t kept = 0;
+	for (size_t j = 0; j < paid.s->agent_count; j++) {
+		const mkt_agent *a = &paid.s->agents[j];
+		kept += a->alive && a->kept && a->secondary == i;
+	}
+	assert_true(kept > 0); /* someone would drop it at a free instant */
+
+	double end = (double)paid.p->days + 1;
+	market_run(&round_trip, end);
+	market_run(&paid, end);
+	const mkt_state *a = round_trip.s, *b = paid.s;
+	assert_int_equal(a->agent_count, b->agent_count);
+	if (memcmp(a->agents, b->agents, a->agent_count * sizeof *a->agents) != 0)
+		fail_msg("a developer differs after the day that was free for an instant");
+	if (memcmp(a->rows, b->rows, a->weeks * a->model_count * sizeof *a->rows) != 0)
+		fail_msg("a weekly row differs after the day that was free for an instant");
+	print_message("same-day events: %zu developers kept paid_us beside another\n", kept);
+	market_close(&round_trip);
+	market_close(&paid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_compliance_ban),
 		cmocka_unit_test(test_full_outage),
 		cmocka_unit_test(test_novelty),
+		cmocka_unit_test(test_same_day_events),
 	};
 	return cmocka_run_group_tests_name("market shocks", tests, NULL, NULL);
 }

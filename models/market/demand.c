@@ -351,25 +351,30 @@ static void agent_leave(mkt_state *s, size_t index)
 	s->alive--;
 }
 
-/* Re-chooses every agent an event hits: those using `model` (or any model
-   of `origin`), limited to `segment` when it is not MKT_NONE. */
-void mkt_rechoose_where(mkt_state *s, double t, size_t model, size_t segment,
-			size_t origin)
+void mkt_rechoose_hit(mkt_state *s, double t)
 {
 	for (size_t i = 0; i < s->agent_count; i++) {
 		mkt_agent *a = &s->agents[i];
-		if (!a->alive || (segment != MKT_NONE && a->segment != segment))
+		if (!a->alive)
 			continue;
+		/* The draws are keyed by the first hit model the developer uses
+		   (MKT_NONE when only a ban hits it), as one event alone would
+		   key them: a day with a single event replays as before. */
+		size_t key = MKT_NONE;
 		bool hit = false;
 		uint8_t used[2] = { a->primary, a->secondary };
-		for (int j = 0; j < 2; j++) {
+		for (int j = 0; j < 2 && key == MKT_NONE; j++) {
 			if (used[j] == MKT_NONE)
 				continue;
-			hit |= used[j] == model ||
-			       (origin != MKT_NONE && (size_t)s->models[used[j]].origin == origin);
+			if (s->shock_hit[used[j]]) {
+				key = used[j];
+				hit = true;
+			}
+			hit |= s->ban_hit[a->segment * s->origin_count +
+					  (size_t)s->models[used[j]].origin];
 		}
 		if (hit) {
-			forced_draws(s, i, t, model);
+			forced_draws(s, i, t, key);
 			choose(s, a, t);
 		}
 	}

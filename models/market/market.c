@@ -58,6 +58,9 @@ static void market_destroy(void *state)
 	free(s->refused);
 	free(s->rerouted);
 	free(s->converted_share);
+	free(s->shock_order);
+	free(s->shock_hit);
+	free(s->ban_hit);
 	mkt_hosts_free(s);
 	free(o);
 }
@@ -211,7 +214,8 @@ static int market_init(void **state, sim_engine *eng, const void *params,
 	   tick that closes a day runs before a shock dated the next day. */
 	for (int64_t d = 1; d <= p->days; d++)
 		sim_schedule(eng, (double)d, s->on_day, 0);
-	mkt_schedule_shocks(s);
+	if (mkt_schedule_shocks(s) != 0)
+		return sim_error_set(err, SIM_ERROR_RUNTIME, NULL, 0, NULL, "out of memory");
 	mkt_hosts_reprice(s, 0); /* launches are known: the prices of day 0 */
 	mkt_refresh_pulls(s, 0);
 

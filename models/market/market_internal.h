@@ -174,6 +174,11 @@ typedef struct mkt_state {
 	size_t host_count;
 	mkt_ramp *ramps;         /* room for every host's ramps */
 	mkt_host_row *host_rows;
+
+	/* shocks.c: the events by day, and what a day's events hit */
+	size_t *shock_order;     /* event indices, by day, list order within one */
+	bool *shock_hit;         /* per model */
+	bool *ban_hit;           /* segments x origins */
 } mkt_state;
 
 /* choice.c: the utilities, as each segment's pull towards each model, and
@@ -191,8 +196,9 @@ double mkt_free_quota(const mkt_state *s, const mkt_model_state *m, bool credite
 /* demand.c: agents joining, drawing their models from the pulls, leaving. */
 int mkt_agent_add(mkt_state *s, double t, sim_error *err);
 void mkt_agent_rechoose(mkt_state *s, size_t index, double t);
-void mkt_rechoose_where(mkt_state *s, double t, size_t model, size_t segment,
-			size_t origin);
+/* Re-chooses every agent using a model marked in s->shock_hit, or a model
+   of an origin its segment was banned from (s->ban_hit) */
+void mkt_rechoose_hit(mkt_state *s, double t);
 void mkt_on_agent(sim_engine *eng, void *ctx, const sim_event *ev);
 
 /* arrivals.c */
@@ -207,7 +213,7 @@ void mkt_task_moments_of(const mkt_task_shape *shape, double competency,
 
 /* shocks.c */
 void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev);
-void mkt_schedule_shocks(mkt_state *s);
+int mkt_schedule_shocks(mkt_state *s);
 
 /* metrics.c: the day's usage, the weekly rows and the tables. */
 void mkt_on_day(sim_engine *eng, void *ctx, const sim_event *ev);
