@@ -86,15 +86,24 @@ void mkt_on_shock(sim_engine *eng, void *ctx, const sim_event *ev)
 	(void)eng;
 	memset(s->shock_hit, 0, s->model_count * sizeof *s->shock_hit);
 	memset(s->ban_hit, 0, s->segment_count * s->origin_count * sizeof *s->ban_hit);
+	long day = event_day(s, &events[s->shock_order[ev->target]]);
 	for (size_t k = ev->target; k < s->p->events.count; k++) {
 		const mkt_event *e = &events[s->shock_order[k]];
-		if (k > ev->target && event_day(s, e) != event_day(s, &events[s->shock_order[ev->target]]))
+		if (k > ev->target && event_day(s, e) != day)
 			break;
 		apply_event(s, e, t);
 	}
 	mkt_hosts_reprice(s, t); /* host prices or capacities may have moved */
 	mkt_refresh_pulls(s, t);
-	mkt_rechoose_hit(s, t);
+	/* Launches, export controls and partial outages hit nobody: no scan
+	   of every developer on their days. */
+	bool any = false;
+	for (size_t i = 0; i < s->model_count; i++)
+		any |= s->shock_hit[i];
+	for (size_t i = 0; i < s->segment_count * s->origin_count; i++)
+		any |= s->ban_hit[i];
+	if (any)
+		mkt_rechoose_hit(s, t);
 }
 
 /* Orders the events by day (list order within a day) and schedules one
