@@ -12,12 +12,13 @@
  * targets: with its 20 replications, each drawing the fitted and assumed
  * settings, it misses 6 of 22 (the misses and why are documented in
  * docs/MODEL.md, "Validation of the estimated baseline"; at the
- * estimates it misses 2), so its validation exits 1. Asserted: that
- * status and tally, and that the targets it meets with margin (the router
- * in January and April, the Chinese total of 16 February and 9 March,
- * MiniMax M2.5 and DeepSeek V3.2 in the week of 9 March, the top six of
- * April, and the held-out MiMo-V2-Pro figure, on the mean and inside the
- * replications' band) pass on the mean.
+ * estimates it misses 1, the Preview's held-out figure), so its
+ * validation exits 1. Asserted: that status and tally, and that the
+ * targets it meets (the router in January and April, the Chinese totals
+ * of 9 and 16 February and 9 March, MiniMax M2.5 and DeepSeek V3.2 in
+ * the week of 9 March, the top six of April, and the held-out Qwen3.6
+ * Plus figure, on the mean and inside the replications' band) pass on
+ * the mean.
  */
 #include "test_run.h"
 #include "test_db.h"
@@ -26,25 +27,26 @@
 
 #define OUT "build/test-market-validate"
 
-/* Targets the baseline meets on the mean, with margin. Measured (20
-   replications): mean against target and tolerance. */
+/* Targets the baseline meets on the mean. Measured (20 replications,
+   2 December 2026): mean against target and tolerance. */
 static const char *const baseline_passes[] = {
-	"jan_router_tokens",     /* 7.15 T against 6.40 T +-15% */
-	"feb16_cn_tokens",       /* 4.79 T against 5.16 T +-15% */
-	"mar09_cn_tokens",       /* 4.80 T against 4.69 T +-15% */
-	"mar09_us_tokens",       /* 3.60 T against 3.29 T +-15% */
-	"mar09_minimax_m2_5",    /* 1.84 T against 1.75 T +-15% */
-	"mar09_deepseek_v3_2",   /* 1.06 T against 1.04 T +-15% */
-	"apr_router_tokens",     /* 25.12 T against 27.00 T +-10% */
-	"apr_top6_tokens",       /* 13.66 T against 12.96 T +-10% */
-	"apr_model_mimo_v2_pro", /* 2.75 T against 3.08 T +-15% (held out) */
+	"jan_router_tokens",      /* 7.24 T against 6.40 T +-15% */
+	"feb09_cn_tokens",        /* 3.77 T against 4.12 T +-15% */
+	"feb16_cn_tokens",        /* 4.98 T against 5.16 T +-15% */
+	"mar09_cn_tokens",        /* 5.24 T against 4.69 T +-15% */
+	"mar09_us_tokens",        /* 3.57 T against 3.29 T +-15% */
+	"mar09_minimax_m2_5",     /* 1.67 T against 1.75 T +-15% */
+	"mar09_deepseek_v3_2",    /* 1.01 T against 1.04 T +-15% */
+	"apr_router_tokens",      /* 25.54 T against 27.00 T +-10% */
+	"apr_top6_tokens",        /* 13.98 T against 12.96 T +-10% */
+	"apr_model_qwen3_6_plus", /* 4.71 T against 4.60 T +-15% (held out) */
 };
 
 /* The held-out April figures: each inside its replications' 2.5-97.5%
    band, which with the fitted and assumed settings drawn includes
-   parameter uncertainty (measured: Qwen3.6 Plus 4.60 T in [3.77 T,
-   5.56 T], MiMo-V2-Pro 3.08 T in [0.78 T, 4.23 T], the Preview 1.64 T in
-   [0.51 T, 3.77 T]). */
+   parameter uncertainty (measured: Qwen3.6 Plus 4.60 T in [3.95 T,
+   5.80 T], MiMo-V2-Pro 3.08 T in [0.87 T, 3.96 T], the Preview 1.64 T in
+   [0.92 T, 4.35 T]). */
 static const char *const held_out[] = {
 	"apr_model_qwen3_6_plus",
 	"apr_model_mimo_v2_pro",
