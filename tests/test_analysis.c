@@ -106,6 +106,28 @@ static void test_optimize_grid(void **unused)
 	check_monopoly("grid7", "--set optimize.grid=7");
 }
 
+/* Ensure an optimum on a bound of its range is flagged in optimum.csv
+   and still charted: the monopoly's best price, 2.0, lies beyond a range
+   capped at 1.5, and the profile chart's bound branch (the title says so,
+   the y axis spans the whole search) draws without a gnuplot error,
+   which would fail the run. */
+static void test_optimize_on_bound(void **unused)
+{
+	(void)unused;
+	const char *dir = OUT "/bound";
+	test_run_ok("optimize " MONOPOLY " -q --force --set optimize.parameters.[0].max=1.5"
+		    " -o " OUT "/bound");
+	csv *t = csv_load(dir, "optimum.csv");
+	double p = num(t, 0, "value");
+	if (fabs(p - 1.5) > 1e-6)
+		fail_msg("optimum price %.9g, expected the bound 1.5", p);
+	if (!strstr(t->cell[0][csv_col(t, "note")], "ON A BOUND"))
+		fail_msg("optimum.csv does not flag the bound: \"%s\"",
+			 t->cell[0][csv_col(t, "note")]);
+	csv_free(t);
+	assert_true(test_exists(OUT "/bound/plots/optimize_1.png"));
+}
+
 /* ---- equilibrium ------------------------------------------------------- */
 
 static void test_equilibrium_duopoly(void **unused)
@@ -279,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_optimize_starts),
 		cmocka_unit_test(test_optimize_grid),
+		cmocka_unit_test(test_optimize_on_bound),
 		cmocka_unit_test(test_equilibrium_duopoly),
 		cmocka_unit_test(test_sensitivity_ishigami),
 		cmocka_unit_test(test_optimize_resume),
